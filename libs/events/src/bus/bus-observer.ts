@@ -1,0 +1,21 @@
+import type { BusEvent } from '../event/bus-event.interface';
+import type { DeadLetter } from './bus.interfaces';
+
+/** How one handler attempt ended. */
+export type HandlerOutcome = 'success' | 'failure';
+
+/**
+ * Internal extension point for the built-in features (audit, metrics, event log, transports): told about every
+ * recorded event and every handler outcome. Not exported from the package index.
+ */
+export interface BusObserver {
+  /**
+   * Every event the bus records, before its handlers run. A returned promise is awaited by `emitAsync()` before
+   * it resolves (and rejects it when it rejects); after `emit()` it is tracked, so `drain()` waits for it.
+   */
+  onEvent?(event: BusEvent): void | Promise<void>;
+  /** One handler attempt ended; `durationMs` is set when the attempt was timed (async, or sampled). */
+  onHandlerSettled?(event: BusEvent, handler: string, outcome: HandlerOutcome, durationMs: number | undefined): void;
+  /** A failure went to the dead-letter queue. */
+  onDeadLetter?(letter: DeadLetter): void;
+}

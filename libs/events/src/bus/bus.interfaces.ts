@@ -1,0 +1,139 @@
+import type { BusEvent, EventSeverity } from '../event/bus-event.interface';
+import type { EventDefinition } from '../event/event-definition';
+
+/** Per-emit overrides; anything not given comes from the context or the module options. */
+export interface EmitOptions {
+  correlationId?: string;
+  causationId?: string;
+  actorId?: string;
+  severity?: EventSeverity;
+  metadata?: Record<string, unknown>;
+  source?: string;
+}
+
+/** A handler whose last attempt failed. */
+export interface HandlerFailure {
+  /** The handler's name (`ClassName.method` for `@OnEvent`, or the `name` option). */
+  handler: string;
+  error: Error;
+  /** How many times it was tried, the first try included. */
+  attempts: number;
+}
+
+/** What `emitAsync()` resolves to once every handler has settled. */
+export interface EmitResult<T = unknown> {
+  event: BusEvent<T>;
+  /** Handlers that ran, successful or not. */
+  handled: number;
+  failed: HandlerFailure[];
+}
+
+/**
+ * Retry policy for a failing handler: `attempts` counts every try, the first included. The delay before try
+ * n+1 is `backoffMs * factor^(n-1)`, capped at `maxBackoffMs`, then reduced by a random share up to `jitter`.
+ */
+export interface RetryPolicy {
+  attempts: number;
+  /** Delay before the first retry; default 100 ms. */
+  backoffMs?: number;
+  /** Growth per retry; default 2. */
+  factor?: number;
+  /** Upper bound for one delay; default 30 s. */
+  maxBackoffMs?: number;
+  /** Share of each delay taken off at random (0 to 1); default 0.5. */
+  jitter?: number;
+}
+
+/** Options for one listener, from `on()`/`once()` or `@OnEvent()`. */
+export interface ListenerOptions<T = unknown> {
+  /** Higher runs first; equal priority keeps registration order. See `EventPriority`. */
+  priority?: number;
+  /** Only events for which this returns true reach the handler. */
+  filter?: (event: BusEvent<T>) => boolean;
+  /** Unsubscribe after the first delivery. */
+  once?: boolean;
+  retry?: RetryPolicy;
+  /** An async handler still running after this long counts as failed (and is retried per `retry`). */
+  timeoutMs?: number;
+  /** The handler's name in dead letters, stats and metrics. */
+  name?: string;
+}
+
+/** A handler receives the event; it may return a promise, which the bus tracks. */
+export type EventHandler<T = unknown> = (event: BusEvent<T>) => unknown;
+
+/** Returned by `on()`/`once()`. */
+export interface Subscription {
+  unsubscribe(): void;
+  /** False once unsubscribed (or, for `once`, after its delivery). */
+  readonly active: boolean;
+}
+
+/** What a listener can subscribe to: a type, a pattern with `*`/`**`, or a definition. */
+export type EventPattern = string | EventDefinition<unknown, unknown>;
+
+/** Synchronous hooks around every dispatch. */
+export interface EventMiddleware {
+  /** Return a changed copy of the event, nothing to keep it, or `false` to drop it. */
+  before?(event: BusEvent): BusEvent | void | false;
+  /** Runs after the handlers were started (`emit`) or settled (`emitAsync`). */
+  after?(event: BusEvent, result: EmitResult): void;
+}
+
+/** A handler failure kept after its last attempt. */
+export interface DeadLetter {
+  id: string;
+  event: BusEvent;
+  handler: string;
+  error: { name: string; message: string; stack?: string };
+  attempts: number;
+  /** ISO time of the last failure. */
+  failedAt: string;
+}
+
+export interface DeadLetterQuery {
+  type?: string;
+  handler?: string;
+  correlationId?: string;
+  limit?: number;
+}
+
+export interface HistoryQuery {
+  /** A type or pattern (`user.*`, `**`). */
+  type?: string;
+  correlationId?: string;
+  /** At most this many: the newest ones, still returned oldest first. */
+  limit?: number;
+}
+
+/** Figures for one handler in `stats()`. */
+export interface HandlerStats {
+  calls: number;
+  failures: number;
+  retries: number;
+  /** Duration figures over recent timed calls (all async calls, a sample of synchronous ones), in ms. */
+  meanMs: number;
+  p95Ms: number;
+  maxMs: number;
+}
+
+/** A snapshot of the bus's figures. */
+export interface EventBusStats {
+  enabled: boolean;
+  /** False until listener discovery completed; events emitted before are held. */
+  ready: boolean;
+  emitted: number;
+  /** Handler invocations that succeeded / failed (each attempt counts once). */
+  handled: number;
+  failed: number;
+  retried: number;
+  deadLetters: number;
+  inFlight: number;
+  held: number;
+  /** Events that could not be held before startup because the queue was full. */
+  droppedBeforeReady: number;
+  listeners: number;
+  history: { size: number; bytes: number; evicted: number };
+  byType: Record<string, number>;
+  handlers: Record<string, HandlerStats>;
+}

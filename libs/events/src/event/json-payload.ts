@@ -1,0 +1,132 @@
+import type { ValidationIssue } from '../errors/event-validation.error';
+
+const MAX_DEPTH = 64;
+const EMPTY_PATH: readonly (string | number)[] = [];
+
+/** The outcome of copying a payload into plain, frozen JSON data. */
+export interface NormalizedPayload {
+  value: unknown;
+  /** Approximate size of the value as JSON text, in bytes. */
+  size: number;
+  issues: ValidationIssue[] | undefined;
+}
+
+/**
+ * Copies `input` into frozen plain JSON data in one walk, checking as it goes that `JSON.parse(JSON.stringify(x))`
+ * would give the same value back. Rejected: cycles, functions, symbols, bigints, non-finite numbers, `undefined`
+ * inside arrays, and objects that are not plain (class instances, Dates, Maps...). Object keys whose value is
+ * `undefined` are dropped, as JSON would; `-0` becomes `0`. Keys named `__proto__` stay own data properties of the
+ * copy, so they can never reach a prototype. The caller's objects are never modified.
+ */
+export function normalizePayload(input: unknown): NormalizedPayload {
+  const walker = new PayloadWalker();
+  try {
+    const value = walker.copy(input);
+    return { value, size: walker.size, issues: walker.issues };
+  } catch (error) {
+    // A getter on the payload threw: report it like any other bad value instead of letting it escape raw.
+    const message = error instanceof Error ? error.message : String(error);
+    return { value: undefined, size: 0, issues: [{ path: '', message: `reading the payload threw: ${message}` }] };
+  }
+}
+
+class PayloadWalker {
+  size = 0;
+  issues: ValidationIssue[] | undefined;
+  private readonly ancestors: object[] = [];
+  private readonly path: (string | number)[] = [];
+
+  copy(value: unknown): unknown {
+    switch (typeof value) {
+      case 'string':
+        this.size += value.length + 2;
+        return value;
+      case 'number':
+        if (!Number.isFinite(value)) return this.fail(`${value} is not a JSON number`);
+        this.size += 8;
+        return value === 0 ? 0 : value;
+      case 'boolean':
+        this.size += 5;
+        return value;
+      case 'undefined':
+        return this.fail('undefined is not a JSON value (use null, or leave the key out)');
+      case 'object':
+        if (value === null) {
+          this.size += 4;
+          return null;
+        }
+        return this.copyObject(value);
+      case 'bigint':
+        return this.fail('a bigint is not a JSON value (send it as a string)');
+      default:
+        return this.fail(`a ${typeof value} is not a JSON value`);
+    }
+  }
+
+  private copyObject(value: object): unknown {
+    if (this.ancestors.includes(value)) return this.fail('circular reference');
+    if (this.ancestors.length >= MAX_DEPTH) return this.fail(`nested deeper than ${MAX_DEPTH} levels`);
+    if (Array.isArray(value)) return this.copyArray(value);
+    const proto: unknown = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) {
+      const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
+      const hint = kind === 'Date' ? ' (send date.toISOString())' : ' (send a plain object, e.g. { ...value })';
+      return this.fail(`a ${kind} instance is not plain JSON data${hint}`);
+    }
+    return this.copyRecord(value as Record<string, unknown>);
+  }
+
+  private copyArray(array: readonly unknown[]): unknown[] {
+    const out = new Array<unknown>(array.length);
+    this.size += 2 + array.length;
+    this.ancestors.push(array);
+    for (let i = 0; i < array.length; i++) {
+      this.path.push(i);
+      out[i] = this.copy(array[i]);
+      this.path.pop();
+    }
+    this.ancestors.pop();
+    return Object.freeze(out) as unknown[];
+  }
+
+  private copyRecord(record: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    this.size += 2;
+    const keys = Object.keys(record);
+    this.ancestors.push(record);
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      const item = record[key];
+      if (item === undefined) continue;
+      this.path.push(key);
+      const copied = this.copy(item);
+      this.path.pop();
+      this.size += key.length + 4;
+      if (key === '__proto__') {
+        Object.defineProperty(out, key, { value: copied, enumerable: true, writable: true, configurable: true });
+      } else {
+        out[key] = copied;
+      }
+    }
+    this.ancestors.pop();
+    return Object.freeze(out);
+  }
+
+  private fail(message: string): undefined {
+    (this.issues ??= []).push({ path: formatPath(this.path.length ? this.path : EMPTY_PATH), message });
+    return undefined;
+  }
+}
+
+function formatPath(path: readonly (string | number)[]): string {
+  return path.join('.');
+}
+
+/** Freezes `value` and every object reachable from it that is not frozen yet. */
+export function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const key of Object.keys(value)) deepFreeze((value as Record<string, unknown>)[key]);
+  }
+  return value;
+}

@@ -1,0 +1,5 @@
+/** The raw options given to `EventsModule.forRoot()`/`forRootAsync()`. */
+export { MODULE_OPTIONS_TOKEN as EVENTS_MODULE_OPTIONS } from './events.module-definition';
+
+/** Internal: tells the bus to hold events until listener discovery completes. */
+export const EVENTS_HOLD_UNTIL_READY = Symbol('nestjs-event-bus:hold-until-ready');

@@ -1,0 +1,107 @@
+import type { RetryPolicy } from '../bus/bus.interfaces';
+import { resolveRetryPolicy, type ResolvedRetryPolicy } from '../bus/retry-policy';
+import { EventsConfigError } from '../errors/events-config.error';
+import { isEventDefinition, type EventDefinition } from '../event/event-definition';
+import type { EventsModuleOptions } from './events-module.options';
+
+/** Options with every default applied, checked once at startup. */
+export interface ResolvedEventsOptions {
+  source: string;
+  strict: boolean;
+  definitions: readonly EventDefinition<unknown, unknown>[];
+  history: false | { maxEvents: number; maxBytes: number };
+  deadLetters: { maxEntries: number };
+  retry: ResolvedRetryPolicy;
+  shutdownTimeoutMs: number;
+  maxHeldEvents: number;
+}
+
+const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
+  'source',
+  'strict',
+  'definitions',
+  'history',
+  'deadLetters',
+  'retry',
+  'shutdownTimeoutMs',
+  'maxHeldEvents',
+];
+
+/** Applies defaults and validates; a wrong option throws `EventsConfigError` naming it. */
+export function resolveEventsOptions(options: EventsModuleOptions = {}): ResolvedEventsOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new EventsConfigError('(options)', 'an object', options);
+  }
+  for (const key of Object.keys(options)) {
+    if (!(KNOWN_OPTIONS as readonly string[]).includes(key)) {
+      throw new EventsConfigError(key, `one of the known options (${KNOWN_OPTIONS.join(', ')})`, key);
+    }
+  }
+  return {
+    source: checkSource(options.source),
+    strict: checkBoolean('strict', options.strict, false),
+    definitions: checkDefinitions(options.definitions),
+    history: checkHistory(options.history),
+    deadLetters: { maxEntries: positiveInt('deadLetters.maxEntries', options.deadLetters?.maxEntries, 1000) },
+    retry: checkRetry(options.retry),
+    shutdownTimeoutMs: nonNegative('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000),
+    maxHeldEvents: positiveInt('maxHeldEvents', options.maxHeldEvents, 10_000),
+  };
+}
+
+function checkSource(source: unknown): string {
+  if (source === undefined) return 'app';
+  if (typeof source !== 'string' || source.trim() === '' || source.length > 200) {
+    throw new EventsConfigError('source', 'a non-empty string of at most 200 characters', source);
+  }
+  return source;
+}
+
+function checkBoolean(option: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new EventsConfigError(option, 'true or false', value);
+  return value;
+}
+
+function checkDefinitions(definitions: unknown): readonly EventDefinition<unknown, unknown>[] {
+  if (definitions === undefined) return [];
+  if (!Array.isArray(definitions) || !definitions.every(isEventDefinition)) {
+    throw new EventsConfigError('definitions', 'an array of defineEvent() results', definitions);
+  }
+  return definitions;
+}
+
+function checkHistory(history: unknown): ResolvedEventsOptions['history'] {
+  if (history === false) return false;
+  if (history === undefined) return { maxEvents: 1000, maxBytes: 10 * 1024 * 1024 };
+  if (typeof history !== 'object' || history === null) {
+    throw new EventsConfigError('history', 'false or { maxEvents?, maxBytes? }', history);
+  }
+  const { maxEvents, maxBytes } = history as { maxEvents?: unknown; maxBytes?: unknown };
+  return {
+    maxEvents: positiveInt('history.maxEvents', maxEvents, 1000),
+    maxBytes: positiveInt('history.maxBytes', maxBytes, 10 * 1024 * 1024),
+  };
+}
+
+function checkRetry(retry: RetryPolicy | undefined): ResolvedRetryPolicy {
+  const resolved = resolveRetryPolicy(retry, 'retry');
+  if (typeof resolved === 'string') throw new EventsConfigError('retry', resolved, retry);
+  return resolved;
+}
+
+function positiveInt(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
+    throw new EventsConfigError(option, 'a whole number >= 1', value);
+  }
+  return value;
+}
+
+function nonNegative(option: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new EventsConfigError(option, 'a number of milliseconds >= 0', value);
+  }
+  return value;
+}
