@@ -1,0 +1,115 @@
+// Proves the published shape of the plugin: packs libs/events with `npm pack`, installs the tarball into a
+// scratch Nest 12 CommonJS app (fresh from the registry, outside this workspace), boots it with
+// EventsModule.forRoot(), emits an event to an @OnEvent listener, and type-checks a TypeScript consumer
+// against the packed .d.ts files.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+const scratch = mkdtempSync(join(tmpdir(), 'nestjs-event-bus-pack-'));
+const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+
+try {
+  if (!existsSync(join(root, 'libs/events/dist/index.js'))) run('npm', ['run', 'build:lib'], root);
+  const packed = JSON.parse(run('npm', ['pack', './libs/events', '--json', '--pack-destination', scratch], root));
+  const tarball = join(scratch, packed[0].filename);
+  const files = packed[0].files.map((f) => f.path);
+  for (const required of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'package.json']) {
+    if (!files.includes(required)) throw new Error(`the packed tarball lacks ${required}`);
+  }
+  if (files.some((f) => f.endsWith('.spec.js') || f.startsWith('src/'))) {
+    throw new Error('the packed tarball ships sources or specs');
+  }
+
+  const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  const versionOf = (name) => rootPkg.dependencies[name] ?? rootPkg.devDependencies[name];
+  writeFileSync(
+    join(scratch, 'package.json'),
+    JSON.stringify({
+      name: 'scratch-consumer',
+      private: true,
+      type: 'commonjs',
+      dependencies: {
+        '@nestjs/common': versionOf('@nestjs/common'),
+        '@nestjs/core': versionOf('@nestjs/core'),
+        'nestjs-cls': versionOf('nestjs-cls'),
+        'reflect-metadata': versionOf('reflect-metadata'),
+        rxjs: versionOf('rxjs'),
+        'nestjs-event-bus': `file:${tarball}`,
+      },
+    }),
+  );
+  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], scratch);
+
+  writeFileSync(
+    join(scratch, 'main.js'),
+    `require('reflect-metadata');
+const { Module, Injectable } = require('@nestjs/common');
+const { NestFactory } = require('@nestjs/core');
+const { EventsModule, EventBusService, OnEvent, defineEvent } = require('nestjs-event-bus');
+const { EventRecorder } = require('nestjs-event-bus/testing');
+
+const OrderPlaced = defineEvent('order.placed');
+class Listener {
+  constructor() { this.seen = []; }
+  onOrder(event) { this.seen.push(event); }
+}
+Injectable()(Listener);
+OnEvent(OrderPlaced)(Listener.prototype, 'onOrder', Object.getOwnPropertyDescriptor(Listener.prototype, 'onOrder'));
+class AppModule {}
+Module({ imports: [EventsModule.forRoot({ source: 'scratch' })], providers: [Listener] })(AppModule);
+
+(async () => {
+  const app = await NestFactory.createApplicationContext(AppModule, { logger: false });
+  const recorder = EventRecorder.attach(app);
+  const event = app.get(EventBusService).emit(OrderPlaced, { id: 'o-1' });
+  recorder.expectEvent('order.placed', { id: 'o-1' });
+  const seen = app.get(Listener).seen;
+  await app.close();
+  console.log(JSON.stringify({ delivered: seen.length, type: event.type, source: event.source, frozen: Object.isFrozen(event) }));
+})().catch((error) => { console.error(error); process.exit(1); });
+`,
+  );
+  const output = JSON.parse(run('node', ['main.js'], scratch).trim().split('\n').pop());
+  const expected = { delivered: 1, type: 'order.placed', source: 'scratch', frozen: true };
+  if (JSON.stringify(output) !== JSON.stringify(expected)) {
+    throw new Error(`scratch app printed ${JSON.stringify(output)}, expected ${JSON.stringify(expected)}`);
+  }
+
+  writeFileSync(
+    join(scratch, 'consumer.ts'),
+    `import { defineEvent, EventBusService, type BusEvent } from 'nestjs-event-bus';
+import { EventRecorder } from 'nestjs-event-bus/testing';
+const Paid = defineEvent<{ amount: number }>('invoice.paid');
+export function use(bus: EventBusService): BusEvent<{ amount: number }> {
+  bus.on(Paid, (event) => event.data.amount.toFixed(2));
+  // @ts-expect-error the payload type comes from the definition
+  bus.emit(Paid, { amount: 'ten' });
+  EventRecorder.attach(bus).expectEvent(Paid, { amount: 10 });
+  return bus.emit(Paid, { amount: 10 });
+}
+`,
+  );
+  writeFileSync(
+    join(scratch, 'tsconfig.json'),
+    JSON.stringify({
+      compilerOptions: {
+        noEmit: true,
+        strict: true,
+        module: 'nodenext',
+        moduleResolution: 'nodenext',
+        target: 'es2022',
+        experimentalDecorators: true,
+        skipLibCheck: true,
+        types: [],
+      },
+      files: ['consumer.ts'],
+    }),
+  );
+  run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], scratch);
+  console.log(`pack smoke test passed: ${packed[0].filename} (${files.length} files) boots in a CommonJS Nest 12 app and type-checks`);
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
+}
