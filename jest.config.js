@@ -1,6 +1,16 @@
 // Nest 12 packages (and a few of their dependencies) ship as ESM only. Jest on Node 20 cannot
 // require() ESM itself, so SWC turns them into CommonJS along with our TypeScript.
-const esmPackages = ['@nestjs', 'file-type', 'strtok3', 'token-types', 'peek-readable', 'uint8array-extras', '@tokenizer', '@borewit', 'load-esm'];
+const esmPackages = [
+  '@nestjs',
+  'file-type',
+  'strtok3',
+  'token-types',
+  'peek-readable',
+  'uint8array-extras',
+  '@tokenizer',
+  '@borewit',
+  'load-esm',
+];
 
 const swcConfig = {
   jsc: {

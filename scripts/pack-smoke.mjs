@@ -9,11 +9,14 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'nestjs-event-bus-pack-'));
-const run = (cmd, args, cwd) => execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+const run = (cmd, args, cwd) =>
+  execFileSync(cmd, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
 try {
   if (!existsSync(join(root, 'libs/events/dist/index.js'))) run('npm', ['run', 'build:lib'], root);
-  const packed = JSON.parse(run('npm', ['pack', './libs/events', '--json', '--pack-destination', scratch], root));
+  const packed = JSON.parse(
+    run('npm', ['pack', './libs/events', '--json', '--pack-destination', scratch], root),
+  );
   const tarball = join(scratch, packed[0].filename);
   const files = packed[0].files.map((f) => f.path);
   for (const required of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'package.json']) {
@@ -109,7 +112,9 @@ export function use(bus: EventBusService): BusEvent<{ amount: number }> {
     }),
   );
   run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], scratch);
-  console.log(`pack smoke test passed: ${packed[0].filename} (${files.length} files) boots in a CommonJS Nest 12 app and type-checks`);
+  console.log(
+    `pack smoke test passed: ${packed[0].filename} (${files.length} files) boots in a CommonJS Nest 12 app and type-checks`,
+  );
 } finally {
   rmSync(scratch, { recursive: true, force: true });
 }

@@ -12,7 +12,10 @@ class Listener {
 }
 
 it('boots and delivers', async () => {
-  const moduleRef = await Test.createTestingModule({ imports: [EventsModule.forRoot()], providers: [Listener] }).compile();
+  const moduleRef = await Test.createTestingModule({
+    imports: [EventsModule.forRoot()],
+    providers: [Listener],
+  }).compile();
   const app = moduleRef.createNestApplication();
   await app.init();
   app.get(EventBusService).emit('user.created', { id: '1' });

@@ -5,8 +5,8 @@ import type { DeadLetter } from './bus.interfaces';
 export type HandlerOutcome = 'success' | 'failure';
 
 /**
- * Internal extension point for the built-in features (audit, metrics, event log, transports): told about every
- * recorded event and every handler outcome. Not exported from the package index.
+ * Watches the bus through `EventBusService.addObserver()`: told about every recorded event and every handler
+ * outcome. The built-in features (audit, metrics, event log) are observers; apps use it for tracing.
  */
 export interface BusObserver {
   /**
@@ -15,7 +15,12 @@ export interface BusObserver {
    */
   onEvent?(event: BusEvent): void | Promise<void>;
   /** One handler attempt ended; `durationMs` is set when the attempt was timed (async, or sampled). */
-  onHandlerSettled?(event: BusEvent, handler: string, outcome: HandlerOutcome, durationMs: number | undefined): void;
+  onHandlerSettled?(
+    event: BusEvent,
+    handler: string,
+    outcome: HandlerOutcome,
+    durationMs: number | undefined,
+  ): void;
   /** A failure went to the dead-letter queue. */
   onDeadLetter?(letter: DeadLetter): void;
 }

@@ -1,14 +1,25 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
-import { ACTOR_ID_KEY, CAUSATION_ID_KEY, CORRELATION_ID_KEY, type EventContextStore } from '../context/context.keys';
+import {
+  ACTOR_ID_KEY,
+  CAUSATION_ID_KEY,
+  CORRELATION_ID_KEY,
+  type EventContextStore,
+} from '../context/context.keys';
+import { correlationLog } from '../context/correlation-log';
 import { EventTimeoutError } from '../errors/event-timeout.error';
 import { EventValidationError } from '../errors/event-validation.error';
 import { UnknownEventTypeError } from '../errors/unknown-event-type.error';
 import type { BusEvent, EventSeverity } from '../event/bus-event.interface';
-import { isEventDefinition, type EventData, type EventDefinition, type EventInput } from '../event/event-definition';
+import {
+  isEventDefinition,
+  type EventData,
+  type EventDefinition,
+  type EventInput,
+} from '../event/event-definition';
 import { EventIdGenerator } from '../event/event-id.generator';
 import { explainEventType, explainPattern, isWildcardPattern } from '../event/event-type';
-import { normalizePayload } from '../event/json-payload';
+import { deepFreeze, normalizePayload } from '../event/json-payload';
 import { EVENTS_HOLD_UNTIL_READY, EVENTS_MODULE_OPTIONS } from '../module/events.tokens';
 import type { EventsModuleOptions } from '../module/events-module.options';
 import { resolveEventsOptions, type ResolvedEventsOptions } from '../module/resolve-options';
@@ -26,6 +37,7 @@ import type {
   ListenerOptions,
   Subscription,
 } from './bus.interfaces';
+import { KeyRedactor } from '../audit/key-redactor';
 import type { BusObserver, HandlerOutcome } from './bus-observer';
 import { DeadLetterQueue } from './dead-letter.queue';
 import { EventHistory } from './event-history';
@@ -48,6 +60,7 @@ interface HeldEvent {
   event: BusEvent;
   size: number;
   settle?: (result: EmitResult) => void;
+  fail?: (error: unknown) => void;
 }
 
 /** Called with the final outcome of one handler for one event: its failure, or undefined on success. */
@@ -80,15 +93,21 @@ export class EventBusService {
   private readonly handlerCounters = new Map<string, HandlerCounters>();
   private readonly recent: EventHistory | undefined;
   private readonly deadLetterQueue: DeadLetterQueue;
+  /** The exact subscription each dead letter came from (names can repeat); dropped with evicted letters. */
+  private readonly replayTargets = new WeakMap<DeadLetter, HandlerEntry>();
+  /** Replaces secret payload keys when events are created; one per bus (it caches its decisions). */
+  private readonly redactor: KeyRedactor | undefined;
   private middleware: readonly EventMiddleware[] = [];
   private observers: readonly BusObserver[] = [];
   private enabled = true;
   private ready: boolean;
   private held: HeldEvent[] = [];
   private droppedBeforeReady = 0;
+  private warnedHeldEmitAsync = false;
   private inFlight = 0;
   private drainWaiters: (() => void)[] = [];
-  private readonly retryTimers = new Set<NodeJS.Timeout>();
+  /** Retries waiting for their timer, each with what settles it as failed if it is cancelled. */
+  private readonly retryTimers = new Map<NodeJS.Timeout, () => void>();
   private emittedTotal = 0;
   private handledTotal = 0;
   private failedTotal = 0;
@@ -107,6 +126,8 @@ export class EventBusService {
     const history = this.options.history;
     this.recent = history ? new EventHistory(history.maxEvents, history.maxBytes) : undefined;
     this.deadLetterQueue = new DeadLetterQueue(this.options.deadLetters.maxEntries);
+    const redaction = this.options.redaction;
+    this.redactor = redaction ? new KeyRedactor(redaction.keys, redaction.marker) : undefined;
     for (const definition of [...SYSTEM_DEFINITIONS, ...this.options.definitions]) this.register(definition);
   }
 
@@ -126,6 +147,8 @@ export class EventBusService {
     data: EventInput<D>,
     options?: EmitOptions,
   ): BusEvent<EventData<D>>;
+  /** A definition without a payload type (`defineEvent('clock.tick')`) needs no payload. */
+  emit(definition: EventDefinition<void, void>, data?: undefined, options?: EmitOptions): BusEvent<void>;
   emit<T = unknown>(type: string, data?: T, options?: EmitOptions): BusEvent<T>;
   emit(target: string | EventDefinition<unknown, unknown>, data?: unknown, options?: EmitOptions): BusEvent {
     const route = this.routeFor(target);
@@ -149,6 +172,11 @@ export class EventBusService {
     data: EventInput<D>,
     options?: EmitOptions,
   ): Promise<EmitResult<EventData<D>>>;
+  emitAsync(
+    definition: EventDefinition<void, void>,
+    data?: undefined,
+    options?: EmitOptions,
+  ): Promise<EmitResult<void>>;
   emitAsync<T = unknown>(type: string, data?: T, options?: EmitOptions): Promise<EmitResult<T>>;
   async emitAsync(
     target: string | EventDefinition<unknown, unknown>,
@@ -160,7 +188,10 @@ export class EventBusService {
     const event = this.createEvent(route, validated, options);
     const size = this.lastEventSize;
     if (!this.enabled) return { event, handled: 0, failed: [] };
-    if (!this.ready) return new Promise<EmitResult>((settle) => this.hold({ event, size, settle }));
+    if (!this.ready) {
+      this.warnHeldEmitAsync(event.type);
+      return new Promise<EmitResult>((settle, fail) => this.hold({ event, size, settle, fail }));
+    }
     return this.dispatchAsync(route, event, size);
   }
 
@@ -173,7 +204,11 @@ export class EventBusService {
     options?: ListenerOptions<EventData<D>>,
   ): Subscription;
   on<T = unknown>(pattern: string, handler: EventHandler<T>, options?: ListenerOptions<T>): Subscription;
-  on(pattern: EventPattern, handler: EventHandler<never>, options: ListenerOptions<never> = {}): Subscription {
+  on(
+    pattern: EventPattern,
+    handler: EventHandler<never>,
+    options: ListenerOptions<never> = {},
+  ): Subscription {
     return this.subscribe(pattern, handler as EventHandler, options as ListenerOptions, true);
   }
 
@@ -184,8 +219,17 @@ export class EventBusService {
     options?: ListenerOptions<EventData<D>>,
   ): Subscription;
   once<T = unknown>(pattern: string, handler: EventHandler<T>, options?: ListenerOptions<T>): Subscription;
-  once(pattern: EventPattern, handler: EventHandler<never>, options: ListenerOptions<never> = {}): Subscription {
-    return this.subscribe(pattern, handler as EventHandler, { ...(options as ListenerOptions), once: true }, true);
+  once(
+    pattern: EventPattern,
+    handler: EventHandler<never>,
+    options: ListenerOptions<never> = {},
+  ): Subscription {
+    return this.subscribe(
+      pattern,
+      handler as EventHandler,
+      { ...(options as ListenerOptions), once: true },
+      true,
+    );
   }
 
   /**
@@ -207,10 +251,8 @@ export class EventBusService {
     const timeoutMs = options.timeoutMs ?? 5000;
     const label = typeof pattern === 'string' ? pattern : pattern.type;
     return new Promise<BusEvent>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        subscription.unsubscribe();
-        reject(new EventTimeoutError(`No "${label}" event arrived within ${timeoutMs} ms.`, timeoutMs));
-      }, timeoutMs);
+      // Subscribe before arming the timer: a bad pattern throws here (rejecting) and must not leave a timer.
+      // The handler cannot run before `timer` is set: subscribing never dispatches.
       const subscription = this.subscribe(
         pattern,
         (event) => {
@@ -220,6 +262,10 @@ export class EventBusService {
         { once: true, filter: options.filter as ListenerOptions['filter'], name: `waitFor(${label})` },
         false,
       );
+      const timer = setTimeout(() => {
+        subscription.unsubscribe();
+        reject(new EventTimeoutError(`No "${label}" event arrived within ${timeoutMs} ms.`, timeoutMs));
+      }, timeoutMs);
     });
   }
 
@@ -234,7 +280,10 @@ export class EventBusService {
     };
   }
 
-  /** Internal: lets built-in features watch events and handler outcomes. Returns a remover. */
+  /**
+   * Watches every recorded event and every handler outcome (audit, metrics and tracing use this). Observers run
+   * synchronously on the hot path: keep them cheap. Returns a function that removes the observer.
+   */
   addObserver(observer: BusObserver): () => void {
     this.observers = [...this.observers, observer];
     return () => {
@@ -246,8 +295,15 @@ export class EventBusService {
   register(...definitions: EventDefinition<unknown, unknown>[]): void {
     for (const definition of definitions) {
       const known = this.definitions.get(definition.type);
-      if (known && known !== definition && known.version === definition.version && known.schema !== definition.schema) {
-        this.logger.warn(`Two different definitions declare "${definition.type}" v${definition.version}; the first wins.`);
+      if (
+        known &&
+        known !== definition &&
+        known.version === definition.version &&
+        known.schema !== definition.schema
+      ) {
+        this.logger.warn(
+          `Two different definitions declare "${definition.type}" v${definition.version}; the first wins.`,
+        );
         continue;
       }
       if (!known) {
@@ -281,7 +337,11 @@ export class EventBusService {
   async replayDeadLetter(id: string): Promise<EmitResult> {
     const letter = this.deadLetterQueue.get(id);
     if (!letter) throw new Error(`No dead letter with id "${id}" (it may have been replayed or evicted).`);
-    const entry = this.registry.all().find((e) => e.name === letter.handler && e.matches(letter.event.type));
+    const target = this.replayTargets.get(letter);
+    const entry =
+      target?.active === true
+        ? target
+        : this.registry.all().find((e) => e.name === letter.handler && e.matches(letter.event.type));
     if (!entry) {
       throw new Error(
         `Cannot replay dead letter "${id}": handler "${letter.handler}" is no longer subscribed to "${letter.event.type}".`,
@@ -390,19 +450,44 @@ export class EventBusService {
     this.held = [];
     for (const item of held) {
       const route = this.routeFor(item.event.type);
-      if (item.settle) void this.dispatchAsync(route, item.event, item.size).then(item.settle);
-      else this.dispatch(route, item.event, item.size);
+      if (item.settle) {
+        this.dispatchAsync(route, item.event, item.size).then(item.settle, item.fail);
+        continue;
+      }
+      // Its emitter is long gone: a throwing middleware must not cost the other held events (or startup).
+      try {
+        this.dispatch(route, item.event, item.size);
+      } catch (error) {
+        const { type, id } = item.event;
+        this.logger.error(`Delivering held event "${type}" (${id}) failed: ${messageOf(error)}`);
+      }
     }
   }
 
-  /** Cancels retries still waiting for their timer (after a drain timed out at shutdown). */
+  /**
+   * Cancels retries still waiting for their timer (after a drain timed out at shutdown). An `emitAsync()` waiting
+   * on one resolves with the handler's last failure rather than never.
+   */
   cancelPendingRetries(): number {
-    const count = this.retryTimers.size;
-    for (const timer of this.retryTimers) clearTimeout(timer);
+    const cancelled = [...this.retryTimers.values()];
+    for (const timer of this.retryTimers.keys()) clearTimeout(timer);
     this.retryTimers.clear();
-    this.inFlight -= count;
+    this.inFlight -= cancelled.length;
     if (this.inFlight <= 0) this.releaseDrainWaiters();
-    return count;
+    for (const settleAsFailed of cancelled) settleAsFailed();
+    return cancelled.length;
+  }
+
+  /**
+   * Internal (bridges): records the final failure of a handler the bus did not run itself (e.g. a CQRS
+   * `@EventsHandler`) like one of its own: counted, reported to observers, dead-lettered and announced as
+   * `event.handler.failed`. Such a dead letter cannot be replayed (no handler of the bus to replay it to).
+   */
+  recordExternalFailure(event: BusEvent, handler: string, thrown: unknown, attempts = 1): void {
+    const entry = { name: handler };
+    this.failedTotal++;
+    if (this.observers.length > 0) this.notifySettled(entry, event, 'failure');
+    this.deadLetter(entry, event, asError(thrown), attempts);
   }
 
   // -------------------------------------------------------------------------------------------- internals
@@ -415,13 +500,15 @@ export class EventBusService {
   ): Subscription {
     if (typeof handler !== 'function') throw new TypeError('A listener must be a function.');
     const key = this.patternKey(pattern);
-    const retry = options.retry === undefined ? this.options.retry : resolveRetryPolicy(options.retry, 'retry');
+    const retry =
+      options.retry === undefined ? this.options.retry : resolveRetryPolicy(options.retry, 'retry');
     if (typeof retry === 'string') throw new TypeError(`Invalid listener option: ${retry}.`);
     if (options.timeoutMs !== undefined && !(Number.isFinite(options.timeoutMs) && options.timeoutMs > 0)) {
       throw new TypeError('Invalid listener option: timeoutMs must be a number of milliseconds > 0.');
     }
     const priority = options.priority ?? 0;
-    if (!Number.isFinite(priority)) throw new TypeError('Invalid listener option: priority must be a finite number.');
+    if (!Number.isFinite(priority))
+      throw new TypeError('Invalid listener option: priority must be a finite number.');
     const name = options.name ?? (handler.name && handler.name !== 'anonymous' ? handler.name : 'anonymous');
     const entry = this.registry.add({
       pattern: key,
@@ -522,9 +609,11 @@ export class EventBusService {
     if (schema === undefined) return data;
     const result = schema['~standard'].validate(data);
     if (result instanceof Promise) {
-      throw new EventValidationError(route.type, [
-        { path: '', message: 'the schema validates asynchronously' },
-      ], 'Use emitAsync() for definitions with async schemas.');
+      throw new EventValidationError(
+        route.type,
+        [{ path: '', message: 'the schema validates asynchronously' }],
+        'Use emitAsync() for definitions with async schemas.',
+      );
     }
     return this.schemaOutput(route.type, result);
   }
@@ -557,20 +646,23 @@ export class EventBusService {
     if (data === undefined) {
       payload = null;
     } else if (typeof data === 'object' && data !== null) {
-      const normalized = normalizePayload(data);
+      const normalized = normalizePayload(data, this.redactor);
       if (normalized.issues) throw new EventValidationError(route.type, normalized.issues);
       payload = normalized.value;
       size += normalized.size;
     } else {
-      const normalized = normalizePayload(data);
+      const normalized = normalizePayload(data, this.redactor);
       if (normalized.issues) throw new EventValidationError(route.type, normalized.issues);
       size += normalized.size;
     }
     let metadata = EMPTY_METADATA;
     if (options?.metadata !== undefined) {
-      const normalized = normalizePayload(options.metadata);
+      const normalized = normalizePayload(options.metadata, this.redactor);
       if (normalized.issues) {
-        throw new EventValidationError(route.type, normalized.issues.map((i) => ({ ...i, path: `metadata.${i.path}` })));
+        throw new EventValidationError(
+          route.type,
+          normalized.issues.map((i) => ({ ...i, path: `metadata.${i.path}` })),
+        );
       }
       metadata = normalized.value as Record<string, unknown>;
       size += normalized.size;
@@ -655,7 +747,9 @@ export class EventBusService {
     let handled = 0;
     for (const tier of this.tiersOf(route)) {
       const outcomes = await Promise.all(
-        tier.map((entry) => (entry.active && this.claim(entry, event) ? this.deliverAwaiting(entry, event) : SKIPPED)),
+        tier.map((entry) =>
+          entry.active && this.claim(entry, event) ? this.deliverAwaiting(entry, event) : SKIPPED,
+        ),
       );
       for (const outcome of outcomes) {
         if (outcome === SKIPPED) continue;
@@ -699,7 +793,10 @@ export class EventBusService {
         const result = observer.onEvent(event);
         if (result) (pending ??= []).push(result);
       } catch (error) {
-        this.logger.error(`An internal observer failed on "${event.type}": ${messageOf(error)}`);
+        this.logger.error(
+          `An internal observer failed on "${event.type}": ${messageOf(error)}`,
+          ...correlationLog(event.correlationId),
+        );
       }
     }
     return pending;
@@ -712,14 +809,22 @@ export class EventBusService {
       work.then(
         () => this.settleOne(),
         (error: unknown) => {
-          this.logger.error(`Recording "${event.type}" (${event.id}) failed: ${messageOf(error)}`);
+          this.logger.error(
+            `Recording "${event.type}" (${event.id}) failed: ${messageOf(error)}`,
+            ...correlationLog(event.correlationId),
+          );
           this.settleOne();
         },
       );
     }
   }
 
-  private notifySettled(entry: HandlerEntry, event: BusEvent, outcome: HandlerOutcome, durationMs?: number): void {
+  private notifySettled(
+    entry: Pick<HandlerEntry, 'name'>,
+    event: BusEvent,
+    outcome: HandlerOutcome,
+    durationMs?: number,
+  ): void {
     for (const observer of this.observers) {
       try {
         observer.onHandlerSettled?.(event, entry.name, outcome, durationMs);
@@ -736,7 +841,10 @@ export class EventBusService {
       try {
         pass = entry.filter(event);
       } catch (error) {
-        this.logger.error(`The filter of handler "${entry.name}" threw on "${event.type}": ${messageOf(error)}`);
+        this.logger.error(
+          `The filter of handler "${entry.name}" threw on "${event.type}": ${messageOf(error)}`,
+          ...correlationLog(event.correlationId),
+        );
         return false;
       }
       if (!pass) return false;
@@ -746,19 +854,25 @@ export class EventBusService {
   }
 
   /** One try of one handler; on failure, schedules the next try or gives up per the retry policy. */
-  private attempt(entry: HandlerEntry, event: BusEvent, attempt: number, settled: Settled | undefined, ): void {
+  private attempt(entry: HandlerEntry, event: BusEvent, attempt: number, settled: Settled | undefined): void {
     const counters = entry.counters;
     counters.calls++;
     const timed = (counters.calls & SYNC_TIMING_SAMPLE_MASK) === 0;
     const started = timed ? performance.now() : 0;
     let result: unknown;
+    let thenable: boolean;
     try {
       result = entry.isolated ? this.runIsolated(entry, event) : entry.handler(event);
+      // Inside the try: a returned object's `then` getter is the handler's code and may throw too.
+      thenable =
+        result !== null &&
+        typeof result === 'object' &&
+        typeof (result as PromiseLike<unknown>).then === 'function';
     } catch (error) {
       this.failed(entry, event, attempt, error, settled);
       return;
     }
-    if (result !== null && typeof result === 'object' && typeof (result as PromiseLike<unknown>).then === 'function') {
+    if (thenable) {
       this.track(entry, event, attempt, result as PromiseLike<unknown>, settled);
       return;
     }
@@ -772,7 +886,7 @@ export class EventBusService {
   /** Runs the handler in a child context: the event's ids for nested emits, and writes that stay local. */
   private runIsolated(entry: HandlerEntry, event: BusEvent): unknown {
     const parent = this.cls.get() as EventContextStore | undefined;
-    const store: EventContextStore = parent === undefined ? {} : { ...parent };
+    const store: EventContextStore = parent === undefined ? {} : copyStore(parent);
     store[CORRELATION_ID_KEY] = event.correlationId;
     store[CAUSATION_ID_KEY] = event.id;
     store[ACTOR_ID_KEY] = event.actorId;
@@ -788,7 +902,11 @@ export class EventBusService {
   ): void {
     this.inFlight++;
     const started = performance.now();
-    const running = entry.timeoutMs === undefined ? result : withTimeout(result, entry.timeoutMs, entry.name);
+    // A foreign thenable's then() may throw synchronously; Promise.resolve() turns that into a rejection (and
+    // returns a native promise as is).
+    const promise = Promise.resolve(result);
+    const running =
+      entry.timeoutMs === undefined ? promise : withTimeout(promise, entry.timeoutMs, entry.name);
     running.then(
       () => {
         const durationMs = performance.now() - started;
@@ -819,11 +937,11 @@ export class EventBusService {
     entry.counters.failures++;
     if (this.observers.length > 0) this.notifySettled(entry, event, 'failure', durationMs);
     if (attempt < entry.retry.attempts) {
-      this.scheduleRetry(entry, event, attempt, settled);
+      this.scheduleRetry(entry, event, attempt, settled, thrown);
       return;
     }
     const error = asError(thrown);
-    this.deadLetter(entry, event, error, attempt);
+    this.deadLetter(entry, event, error, attempt, entry);
     settled?.({ handler: entry.name, error, attempts: attempt });
   }
 
@@ -832,19 +950,31 @@ export class EventBusService {
     event: BusEvent,
     failedAttempt: number,
     settled: Settled | undefined,
+    thrown: unknown,
   ): void {
     this.retriedTotal++;
     entry.counters.retries++;
     this.inFlight++;
-    const timer = setTimeout(() => {
-      this.retryTimers.delete(timer);
-      this.attempt(entry, event, failedAttempt + 1, settled);
-      this.settleOne();
-    }, retryDelay(entry.retry, failedAttempt));
-    this.retryTimers.add(timer);
+    const timer = setTimeout(
+      () => {
+        this.retryTimers.delete(timer);
+        this.attempt(entry, event, failedAttempt + 1, settled);
+        this.settleOne();
+      },
+      retryDelay(entry.retry, failedAttempt),
+    );
+    this.retryTimers.set(timer, () =>
+      settled?.({ handler: entry.name, error: asError(thrown), attempts: failedAttempt }),
+    );
   }
 
-  private deadLetter(entry: HandlerEntry, event: BusEvent, error: Error, attempts: number): void {
+  private deadLetter(
+    entry: Pick<HandlerEntry, 'name'>,
+    event: BusEvent,
+    error: Error,
+    attempts: number,
+    replayTo?: HandlerEntry,
+  ): void {
     const letter: DeadLetter = {
       id: this.ids.next(),
       event,
@@ -854,6 +984,7 @@ export class EventBusService {
       failedAt: this.ids.timestamp(),
     };
     this.deadLetterQueue.add(letter);
+    if (replayTo) this.replayTargets.set(letter, replayTo);
     for (const observer of this.observers) {
       try {
         observer.onDeadLetter?.(letter);
@@ -863,6 +994,7 @@ export class EventBusService {
     }
     this.logger.error(
       `Handler "${entry.name}" failed on "${event.type}" (${event.id}) after ${attempts} attempt(s): ${error.message}`,
+      ...correlationLog(event.correlationId),
     );
     if (event.type === HandlerFailed.type) return;
     this.emit(
@@ -875,7 +1007,12 @@ export class EventBusService {
         error: error.message,
         attempts,
       },
-      { correlationId: event.correlationId, causationId: event.id, actorId: event.actorId, severity: 'error' },
+      {
+        correlationId: event.correlationId,
+        causationId: event.id,
+        actorId: event.actorId,
+        severity: 'error',
+      },
     );
   }
 
@@ -891,6 +1028,17 @@ export class EventBusService {
     for (const done of waiters) done();
   }
 
+  /** Awaiting a held emitAsync() in onModuleInit would block startup forever: say so once, as it happens. */
+  private warnHeldEmitAsync(type: string): void {
+    if (this.warnedHeldEmitAsync) return;
+    this.warnedHeldEmitAsync = true;
+    this.logger.warn(
+      `emitAsync("${type}") was called before startup completed: the event is held and its promise settles only ` +
+        `once listeners are discovered (onApplicationBootstrap). Do not await it in a constructor or onModuleInit: ` +
+        `startup would wait forever. Use emit() there, or emit from onApplicationBootstrap.`,
+    );
+  }
+
   private hold(item: HeldEvent): void {
     if (this.held.length >= this.options.maxHeldEvents) {
       this.droppedBeforeReady++;
@@ -898,6 +1046,7 @@ export class EventBusService {
         `Event "${item.event.type}" (${item.event.id}) was emitted before startup completed and the hold queue ` +
           `is full (${this.options.maxHeldEvents}); it was not delivered. ${this.droppedBeforeReady} dropped so far. ` +
           `Raise maxHeldEvents or emit after bootstrap.`,
+        ...correlationLog(item.event.correlationId),
       );
       item.settle?.({ event: item.event, handled: 0, failed: [] });
       return;
@@ -911,7 +1060,7 @@ export class EventBusService {
       if (!middleware.before) continue;
       const next = middleware.before(current);
       if (next === false) return undefined;
-      if (next !== undefined && next !== current) current = Object.isFrozen(next) ? next : Object.freeze(next);
+      if (next !== undefined && next !== current) current = deepFreeze(next);
     }
     return current;
   }
@@ -922,7 +1071,10 @@ export class EventBusService {
       try {
         middleware.after(event, result);
       } catch (error) {
-        this.logger.error(`An after() middleware threw on "${event.type}": ${messageOf(error)}`);
+        this.logger.error(
+          `An after() middleware threw on "${event.type}": ${messageOf(error)}`,
+          ...correlationLog(event.correlationId),
+        );
       }
     }
   }
@@ -934,7 +1086,8 @@ const SEVERITIES: ReadonlySet<EventSeverity> = new Set(['debug', 'info', 'warnin
 function withTimeout(promise: PromiseLike<unknown>, timeoutMs: number, name: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
-      () => reject(new EventTimeoutError(`Handler "${name}" did not finish within ${timeoutMs} ms.`, timeoutMs)),
+      () =>
+        reject(new EventTimeoutError(`Handler "${name}" did not finish within ${timeoutMs} ms.`, timeoutMs)),
       timeoutMs,
     );
     promise.then(
@@ -948,6 +1101,15 @@ function withTimeout(promise: PromiseLike<unknown>, timeoutMs: number, name: str
       },
     );
   });
+}
+
+/**
+ * A shallow copy of a context store, the same as `{ ...parent }`. Object spread of a nestjs-cls store falls off
+ * V8's fast clone path (about 2 us instead of 70 ns); Object.assign does not. Assign would run the
+ * `__proto__` setter for an own `__proto__` key, so that rare store still goes through spread.
+ */
+function copyStore(parent: EventContextStore): EventContextStore {
+  return Object.hasOwn(parent, '__proto__') ? { ...parent } : Object.assign({}, parent);
 }
 
 function asError(thrown: unknown): Error {

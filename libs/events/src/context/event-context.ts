@@ -61,7 +61,8 @@ export class EventContext {
   /** Sets the correlation id of the current context (e.g. from a message header). */
   setCorrelationId(correlationId: string): void {
     const store = this.store();
-    if (!store) throw new Error('EventContext.setCorrelationId() needs an active context; use run() instead.');
+    if (!store)
+      throw new Error('EventContext.setCorrelationId() needs an active context; use run() instead.');
     store[CORRELATION_ID_KEY] = correlationId;
   }
 

@@ -22,7 +22,11 @@ export class EventValidationError extends Error {
     super(EventValidationError.describe(eventType, issues, hint));
   }
 
-  private static describe(type: string | undefined, issues: readonly ValidationIssue[], hint?: string): string {
+  private static describe(
+    type: string | undefined,
+    issues: readonly ValidationIssue[],
+    hint?: string,
+  ): string {
     const subject = type ? `Event "${type}"` : 'Event';
     const list = issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join('; ');
     return `${subject} is invalid: ${list}.${hint ? ` ${hint}` : ''}`;

@@ -2,10 +2,13 @@ import { randomFillSync } from 'node:crypto';
 
 const HEX_DIGIT = '0123456789abcdef';
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const MILLIS = Array.from({ length: 1000 }, (_, i) => String(i).padStart(3, '0'));
 const POOL_SIZE = 4096;
 /** 42 bits of counter: 12 in rand_a, 30 at the top of rand_b (RFC 9562 section 6.2, method 1). */
 const COUNTER_LOW_SPAN = 2 ** 30;
 const COUNTER_MAX = 2 ** 42 - 1;
+/** Counter values that share every id character before the last 16 counter bits. */
+const PREFIX_BLOCK = 2 ** 16;
 
 /**
  * Generates UUIDv7 ids that are strictly increasing for one generator, and the matching ISO timestamps.
@@ -20,6 +23,14 @@ export class EventIdGenerator {
   private counter = 0;
   private timeHex = '';
   private isoTime = '';
+  /** The millisecond `isoTime` shows; the ISO text is made on the first `timestamp()` call of a millisecond. */
+  private isoMs = -1;
+  /** `YYYY-MM-DDTHH:MM:SS.` of the second `isoSecond`, shared by its thousand milliseconds. */
+  private isoPrefix = '';
+  private isoSecond = NaN;
+  /** The id's first 24 characters, shared by the 65,536 counter values of one block in one millisecond. */
+  private prefix = '';
+  private prefixBlock = -1;
 
   constructor(private readonly now: () => number = Date.now) {}
 
@@ -29,17 +40,24 @@ export class EventIdGenerator {
     const counter = this.counter;
     const high = Math.floor(counter / COUNTER_LOW_SPAN);
     const low = counter - high * COUNTER_LOW_SPAN;
+    const block = Math.floor(counter / PREFIX_BLOCK);
+    if (block !== this.prefixBlock) {
+      this.prefixBlock = block;
+      this.prefix =
+        this.timeHex +
+        '-7' +
+        HEX_DIGIT[(high >>> 8) & 0x0f] +
+        HEX[high & 0xff] +
+        '-' +
+        HEX[0x80 | ((low >>> 24) & 0x3f)] +
+        HEX[(low >>> 16) & 0xff] +
+        '-';
+    }
     const pool = this.takeRandom(4);
     const p = this.poolOffset - 4;
+    // Only the low 16 counter bits and the random tail change from one id to the next: 6 joins instead of 13.
     return (
-      this.timeHex +
-      '-7' +
-      HEX_DIGIT[(high >>> 8) & 0x0f] +
-      HEX[high & 0xff] +
-      '-' +
-      HEX[0x80 | ((low >>> 24) & 0x3f)] +
-      HEX[(low >>> 16) & 0xff] +
-      '-' +
+      this.prefix +
       HEX[(low >>> 8) & 0xff] +
       HEX[low & 0xff] +
       HEX[pool[p]] +
@@ -51,6 +69,7 @@ export class EventIdGenerator {
 
   /** ISO-8601 UTC time (ms precision) of the id `next()` returned last. */
   timestamp(): string {
+    if (this.isoMs !== this.lastMs) this.formatTime(this.lastMs);
     return this.isoTime;
   }
 
@@ -72,9 +91,21 @@ export class EventIdGenerator {
 
   private setTime(ms: number): void {
     this.lastMs = ms;
-    const hex = ms.toString(16).padStart(12, '0');
-    this.timeHex = hex.slice(0, 8) + '-' + hex.slice(8, 12);
-    this.isoTime = new Date(ms).toISOString();
+    this.timeHex = timeHexOf(ms);
+    this.prefixBlock = -1;
+  }
+
+  /** Ids for correlation need no ISO text: it is made lazily, and per second rather than per millisecond. */
+  private formatTime(ms: number): void {
+    const whole = Math.trunc(ms); // as Date does with a fractional time
+    const second = Math.floor(whole / 1000);
+    if (second !== this.isoSecond) {
+      this.isoSecond = second;
+      // Cut '000Z', not a fixed length: years past 9999 have a longer (+yyyyyy) date part.
+      this.isoPrefix = new Date(second * 1000).toISOString().slice(0, -4);
+    }
+    this.isoTime = this.isoPrefix + MILLIS[whole - second * 1000] + 'Z';
+    this.isoMs = ms;
   }
 
   /** A random start with the top bit clear, so a millisecond always has at least 2^41 ids to count through. */
@@ -94,6 +125,25 @@ export class EventIdGenerator {
     this.poolOffset += bytes;
     return this.pool;
   }
+}
+
+/** `xxxxxxxx-xxxx`: the 48-bit millisecond time as the id's first two groups. */
+function timeHexOf(ms: number): string {
+  if (!(Number.isInteger(ms) && ms >= 0 && ms < 2 ** 48)) {
+    const hex = ms.toString(16).padStart(12, '0');
+    return hex.slice(0, 8) + '-' + hex.slice(8, 12);
+  }
+  const high = Math.floor(ms / 2 ** 32);
+  const low = ms >>> 0;
+  return (
+    HEX[high >>> 8] +
+    HEX[high & 0xff] +
+    HEX[low >>> 24] +
+    HEX[(low >>> 16) & 0xff] +
+    '-' +
+    HEX[(low >>> 8) & 0xff] +
+    HEX[low & 0xff]
+  );
 }
 
 /** Reads the millisecond timestamp encoded in a UUIDv7. */

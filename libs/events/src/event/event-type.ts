@@ -22,7 +22,11 @@ export function explainEventType(type: unknown): string | undefined {
 /** Why `pattern` is not a valid listener pattern (a type whose segments may be `*` or `**`), or undefined. */
 export function explainPattern(pattern: unknown): string | undefined {
   if (typeof pattern !== 'string') return `a listener pattern must be a string, received ${typeof pattern}`;
-  if (pattern.length === 0 || pattern.length > MAX_TYPE_LENGTH || !pattern.split('.').every(isPatternSegment)) {
+  if (
+    pattern.length === 0 ||
+    pattern.length > MAX_TYPE_LENGTH ||
+    !pattern.split('.').every(isPatternSegment)
+  ) {
     return (
       `"${pattern}" is not a valid pattern: use dotted lowercase segments, where a segment may be "*" ` +
       `(exactly one segment) or "**" (any number), e.g. "user.*" or "tournament.**"`

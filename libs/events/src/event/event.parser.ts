@@ -29,7 +29,9 @@ export function parseEvent<T = unknown>(input: string | unknown): BusEvent<T> {
     try {
       raw = JSON.parse(input);
     } catch (error) {
-      throw new EventValidationError(undefined, [{ path: '', message: `not JSON: ${(error as Error).message}` }]);
+      throw new EventValidationError(undefined, [
+        { path: '', message: `not JSON: ${(error as Error).message}` },
+      ]);
     }
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
@@ -47,19 +49,36 @@ function checkFields(raw: Record<string, unknown>): BusEvent {
   need(typeof raw.id === 'string' && UUID_RE.test(raw.id), 'id', 'must be a lowercase UUID');
   const typeProblem = explainEventType(raw.type);
   if (typeProblem) issues.push({ path: 'type', message: typeProblem });
-  need(Number.isInteger(raw.version) && (raw.version as number) >= 1, 'version', 'must be a positive integer');
   need(
-    typeof raw.timestamp === 'string' && ISO_UTC_RE.test(raw.timestamp) && !isNaN(Date.parse(raw.timestamp)),
+    Number.isInteger(raw.version) && (raw.version as number) >= 1,
+    'version',
+    'must be a positive integer',
+  );
+  need(
+    isExactUtcTime(raw.timestamp),
     'timestamp',
     'must be an ISO-8601 UTC time with milliseconds, e.g. 2026-01-31T12:00:00.000Z',
   );
   need(isNonEmptyString(raw.correlationId), 'correlationId', 'must be a non-empty string');
-  need(raw.causationId === undefined || isNonEmptyString(raw.causationId), 'causationId', 'must be a non-empty string when present');
+  need(
+    raw.causationId === undefined || isNonEmptyString(raw.causationId),
+    'causationId',
+    'must be a non-empty string when present',
+  );
   need(isNonEmptyString(raw.source), 'source', 'must be a non-empty string');
-  need(raw.actorId === undefined || isNonEmptyString(raw.actorId), 'actorId', 'must be a non-empty string when present');
-  need(EVENT_SEVERITIES.includes(raw.severity as EventSeverity), 'severity', `must be one of ${EVENT_SEVERITIES.join(', ')}`);
+  need(
+    raw.actorId === undefined || isNonEmptyString(raw.actorId),
+    'actorId',
+    'must be a non-empty string when present',
+  );
+  need(
+    EVENT_SEVERITIES.includes(raw.severity as EventSeverity),
+    'severity',
+    `must be one of ${EVENT_SEVERITIES.join(', ')}`,
+  );
   need('data' in raw, 'data', 'is missing');
-  const metadataIsObject = typeof raw.metadata === 'object' && raw.metadata !== null && !Array.isArray(raw.metadata);
+  const metadataIsObject =
+    typeof raw.metadata === 'object' && raw.metadata !== null && !Array.isArray(raw.metadata);
   need(metadataIsObject, 'metadata', 'must be an object');
   for (const key of Object.keys(raw)) {
     if (!KNOWN_KEYS.has(key)) issues.push({ path: key, message: 'is not a BusEvent field' });
@@ -77,13 +96,21 @@ function checkFields(raw: Record<string, unknown>): BusEvent {
     data: data.value,
     timestamp: raw.timestamp,
     correlationId: raw.correlationId,
+    source: raw.source,
+    severity: raw.severity,
+    metadata: metadata!.value,
   };
+  // Same key order as the bus builds events, so JSON.stringify(parseEvent(text)) gives `text` back.
   if (raw.causationId !== undefined) event.causationId = raw.causationId;
-  event.source = raw.source;
   if (raw.actorId !== undefined) event.actorId = raw.actorId;
-  event.severity = raw.severity;
-  event.metadata = metadata!.value;
   return Object.freeze(event) as unknown as BusEvent;
+}
+
+/** ISO-8601 UTC with milliseconds, naming a real instant: Date.parse would roll `02-30` over to March. */
+function isExactUtcTime(value: unknown): boolean {
+  if (typeof value !== 'string' || !ISO_UTC_RE.test(value)) return false;
+  const ms = Date.parse(value);
+  return !Number.isNaN(ms) && new Date(ms).toISOString() === value;
 }
 
 function isNonEmptyString(value: unknown): value is string {

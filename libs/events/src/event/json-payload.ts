@@ -11,23 +11,93 @@ export interface NormalizedPayload {
   issues: ValidationIssue[] | undefined;
 }
 
+/** Decides, per object key, whether its value is secret and must be replaced with `marker`. */
+export interface PayloadRedactor {
+  readonly marker: string;
+  redacts(key: string): boolean;
+}
+
 /**
  * Copies `input` into frozen plain JSON data in one walk, checking as it goes that `JSON.parse(JSON.stringify(x))`
  * would give the same value back. Rejected: cycles, functions, symbols, bigints, non-finite numbers, `undefined`
  * inside arrays, and objects that are not plain (class instances, Dates, Maps...). Object keys whose value is
  * `undefined` are dropped, as JSON would; `-0` becomes `0`. Keys named `__proto__` stay own data properties of the
- * copy, so they can never reach a prototype. The caller's objects are never modified.
+ * copy, so they can never reach a prototype. The caller's objects are never modified. With a `redactor`, the value
+ * of every key it calls secret (at any depth) is replaced with its marker.
  */
-export function normalizePayload(input: unknown): NormalizedPayload {
-  const walker = new PayloadWalker();
+export function normalizePayload(input: unknown, redactor?: PayloadRedactor): NormalizedPayload {
   try {
+    if (isPlainRecord(input)) return copyTopRecord(input, redactor);
+    const walker = new PayloadWalker(redactor);
     const value = walker.copy(input);
     return { value, size: walker.size, issues: walker.issues };
   } catch (error) {
     // A getter on the payload threw: report it like any other bad value instead of letting it escape raw.
     const message = error instanceof Error ? error.message : String(error);
-    return { value: undefined, size: 0, issues: [{ path: '', message: `reading the payload threw: ${message}` }] };
+    return {
+      value: undefined,
+      size: 0,
+      issues: [{ path: '', message: `reading the payload threw: ${message}` }],
+    };
   }
+}
+
+function isPlainRecord(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/**
+ * The walker's `copyRecord()` for the top-level object, with the common values (strings, finite numbers,
+ * booleans, null) copied inline: a flat payload costs no walker, no path and no ancestor list. Anything else is
+ * handed to a walker made on first need, which then sees the same ancestors and path as in a full walk.
+ */
+function copyTopRecord(
+  record: Record<string, unknown>,
+  redactor: PayloadRedactor | undefined,
+): NormalizedPayload {
+  const out: Record<string, unknown> = {};
+  let size = 2;
+  let walker: PayloadWalker | undefined;
+  const keys = Object.keys(record);
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
+    const item = record[key];
+    if (item === undefined) continue;
+    let copied: unknown;
+    if (redactor !== undefined && redactor.redacts(key)) {
+      copied = redactor.marker;
+      size += redactor.marker.length + 2;
+    } else if (typeof item === 'string') {
+      copied = item;
+      size += item.length + 2;
+    } else if (typeof item === 'number' && Number.isFinite(item)) {
+      copied = item === 0 ? 0 : item;
+      size += 8;
+    } else if (typeof item === 'boolean') {
+      copied = item;
+      size += 5;
+    } else if (item === null) {
+      copied = null;
+      size += 4;
+    } else {
+      walker ??= new PayloadWalker(redactor);
+      copied = walker.copyMember(record, key, item);
+    }
+    size += key.length + 4;
+    if (key === '__proto__') {
+      Object.defineProperty(out, key, {
+        value: copied,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else {
+      out[key] = copied;
+    }
+  }
+  return { value: Object.freeze(out), size: size + (walker?.size ?? 0), issues: walker?.issues };
 }
 
 class PayloadWalker {
@@ -35,6 +105,8 @@ class PayloadWalker {
   issues: ValidationIssue[] | undefined;
   private readonly ancestors: object[] = [];
   private readonly path: (string | number)[] = [];
+
+  constructor(private readonly redactor: PayloadRedactor | undefined) {}
 
   copy(value: unknown): unknown {
     switch (typeof value) {
@@ -63,6 +135,16 @@ class PayloadWalker {
     }
   }
 
+  /** Copies `value`, found under `key` of the top-level `record` (whose copy the caller builds). */
+  copyMember(record: object, key: string, value: unknown): unknown {
+    this.ancestors.push(record);
+    this.path.push(key);
+    const copied = this.copy(value);
+    this.path.pop();
+    this.ancestors.pop();
+    return copied;
+  }
+
   private copyObject(value: object): unknown {
     if (this.ancestors.includes(value)) return this.fail('circular reference');
     if (this.ancestors.length >= MAX_DEPTH) return this.fail(`nested deeper than ${MAX_DEPTH} levels`);
@@ -70,7 +152,8 @@ class PayloadWalker {
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
       const kind = (value as { constructor?: { name?: string } }).constructor?.name ?? 'object';
-      const hint = kind === 'Date' ? ' (send date.toISOString())' : ' (send a plain object, e.g. { ...value })';
+      const hint =
+        kind === 'Date' ? ' (send date.toISOString())' : ' (send a plain object, e.g. { ...value })';
       return this.fail(`a ${kind} instance is not plain JSON data${hint}`);
     }
     return this.copyRecord(value as Record<string, unknown>);
@@ -98,12 +181,23 @@ class PayloadWalker {
       const key = keys[i];
       const item = record[key];
       if (item === undefined) continue;
-      this.path.push(key);
-      const copied = this.copy(item);
-      this.path.pop();
+      let copied: unknown;
+      if (this.redactor !== undefined && this.redactor.redacts(key)) {
+        copied = this.redactor.marker;
+        this.size += this.redactor.marker.length + 2;
+      } else {
+        this.path.push(key);
+        copied = this.copy(item);
+        this.path.pop();
+      }
       this.size += key.length + 4;
       if (key === '__proto__') {
-        Object.defineProperty(out, key, { value: copied, enumerable: true, writable: true, configurable: true });
+        Object.defineProperty(out, key, {
+          value: copied,
+          enumerable: true,
+          writable: true,
+          configurable: true,
+        });
       } else {
         out[key] = copied;
       }

@@ -42,10 +42,18 @@ export function OnEvent(
   options: OnEventOptions<never> = {},
 ): TypedMethodDecorator<never> {
   const patterns = (Array.isArray(pattern) ? [...pattern] : [pattern]) as EventPattern[];
-  if (patterns.length === 0) throw new TypeError('@OnEvent() needs at least one event type, pattern or definition.');
-  return (_target, _key, descriptor) => {
-    const method = descriptor.value;
+  if (patterns.length === 0) {
+    throw new TypeError('@OnEvent() needs at least one event type, pattern or definition.');
+  }
+  return (target, key, descriptor) => {
+    const method = descriptor?.value;
     if (typeof method !== 'function') throw new TypeError('@OnEvent() can only decorate methods.');
+    if (typeof target === 'function') {
+      // Discovery reads instance methods only: a static one would be silently ignored.
+      throw new TypeError(
+        `@OnEvent() cannot decorate the static method ${target.name}.${String(key)}: make it an instance method.`,
+      );
+    }
     const existing: OnEventMetadata[] = Reflect.getMetadata(ON_EVENT_METADATA, method) ?? [];
     // Decorators apply bottom-up; prepend so the metadata lists them top-down, as written.
     const entry: OnEventMetadata = { patterns, options: options as OnEventOptions };

@@ -5,8 +5,12 @@ import { EventTimeoutError } from '../errors/event-timeout.error';
 
 /**
  * On `app.close()` (and on signals when shutdown hooks are enabled): emits `system.shutdown`, then waits for
- * in-flight handlers, at most `shutdownTimeoutMs`, before Nest carries on closing. Runs in `onModuleDestroy`, the
- * first shutdown hook, so handlers still have the providers they depend on.
+ * in-flight handlers and scheduled retries, at most `shutdownTimeoutMs`, before Nest carries on closing.
+ *
+ * Runs in `onModuleDestroy`. Nest calls that hook on global modules (this one) after the application's own
+ * modules, so their `onModuleDestroy` hooks have already run when the drain starts; `beforeApplicationShutdown`,
+ * the HTTP server's close and `onApplicationShutdown` all come after it. Resources that handlers use should be
+ * released in those later hooks.
  */
 @Injectable()
 export class EventsLifecycle implements OnModuleDestroy {

@@ -1,6 +1,5 @@
 import type { INestApplicationContext } from '@nestjs/common';
 import { EventBusService } from '../bus/event-bus.service';
-import type { Subscription } from '../bus/bus.interfaces';
 import type { BusEvent } from '../event/bus-event.interface';
 import type { EventData, EventDefinition } from '../event/event-definition';
 import { compilePattern } from '../bus/pattern-matcher';
@@ -19,14 +18,12 @@ type DeepPartial<T> = T extends object ? { [K in keyof T]?: DeepPartial<T[K]> } 
  */
 export class EventRecorder {
   private readonly recorded: BusEvent[] = [];
-  private readonly subscription: Subscription;
+  private readonly detach: () => void;
 
   private constructor(private readonly bus: EventBusService) {
-    // Highest priority, so the recorder sees an event before any handler can fail or emit more.
-    this.subscription = bus.on('**', (event) => void this.recorded.push(event), {
-      priority: Number.MAX_SAFE_INTEGER,
-      name: 'EventRecorder',
-    });
+    // An observer, not a listener: it sees every event before any handler runs, and it does not show up in
+    // `handled` counts, `listenerCount()`, `stats().handlers` or the `system.startup` listener count.
+    this.detach = bus.addObserver({ onEvent: (event) => void this.recorded.push(event) });
   }
 
   /** Starts recording the bus of a Nest app or testing module, or a bus itself. */
@@ -46,7 +43,10 @@ export class EventRecorder {
    * Returns the first recorded event of that type whose data contains `partialData` (deeply), or throws an
    * error that lists what was recorded instead.
    */
-  expectEvent<D extends EventDefinition<unknown, unknown>>(definition: D, partialData?: DeepPartial<EventData<D>>): BusEvent<EventData<D>>;
+  expectEvent<D extends EventDefinition<unknown, unknown>>(
+    definition: D,
+    partialData?: DeepPartial<EventData<D>>,
+  ): BusEvent<EventData<D>>;
   expectEvent<T = unknown>(type: string, partialData?: DeepPartial<T>): BusEvent<T>;
   expectEvent(target: Target<unknown>, partialData?: unknown): BusEvent {
     const candidates = this.events(target);
@@ -64,7 +64,9 @@ export class EventRecorder {
 
   /** Throws if an event of that type (optionally with that data) was recorded. */
   expectNoEvent(target: Target<unknown>, partialData?: unknown): void {
-    const found = this.events(target).find((e) => partialData === undefined || containsDeep(e.data, partialData));
+    const found = this.events(target).find(
+      (e) => partialData === undefined || containsDeep(e.data, partialData),
+    );
     if (found) {
       const type = typeof target === 'string' ? target : target.type;
       throw new Error(`Expected no "${type}" event, but one was recorded: ${JSON.stringify(found)}.`);
@@ -76,7 +78,9 @@ export class EventRecorder {
     target: Target<T>,
     options: { timeoutMs?: number; filter?: (event: BusEvent<T>) => boolean } = {},
   ): Promise<BusEvent<T>> {
-    return this.bus.waitFor(typeof target === 'string' ? target : target.type, options) as Promise<BusEvent<T>>;
+    return this.bus.waitFor(typeof target === 'string' ? target : target.type, options) as Promise<
+      BusEvent<T>
+    >;
   }
 
   /** Waits until no handler is running or waiting to retry (default limit 5 s). */
@@ -90,7 +94,7 @@ export class EventRecorder {
 
   /** Stops recording. */
   stop(): void {
-    this.subscription.unsubscribe();
+    this.detach();
   }
 }
 
@@ -98,7 +102,13 @@ function containsDeep(actual: unknown, expected: unknown): boolean {
   if (expected === null || typeof expected !== 'object') return Object.is(actual, expected);
   if (actual === null || typeof actual !== 'object') return false;
   if (Array.isArray(expected)) {
-    return Array.isArray(actual) && expected.length === actual.length && expected.every((v, i) => containsDeep(actual[i], v));
+    return (
+      Array.isArray(actual) &&
+      expected.length === actual.length &&
+      expected.every((v, i) => containsDeep(actual[i], v))
+    );
   }
-  return Object.entries(expected).every(([key, value]) => containsDeep((actual as Record<string, unknown>)[key], value));
+  return Object.entries(expected).every(([key, value]) =>
+    containsDeep((actual as Record<string, unknown>)[key], value),
+  );
 }
