@@ -1,0 +1,60 @@
+/** The longest correlation id accepted from outside. */
+export const MAX_CORRELATION_ID_LENGTH = 128;
+
+const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const LOWER_HEX = /^[0-9a-f]+$/;
+const ZERO_TRACE_ID = '0'.repeat(32);
+const ZERO_PARENT_ID = '0'.repeat(16);
+/** `00-` + 32 + `-` + 16 + `-` + 2. */
+const TRACEPARENT_V0_LENGTH = 55;
+
+/**
+ * Returns `value` when it is safe to use as a correlation id taken from outside (a header, a message): a string
+ * of 1 to 128 characters from `[A-Za-z0-9._:-]`. Anything else (too long, empty, control characters, CR/LF,
+ * spaces, non-ASCII, not a string) gives `undefined`, so the caller generates an id instead of echoing it.
+ */
+export function sanitizeCorrelationId(value: unknown): string | undefined {
+  return typeof value === 'string' && SAFE_ID.test(value) ? value : undefined;
+}
+
+/**
+ * The trace id of a W3C `traceparent` header (`version-traceid-parentid-flags`), or `undefined` when the header
+ * is malformed: trace id and parent id must be lowercase hex of 32 and 16 digits and not all zeros, the version
+ * two hex digits other than `ff`; version `00` allows nothing after the flags, later versions only `-...`.
+ */
+export function traceIdFromTraceparent(value: unknown): string | undefined {
+  if (typeof value !== 'string' || value.length < TRACEPARENT_V0_LENGTH || value.length > 512)
+    return undefined;
+  const version = value.slice(0, 2);
+  if (!LOWER_HEX.test(version) || version === 'ff') return undefined;
+  if (value[2] !== '-' || value[35] !== '-' || value[52] !== '-') return undefined;
+  if (value.length > TRACEPARENT_V0_LENGTH && (version === '00' || value[TRACEPARENT_V0_LENGTH] !== '-')) {
+    return undefined;
+  }
+  const traceId = value.slice(3, 35);
+  const parentId = value.slice(36, 52);
+  const flags = value.slice(53, 55);
+  if (!LOWER_HEX.test(traceId) || traceId === ZERO_TRACE_ID) return undefined;
+  if (!LOWER_HEX.test(parentId) || parentId === ZERO_PARENT_ID) return undefined;
+  if (!LOWER_HEX.test(flags)) return undefined;
+  return traceId;
+}
+
+/** Reads one header; for a repeated header Node gives an array (or a comma-joined string, which is rejected). */
+export type HeaderReader = (name: string) => unknown;
+
+/**
+ * The correlation id an incoming request or message carries: the first of `headers` (lowercase names, in order)
+ * that holds a valid id. A header named `traceparent` is read as W3C trace context (its trace id is used); every
+ * other header must hold a safe id (see `sanitizeCorrelationId`). Invalid values are skipped, never returned.
+ */
+export function correlationIdFromHeaders(read: HeaderReader, headers: readonly string[]): string | undefined {
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i];
+    const raw = read(name);
+    if (raw === undefined) continue;
+    const id = name === 'traceparent' ? traceIdFromTraceparent(raw) : sanitizeCorrelationId(raw);
+    if (id !== undefined) return id;
+  }
+  return undefined;
+}

@@ -1,0 +1,86 @@
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import { Inject, Injectable } from '@nestjs/common';
+import type { AbstractHttpAdapter } from '@nestjs/core';
+import { ClsService, ContextClsStoreMap } from 'nestjs-cls';
+import { CORRELATION_ID_KEY, type EventContextStore } from './context.keys';
+import { CORRELATION_OPTIONS, CorrelationIdSource } from './correlation-id.source';
+import type { ResolvedCorrelationOptions } from './correlation.options';
+
+/** The part of a Fastify instance the middleware uses (Fastify itself is not imported: it is optional). */
+interface FastifyLike {
+  addHook(
+    name: 'onRequest',
+    hook: (
+      request: { raw: IncomingMessage },
+      reply: { header(name: string, value: string): unknown },
+      done: () => void,
+    ) => void,
+  ): unknown;
+}
+
+/**
+ * Internal: gives every HTTP request its correlation id (from the configured headers, else generated), echoes it
+ * in the response header, and opens the request's CLS context, unless the app's own `ClsMiddleware` already opened
+ * one for this request: then the id is only added to that store, so there is one store per request.
+ *
+ * Mounted straight on the platform (an Express middleware, a Fastify `onRequest` hook) rather than as a Nest
+ * middleware: it runs for every request, routed or not, at a fraction of the cost. The store is filed in
+ * nestjs-cls' `ContextClsStoreMap` under the request, so a `ClsGuard` or `ClsInterceptor` the app mounts reuses it.
+ */
+@Injectable()
+export class CorrelationMiddleware {
+  private readonly responseHeader: string | false;
+
+  constructor(
+    private readonly cls: ClsService,
+    private readonly source: CorrelationIdSource,
+    @Inject(CORRELATION_OPTIONS) options: ResolvedCorrelationOptions,
+  ) {
+    this.responseHeader = options.responseHeader;
+  }
+
+  /** Mounts the middleware on the platform, ahead of the routes (call it before they are registered). */
+  mount(adapter: AbstractHttpAdapter): void {
+    if (adapter.getType() === 'fastify') {
+      adapter.getInstance<FastifyLike>().addHook('onRequest', (request, reply, done) => {
+        const store = this.storeFor(request.raw);
+        // Through the reply, not the raw response: a header set on the raw response makes Node merge every
+        // header Fastify writes one by one.
+        if (this.responseHeader !== false) reply.header(this.responseHeader, store[CORRELATION_ID_KEY]!);
+        this.continueIn(store, done);
+      });
+    } else {
+      adapter.use((req: IncomingMessage, res: ServerResponse, next: () => void) => this.use(req, res, next));
+    }
+  }
+
+  /** Sets the request up and calls `next` inside its context (the Express form). */
+  use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+    const store = this.storeFor(req);
+    if (this.responseHeader !== false) res.setHeader(this.responseHeader, store[CORRELATION_ID_KEY]!);
+    this.continueIn(store, next);
+  }
+
+  /** The request's store with its correlation id: the app's own when nestjs-cls opened one for it, else a new one. */
+  private storeFor(req: IncomingMessage): EventContextStore {
+    const active = this.cls.get() as EventContextStore | undefined;
+    // An active store counts as this request's only when nestjs-cls filed it under this request: a store left
+    // active by something else (an enterWith() elsewhere) must never be shared.
+    if (active !== undefined && ContextClsStoreMap.getByRaw(req) === active) {
+      active[CORRELATION_ID_KEY] ??= this.idOf(req.headers);
+      return active;
+    }
+    const store: EventContextStore = { [CORRELATION_ID_KEY]: this.idOf(req.headers) };
+    ContextClsStoreMap.setByRaw(req, store);
+    return store;
+  }
+
+  private continueIn(store: EventContextStore, next: () => void): void {
+    if (store === this.cls.get()) next();
+    else this.cls.runWith(store as never, next);
+  }
+
+  private idOf(headers: IncomingHttpHeaders): string {
+    return this.source.fromHeaders((name) => headers[name]);
+  }
+}

@@ -1,0 +1,100 @@
+import { EventsConfigError } from '../errors/events-config.error';
+
+/**
+ * The `correlation` option of `EventsModule.forRoot()`: how HTTP requests (and microservice messages) get their
+ * correlation id. `correlation: false` turns all of it off.
+ */
+export interface CorrelationOptions {
+  /**
+   * Request headers to take the id from, first valid one wins. A header named `traceparent` is read as W3C trace
+   * context (its trace id). Default `['x-correlation-id', 'x-request-id', 'traceparent']`.
+   */
+  headers?: string[];
+  /** Response header that echoes the id; `false` sends none. Default `x-correlation-id`. */
+  responseHeader?: string | false;
+  /** Emit `http.request.started` / `completed` / `failed`. Default `true`. */
+  httpEvents?: boolean;
+  /** Makes the id of a request that brought none (or only invalid ones). Default: a new UUIDv7. */
+  generateId?: () => string;
+}
+
+/** `CorrelationOptions` with defaults applied (header names lowercased). */
+export interface ResolvedCorrelationOptions {
+  headers: readonly string[];
+  responseHeader: string | false;
+  httpEvents: boolean;
+  generateId: (() => string) | undefined;
+}
+
+/** The headers read when the `headers` option is not given, in order of precedence. */
+export const DEFAULT_CORRELATION_HEADERS: readonly string[] = Object.freeze([
+  'x-correlation-id',
+  'x-request-id',
+  'traceparent',
+]);
+export const DEFAULT_RESPONSE_HEADER = 'x-correlation-id';
+
+const KNOWN_KEYS = ['headers', 'responseHeader', 'httpEvents', 'generateId'];
+/** RFC 9110 token characters. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
+
+/** Applies defaults to the `correlation` option and validates it; throws `EventsConfigError` naming the field. */
+export function resolveCorrelationOptions(value: unknown): ResolvedCorrelationOptions | false {
+  if (value === false) return false;
+  if (value === undefined) value = {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new EventsConfigError(
+      'correlation',
+      'false or { headers?, responseHeader?, httpEvents?, generateId? }',
+      value,
+    );
+  }
+  for (const key of Object.keys(value)) {
+    if (!KNOWN_KEYS.includes(key)) {
+      throw new EventsConfigError(`correlation.${key}`, `one of ${KNOWN_KEYS.join(', ')}`, key);
+    }
+  }
+  const { headers, responseHeader, httpEvents, generateId } = value as Record<string, unknown>;
+  return {
+    headers: checkHeaders(headers),
+    responseHeader: checkResponseHeader(responseHeader),
+    httpEvents: checkHttpEvents(httpEvents),
+    generateId: checkGenerateId(generateId),
+  };
+}
+
+function checkHeaders(headers: unknown): readonly string[] {
+  if (headers === undefined) return DEFAULT_CORRELATION_HEADERS;
+  if (
+    !Array.isArray(headers) ||
+    headers.length > 20 ||
+    !headers.every((name) => typeof name === 'string' && HEADER_NAME.test(name))
+  ) {
+    throw new EventsConfigError('correlation.headers', 'an array of at most 20 header names', headers);
+  }
+  return Object.freeze([...new Set(headers.map((name: string) => name.toLowerCase()))]);
+}
+
+function checkResponseHeader(responseHeader: unknown): string | false {
+  if (responseHeader === undefined) return DEFAULT_RESPONSE_HEADER;
+  if (responseHeader === false) return false;
+  if (typeof responseHeader !== 'string' || !HEADER_NAME.test(responseHeader)) {
+    throw new EventsConfigError('correlation.responseHeader', 'a header name or false', responseHeader);
+  }
+  return responseHeader.toLowerCase();
+}
+
+function checkHttpEvents(httpEvents: unknown): boolean {
+  if (httpEvents === undefined) return true;
+  if (typeof httpEvents !== 'boolean')
+    throw new EventsConfigError('correlation.httpEvents', 'true or false', httpEvents);
+  return httpEvents;
+}
+
+function checkGenerateId(generateId: unknown): (() => string) | undefined {
+  if (generateId === undefined) return undefined;
+  if (typeof generateId !== 'function') {
+    throw new EventsConfigError('correlation.generateId', 'a function returning a string', generateId);
+  }
+  return generateId as () => string;
+}
