@@ -1,0 +1,53 @@
+import { canonicalRow, chainEntries, ChainChecker, GENESIS_HASH, hashRow } from './audit-chain';
+import type { AuditEntry } from './audit.interfaces';
+import { canonicalJson } from './canonical-json';
+
+const entry = (n: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
+  eventId: `0190000-${n}`,
+  type: 'user.created',
+  version: 1,
+  timestamp: '2026-01-01T00:00:00.000Z',
+  correlationId: 'c\u20ac"1',
+  causationId: null,
+  actorId: n % 2 ? 'actor' : null,
+  source: 'app',
+  severity: 'info',
+  data: canonicalJson({ b: [1, 2.5, 'x\n'], a: { n } }),
+  ...extra,
+});
+
+describe('the audit chain', () => {
+  it('serializes a row exactly as RFC 8785 canonical JSON of the whole record would', () => {
+    const [row] = chainEntries(undefined, [entry(1, { causationId: 'cause' })]);
+    const { hash: _hash, ...withoutHash } = row;
+    expect(canonicalRow(withoutHash)).toBe(canonicalJson({ ...withoutHash, data: JSON.parse(row.data) }));
+  });
+
+  it('links each record to the one before, starting from the genesis hash', () => {
+    const rows = chainEntries(undefined, [entry(1), entry(2), entry(3)]);
+    expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+    expect(rows[0].prevHash).toBe(GENESIS_HASH);
+    expect(rows[1].prevHash).toBe(rows[0].hash);
+    expect(rows[2].hash).toBe(hashRow({ ...rows[2] }));
+    const more = chainEntries({ seq: 3, hash: rows[2].hash }, [entry(4)]);
+    expect(more[0]).toMatchObject({ seq: 4, prevHash: rows[2].hash });
+  });
+
+  it('the checker accepts an intact chain and names the first bad record otherwise', () => {
+    const rows = chainEntries(
+      undefined,
+      [1, 2, 3, 4].map((n) => entry(n)),
+    );
+    const ok = new ChainChecker();
+    expect(rows.map((r) => ok.check(r))).toEqual([undefined, undefined, undefined, undefined]);
+    expect(ok.head).toEqual({ seq: 4, hash: rows[3].hash });
+
+    const changed = new ChainChecker();
+    const tampered = [...rows];
+    tampered[2] = { ...rows[2], actorId: 'someone-else' };
+    expect(tampered.map((r) => changed.check(r)).find(Boolean)).toMatchObject({ seq: 3 });
+
+    const gap = new ChainChecker();
+    expect([rows[0], rows[2]].map((r) => gap.check(r)).find(Boolean)).toMatchObject({ seq: 2 });
+  });
+});

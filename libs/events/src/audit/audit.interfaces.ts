@@ -1,0 +1,105 @@
+import type { EventSeverity } from '../event/bus-event.interface';
+
+/** One entry of the audit trail, as `AuditService.query()` returns it. */
+export interface AuditRecord {
+  /** Position in the chain: 1, 2, 3... with no gaps. */
+  seq: number;
+  eventId: string;
+  type: string;
+  version: number;
+  timestamp: string;
+  correlationId: string;
+  causationId: string | null;
+  actorId: string | null;
+  source: string;
+  severity: EventSeverity;
+  /** The event's payload, redacted when the event was created (and truncated when over `maxRecordBytes`). */
+  data: unknown;
+  /** `hash` of the record before this one (64 zeros for the first). */
+  prevHash: string;
+  /** sha256 (hex) of `prevHash` followed by the RFC 8785 canonical JSON of this record without `hash`. */
+  hash: string;
+}
+
+/** A record as stores keep it: `data` is the canonical JSON text of the payload. */
+export interface AuditRow extends Omit<AuditRecord, 'data' | 'severity'> {
+  severity: string;
+  data: string;
+}
+
+/** What the writer hands a store: a row before the chain gives it `seq`, `prevHash` and `hash`. */
+export type AuditEntry = Omit<AuditRow, 'seq' | 'prevHash' | 'hash'>;
+
+/** The last record of a chain; keep it somewhere else to detect a truncated tail with `verify({ expectedHead })`. */
+export interface AuditHead {
+  seq: number;
+  hash: string;
+}
+
+/** Filters a store applies; rows come back in `seq` order, `seq > afterSeq`, at most `limit`. */
+export interface AuditStoreQuery {
+  afterSeq: number;
+  limit: number;
+  correlationId?: string;
+  type?: string;
+  actorId?: string;
+  /** ISO-8601 UTC, inclusive. */
+  from?: string;
+  /** ISO-8601 UTC, exclusive. */
+  to?: string;
+}
+
+/**
+ * Where audit records live. Implement it to plug your own database; the writer calls `append()` one batch at a
+ * time per process, but several processes may share one store, so `append()` must serialise writers itself (a
+ * lock or a transaction) and build the chain from the head it reads under that lock (`chainEntries()` does that
+ * part).
+ */
+export interface AuditStore {
+  /** Opens the database and creates what is missing. Called once at startup; fails with a clear message. */
+  init(): Promise<void>;
+  /** Appends the entries, in order, at the end of the chain, all or nothing. */
+  append(entries: readonly AuditEntry[]): Promise<void>;
+  /** Rows matching the filters, in `seq` order. */
+  query(query: AuditStoreQuery): Promise<AuditRow[]>;
+  /** The last record, or undefined when the trail is empty. */
+  head(): Promise<AuditHead | undefined>;
+  /** Releases connections; called at shutdown after the last flush. */
+  close(): Promise<void>;
+}
+
+/** Injection token of the `AuditStore` in use (absent when the audit trail is off). */
+export const AUDIT_STORE = Symbol('nestjs-event-bus:audit-store');
+
+/** `AuditService.query()` filters; all optional. */
+export interface AuditQuery {
+  correlationId?: string;
+  type?: string;
+  actorId?: string;
+  /** Records at or after this time (ISO-8601 string or Date). */
+  from?: string | Date;
+  /** Records strictly before this time. */
+  to?: string | Date;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  /** Page size, 1 to 1000; default 100. */
+  limit?: number;
+}
+
+/** One page of `AuditService.query()`; `nextCursor` is set when there may be more. */
+export interface AuditPage {
+  records: AuditRecord[];
+  nextCursor?: string;
+}
+
+/** The outcome of `AuditService.verify()`. */
+export interface AuditVerification {
+  ok: boolean;
+  /** Records whose hash and link were checked. */
+  checked: number;
+  /** The first position where the chain is broken. */
+  firstBadSeq?: number;
+  reason?: string;
+  /** The last record checked (keep it elsewhere to detect truncation next time). */
+  head?: AuditHead;
+}

@@ -1,0 +1,190 @@
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import { EventBusService } from '../bus/event-bus.service';
+import { EventsConfigError } from '../errors/events-config.error';
+import { AUDIT_TELEMETRY, type AuditTelemetry } from '../metrics/audit-telemetry';
+import type { EventSeverity } from '../event/bus-event.interface';
+import { ChainChecker } from './audit-chain';
+import { AuditDisabledError } from './audit.errors';
+import {
+  AUDIT_STORE,
+  type AuditHead,
+  type AuditPage,
+  type AuditQuery,
+  type AuditRecord,
+  type AuditRow,
+  type AuditStore,
+  type AuditVerification,
+} from './audit.interfaces';
+import { AuditObserver } from './audit.observer';
+import type { ResolvedAuditOptions } from './audit-options';
+import { encodeCursor, toStoreQuery } from './audit-query';
+import { AuditWriter, type AuditWriterStats } from './audit-writer';
+import { SqliteAuditStore } from './sqlite-audit.store';
+
+/** Internal token: true when the module was built with the audit REST controller. */
+export const AUDIT_CONTROLLER_REGISTERED = Symbol('nestjs-event-bus:audit-controller-registered');
+
+const VERIFY_PAGE = 5000;
+
+/** Creates the store the options ask for (SQLite at `./data/audit.db` by default), or null when audit is off. */
+export function createAuditStore(bus: EventBusService): AuditStore | null {
+  const audit = bus.settings.audit;
+  if (!audit) return null;
+  return audit.store ?? new SqliteAuditStore();
+}
+
+/**
+ * Reads and checks the audit trail. Records are written by the bus as audited events are emitted; this service
+ * queries them, verifies the hash chain and flushes pending writes. Its methods throw `AuditDisabledError` when
+ * the `audit` option is off.
+ */
+@Injectable()
+export class AuditService implements OnModuleInit, OnApplicationShutdown {
+  private readonly logger = new Logger('EventAudit');
+  private readonly options: false | ResolvedAuditOptions;
+  private writer: AuditWriter | undefined;
+  private removeObserver: (() => void) | undefined;
+
+  constructor(
+    private readonly bus: EventBusService,
+    @Optional() @Inject(AUDIT_STORE) private readonly store?: AuditStore | null,
+    @Optional() @Inject(AUDIT_CONTROLLER_REGISTERED) private readonly controllerRegistered?: boolean,
+    @Optional() @Inject(AUDIT_TELEMETRY) private readonly telemetry?: AuditTelemetry,
+  ) {
+    this.options = bus.settings.audit;
+  }
+
+  /** Whether the audit trail is on. */
+  get enabled(): boolean {
+    return this.options !== false;
+  }
+
+  async onModuleInit(): Promise<void> {
+    const options = this.options;
+    if (!options || !this.store) return;
+    if (options.controller && this.controllerRegistered !== true) {
+      throw new EventsConfigError(
+        'audit.controller',
+        'to be given to EventsModule.forRoot() (routes are declared when the module is built, so forRootAsync() ' +
+          'cannot add them; use forRoot() or serve AuditService from a controller of your own)',
+        options.controller,
+      );
+    }
+    await this.store.init();
+    this.writer = new AuditWriter(this.store, options, this.logger, this.telemetry);
+    this.removeObserver = this.bus.addObserver(new AuditObserver(this.bus, options.include, this.writer));
+  }
+
+  /** Runs after the bus drained (`onModuleDestroy`): writes what is buffered, then closes the store. */
+  async onApplicationShutdown(): Promise<void> {
+    if (!this.writer || !this.store) return;
+    await this.writer.close();
+    this.removeObserver?.();
+    this.removeObserver = undefined;
+    this.writer = undefined;
+    await this.store.close();
+  }
+
+  /** Records matching the filters, oldest first, one page at a time (pass `nextCursor` back as `cursor`). */
+  async query(query: AuditQuery = {}): Promise<AuditPage> {
+    const store = this.activeStore();
+    const storeQuery = toStoreQuery(query);
+    const rows = await store.query({ ...storeQuery, limit: storeQuery.limit + 1 });
+    const more = rows.length > storeQuery.limit;
+    const page = more ? rows.slice(0, storeQuery.limit) : rows;
+    const records = page.map(toRecord);
+    return more ? { records, nextCursor: encodeCursor(page[page.length - 1].seq) } : { records };
+  }
+
+  /**
+   * Walks the whole chain and reports the first record that was changed, deleted, reordered or inserted. A tail
+   * cut off the end leaves a valid (shorter) chain: pass a head saved earlier as `expectedHead` to detect that.
+   * Flushes pending writes first.
+   */
+  async verify(options: { expectedHead?: AuditHead } = {}): Promise<AuditVerification> {
+    const store = this.activeStore();
+    await this.writer?.flush().catch(() => undefined);
+    const checker = new ChainChecker();
+    let next: Promise<AuditRow[]> | undefined = store.query({ afterSeq: 0, limit: VERIFY_PAGE });
+    while (next) {
+      const rows: AuditRow[] = await next;
+      // Ask for the next page before checking this one, so the database works while we hash.
+      next =
+        rows.length === VERIFY_PAGE
+          ? store.query({ afterSeq: rows[rows.length - 1].seq, limit: VERIFY_PAGE })
+          : undefined;
+      for (const row of rows) {
+        const problem = checker.check(row);
+        if (problem) {
+          next?.catch(() => undefined);
+          return { ok: false, checked: checker.checked, firstBadSeq: problem.seq, reason: problem.reason };
+        }
+      }
+    }
+    const head = checker.head;
+    const expected = options.expectedHead;
+    if (expected) {
+      if (!head || head.seq < expected.seq) {
+        const last = head?.seq ?? 0;
+        return {
+          ok: false,
+          checked: checker.checked,
+          firstBadSeq: last + 1,
+          reason: `the chain ends at ${last} but the expected head is ${expected.seq}: records were removed from the end`,
+          head,
+        };
+      }
+      const atExpected = head.seq === expected.seq ? head : await this.hashAt(store, expected.seq);
+      if (atExpected?.hash !== expected.hash) {
+        return {
+          ok: false,
+          checked: checker.checked,
+          firstBadSeq: expected.seq,
+          reason: `record ${expected.seq} does not have the expected head hash: the chain was rewritten`,
+          head,
+        };
+      }
+    }
+    return { ok: true, checked: checker.checked, head };
+  }
+
+  /** The last record's seq and hash: keep it somewhere else to detect truncation later. */
+  async head(): Promise<AuditHead | undefined> {
+    const store = this.activeStore();
+    await this.writer?.flush();
+    return store.head();
+  }
+
+  /** Writes every buffered record now. Rejects with `AuditWriteError` when the store fails (records are kept). */
+  async flush(): Promise<void> {
+    this.activeStore();
+    await this.writer?.flush();
+  }
+
+  /** Counters of this process's writer: written, buffered, failures, refused, truncated. */
+  stats(): AuditWriterStats {
+    this.activeStore();
+    return this.writer?.stats() ?? { written: 0, buffered: 0, writeFailures: 0, dropped: 0, truncated: 0 };
+  }
+
+  private activeStore(): AuditStore {
+    if (!this.options || !this.store) throw new AuditDisabledError();
+    return this.store;
+  }
+
+  private async hashAt(store: AuditStore, seq: number): Promise<AuditHead | undefined> {
+    const [row] = await store.query({ afterSeq: seq - 1, limit: 1 });
+    return row?.seq === seq ? { seq, hash: row.hash } : undefined;
+  }
+}
+
+function toRecord(row: AuditRow): AuditRecord {
+  return { ...row, severity: row.severity as EventSeverity, data: JSON.parse(row.data) as unknown };
+}

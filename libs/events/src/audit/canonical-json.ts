@@ -1,0 +1,112 @@
+/**
+ * JSON Canonicalization Scheme (RFC 8785): one exact text for a JSON value, so its hash does not depend on key
+ * order, number spelling or the code that produced it.
+ *
+ * - object members sorted by their names compared as arrays of UTF-16 code units;
+ * - numbers written as ECMAScript's `Number.prototype.toString` writes them (`-0` as `0`); NaN and Infinity rejected;
+ * - strings escaped as the RFC requires: `"` `\` and control characters only, the short forms `\b \t \n \f \r`,
+ *   other controls as `\u00xx` (lowercase hex), everything else literal; lone surrogates rejected (I-JSON);
+ * - no whitespace.
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, 0);
+}
+
+/** Thrown when a value has no canonical JSON form (NaN, a lone surrogate, a function...). */
+export class CanonicalJsonError extends Error {
+  override readonly name = 'CanonicalJsonError';
+}
+
+const MAX_DEPTH = 128;
+// Characters that need escaping, or a surrogate half (checked for pairing separately).
+const NEEDS_WORK = /[\u0000-\u001f"\\\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const SHORT_ESCAPES: Readonly<Record<number, string>> = {
+  0x08: '\\b',
+  0x09: '\\t',
+  0x0a: '\\n',
+  0x0c: '\\f',
+  0x0d: '\\r',
+  0x22: '\\"',
+  0x5c: '\\\\',
+};
+
+function write(value: unknown, depth: number): string {
+  switch (typeof value) {
+    case 'string':
+      return canonicalString(value);
+    case 'number':
+      return canonicalNumber(value);
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'object':
+      if (value === null) return 'null';
+      if (depth >= MAX_DEPTH) throw new CanonicalJsonError(`nested deeper than ${MAX_DEPTH} levels`);
+      return Array.isArray(value)
+        ? writeArray(value, depth)
+        : writeObject(value as Record<string, unknown>, depth);
+    default:
+      throw new CanonicalJsonError(`a ${typeof value} has no JSON form`);
+  }
+}
+
+function writeArray(array: readonly unknown[], depth: number): string {
+  let out = '[';
+  for (let i = 0; i < array.length; i++) {
+    if (i > 0) out += ',';
+    // Like JSON.stringify: holes and undefined inside arrays become null.
+    const item = array[i];
+    out += item === undefined ? 'null' : write(item, depth + 1);
+  }
+  return out + ']';
+}
+
+function writeObject(record: Record<string, unknown>, depth: number): string {
+  // Default sort compares UTF-16 code units, which is exactly the order RFC 8785 asks for.
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  let first = true;
+  for (const key of keys) {
+    const item = record[key];
+    if (item === undefined) continue;
+    if (!first) out += ',';
+    first = false;
+    out += canonicalString(key) + ':' + write(item, depth + 1);
+  }
+  return out + '}';
+}
+
+/** A number as RFC 8785 writes it: ECMAScript's shortest round-trip form. */
+export function canonicalNumber(value: number): string {
+  if (!Number.isFinite(value)) throw new CanonicalJsonError(`${value} is not a JSON number`);
+  // Number.prototype.toString implements ECMAScript Number::toString, the algorithm RFC 8785 cites; -0 gives "0".
+  return String(value);
+}
+
+/** A string as RFC 8785 writes it (quotes included). */
+export function canonicalString(value: string): string {
+  if (!NEEDS_WORK.test(value)) return '"' + value + '"';
+  if (LONE_SURROGATE.test(value)) {
+    throw new CanonicalJsonError(
+      'a string holds a lone UTF-16 surrogate, which I-JSON (and RFC 8785) forbid',
+    );
+  }
+  let out = '"';
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code >= 0x20 && code !== 0x22 && code !== 0x5c) continue;
+    if (i > start) out += value.slice(start, i);
+    out += SHORT_ESCAPES[code] ?? '\\u00' + (code < 0x10 ? '0' : '') + code.toString(16);
+    start = i + 1;
+  }
+  if (start < value.length) out += value.slice(start);
+  return out + '"';
+}
+
+const LONE_SURROGATES = new RegExp(LONE_SURROGATE.source, 'g');
+
+/** `value` with every lone surrogate replaced by U+FFFD (what `String.prototype.toWellFormed` does). */
+export function wellFormedString(value: string): string {
+  return value.replace(LONE_SURROGATES, '\ufffd');
+}

@@ -1,0 +1,28 @@
+import { AuditStoreError } from './audit.errors';
+
+/**
+ * Loads an optional database driver when a store is created, so an app only needs the driver of the store it
+ * uses.
+ */
+export function loadDriver<T>(packageName: string, store: string): T {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(packageName) as T;
+  } catch (error) {
+    throw new AuditStoreError(
+      `${store} needs the "${packageName}" package, which could not be loaded (${(error as Error).message}). ` +
+        `Install it: npm install ${packageName}`,
+      { cause: error },
+    );
+  }
+}
+
+/** Checks a schema or table name, since it is put into SQL text. */
+export function checkIdentifier(store: string, what: string, name: string): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(name)) {
+    throw new AuditStoreError(
+      `${store}: ${what} "${name}" must be letters, digits and _ (at most 63, not a digit first).`,
+    );
+  }
+  return name;
+}

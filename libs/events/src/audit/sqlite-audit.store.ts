@@ -1,0 +1,212 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import type BetterSqlite3 from 'better-sqlite3';
+import { chainEntries } from './audit-chain';
+import { AuditStoreError } from './audit.errors';
+import type { AuditEntry, AuditHead, AuditRow, AuditStore, AuditStoreQuery } from './audit.interfaces';
+import { checkIdentifier, loadDriver } from './load-driver';
+
+/** Options of `SqliteAuditStore`. */
+export interface SqliteAuditStoreOptions {
+  /** Database file; default `./data/audit.db` (its directory is created on first use). */
+  path?: string;
+  /** Table name; default `audit_log`. */
+  table?: string;
+  /**
+   * SQLite `synchronous` setting. `full` (default) makes each commit survive a power cut; `normal` survives a
+   * process crash only, and is faster.
+   */
+  synchronous?: 'full' | 'normal';
+}
+
+type SqliteDriver = typeof BetterSqlite3;
+type Statement = BetterSqlite3.Statement;
+
+const COLUMNS =
+  'seq, event_id, type, version, timestamp, correlation_id, causation_id, actor_id, source, severity, data, prev_hash, hash';
+
+type RawRow = [
+  number,
+  string,
+  string,
+  number,
+  string,
+  string,
+  string | null,
+  string | null,
+  string,
+  string,
+  string,
+  string,
+  string,
+];
+
+/**
+ * The audit trail in an SQLite file (better-sqlite3, WAL). Appends run in `BEGIN IMMEDIATE` transactions, so
+ * several processes sharing the file still make one chain.
+ */
+export class SqliteAuditStore implements AuditStore {
+  /** Absolute path of the database file. */
+  readonly path: string;
+  private readonly table: string;
+  private readonly synchronous: 'full' | 'normal';
+  private readonly Driver: SqliteDriver;
+  private db: BetterSqlite3.Database | undefined;
+  private insert!: Statement;
+  private exists!: Statement;
+  private headStatement!: Statement;
+  private appendTransaction!: (entries: readonly AuditEntry[]) => void;
+
+  constructor(options: SqliteAuditStoreOptions = {}) {
+    this.path = resolve(options.path ?? './data/audit.db');
+    this.table = checkIdentifier('SqliteAuditStore', 'table', options.table ?? 'audit_log');
+    this.synchronous = options.synchronous ?? 'full';
+    this.Driver = loadDriver<SqliteDriver>('better-sqlite3', 'SqliteAuditStore');
+  }
+
+  async init(): Promise<void> {
+    if (this.db) return;
+    let db: BetterSqlite3.Database;
+    try {
+      mkdirSync(dirname(this.path), { recursive: true });
+      db = new this.Driver(this.path);
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${this.synchronous.toUpperCase()}`);
+      db.pragma('busy_timeout = 5000');
+      this.createSchema(db);
+    } catch (error) {
+      throw new AuditStoreError(
+        `Cannot open the SQLite audit database at "${this.path}": ${(error as Error).message}. ` +
+          `Check that the directory exists or can be created and is writable, or give another path with ` +
+          `new SqliteAuditStore({ path }).`,
+        { cause: error },
+      );
+    }
+    this.db = db;
+    const t = this.table;
+    this.insert = db.prepare(`INSERT INTO ${t} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.exists = db.prepare(`SELECT 1 FROM ${t} WHERE event_id = ?`).pluck();
+    this.headStatement = db.prepare(`SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1`);
+    const transaction = db.transaction((entries: readonly AuditEntry[], skipKnown: boolean) => {
+      const fresh = skipKnown
+        ? entries.filter((entry) => this.exists.get(entry.eventId) === undefined)
+        : entries;
+      for (const row of chainEntries(this.readHead(), fresh)) {
+        this.insert.run(
+          row.seq,
+          row.eventId,
+          row.type,
+          row.version,
+          row.timestamp,
+          row.correlationId,
+          row.causationId,
+          row.actorId,
+          row.source,
+          row.severity,
+          row.data,
+          row.prevHash,
+          row.hash,
+        );
+      }
+    });
+    this.appendTransaction = (entries) => {
+      try {
+        transaction.immediate(entries, false);
+      } catch (error) {
+        if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
+        // A retried batch already (partly) in: the transaction rolled back; write only the records not in yet.
+        transaction.immediate(entries, true);
+      }
+    };
+  }
+
+  private createSchema(db: BetterSqlite3.Database): void {
+    const t = this.table;
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS ${t} (
+        seq INTEGER PRIMARY KEY,
+        event_id TEXT NOT NULL,
+        type TEXT NOT NULL,
+        version INTEGER NOT NULL,
+        timestamp TEXT NOT NULL,
+        correlation_id TEXT NOT NULL,
+        causation_id TEXT,
+        actor_id TEXT,
+        source TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        data TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      );
+      CREATE UNIQUE INDEX IF NOT EXISTS ${t}_event_id ON ${t} (event_id);
+      CREATE INDEX IF NOT EXISTS ${t}_correlation ON ${t} (correlation_id, seq);
+      CREATE INDEX IF NOT EXISTS ${t}_type ON ${t} (type, seq);
+      CREATE INDEX IF NOT EXISTS ${t}_actor ON ${t} (actor_id, seq);
+      CREATE INDEX IF NOT EXISTS ${t}_timestamp ON ${t} (timestamp, seq);
+    `);
+  }
+
+  async append(entries: readonly AuditEntry[]): Promise<void> {
+    if (entries.length === 0) return;
+    this.appendTransaction(entries);
+  }
+
+  async query(query: AuditStoreQuery): Promise<AuditRow[]> {
+    const where = ['seq > ?'];
+    const params: (string | number)[] = [query.afterSeq];
+    const filter = (column: string, op: string, value: string | undefined) => {
+      if (value === undefined) return;
+      where.push(`${column} ${op} ?`);
+      params.push(value);
+    };
+    filter('correlation_id', '=', query.correlationId);
+    filter('type', '=', query.type);
+    filter('actor_id', '=', query.actorId);
+    filter('timestamp', '>=', query.from);
+    filter('timestamp', '<', query.to);
+    params.push(query.limit);
+    return this.database
+      .prepare(`SELECT ${COLUMNS} FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`)
+      .raw()
+      .all(...params)
+      .map((raw) => toRow(raw as RawRow));
+  }
+
+  async head(): Promise<AuditHead | undefined> {
+    return this.database && this.readHead();
+  }
+
+  private readHead(): AuditHead | undefined {
+    return this.headStatement.get() as AuditHead | undefined;
+  }
+
+  async close(): Promise<void> {
+    this.db?.close();
+    this.db = undefined;
+  }
+
+  private get database(): BetterSqlite3.Database {
+    if (!this.db)
+      throw new AuditStoreError(`SqliteAuditStore("${this.path}") is not open: call init() first.`);
+    return this.db;
+  }
+}
+
+/** Rows are read as arrays (cheaper than the driver's objects when verify() reads the whole table). */
+function toRow(r: RawRow): AuditRow {
+  return {
+    seq: r[0],
+    eventId: r[1],
+    type: r[2],
+    version: r[3],
+    timestamp: r[4],
+    correlationId: r[5],
+    causationId: r[6],
+    actorId: r[7],
+    source: r[8],
+    severity: r[9],
+    data: r[10],
+    prevHash: r[11],
+    hash: r[12],
+  };
+}

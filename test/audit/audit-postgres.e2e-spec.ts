@@ -1,0 +1,236 @@
+import { createServer, type Server, type Socket } from 'node:net';
+import { Pool } from 'pg';
+import { AuditStoreError, PostgresAuditStore, type AuditOptions } from 'nestjs-event-bus';
+import { UserCreated, UserDeleted, startAuditApp, type AuditApp } from './fixtures/audit-app.fixture';
+import { DATABASE_URL, postgresAvailable, uniqueSchema } from './support/postgres';
+import {
+  changeData,
+  deleteRow,
+  insertForged,
+  rewriteSuffix,
+  swapRows,
+  type Tamperer,
+} from './support/tamper';
+
+describe('audit trail on PostgreSQL', () => {
+  let available = false;
+  let admin: Pool;
+  let schema: string;
+  const apps: AuditApp[] = [];
+
+  beforeAll(async () => {
+    available = await postgresAvailable();
+    if (available) admin = new Pool({ connectionString: DATABASE_URL, max: 2 });
+  });
+  beforeEach(() => {
+    schema = uniqueSchema('audit_test');
+  });
+  afterEach(async () => {
+    for (const { app } of apps.splice(0)) await app.close();
+    if (available) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  });
+  afterAll(async () => {
+    await admin?.end();
+  });
+
+  async function start(options: AuditOptions = {}, source = 'audit-test'): Promise<AuditApp> {
+    const store = new PostgresAuditStore({ connectionString: DATABASE_URL, schema });
+    const started = await startAuditApp({ store, ...options }, { source });
+    apps.push(started);
+    return started;
+  }
+
+  const tamperer = (): Tamperer => ({
+    table: `"${schema}".audit_log`,
+    exec: async (sql, params = []) => {
+      let n = 0;
+      return (
+        await admin.query(
+          sql.replace(/\?/g, () => `$${++n}`),
+          params,
+        )
+      ).rows;
+    },
+  });
+
+  const maybe = (name: string, fn: () => Promise<void>, timeout?: number) =>
+    it(
+      name,
+      async () => {
+        if (!available) return;
+        await fn();
+      },
+      timeout,
+    );
+
+  maybe(
+    'creates its schema, table and indexes idempotently and records audited events as a valid chain',
+    async () => {
+      const { bus, audit } = await start();
+      bus.emit(UserCreated, { id: 'u1', email: 'e' }, { actorId: 'admin', correlationId: 'req-1' });
+      bus.emit(UserDeleted, { id: 'u1' }, { correlationId: 'req-1' });
+      await audit.flush();
+      const { records } = await audit.query({ correlationId: 'req-1' });
+      expect(records.map((r) => [r.seq, r.type, r.severity])).toEqual([
+        [1, 'user.created', 'info'],
+        [2, 'user.deleted', 'warning'],
+      ]);
+      const indexes = await admin.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [schema]);
+      expect(indexes.rows.length).toBeGreaterThanOrEqual(5);
+      await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 2 });
+    },
+  );
+
+  maybe('filters by correlation id, type, actor and time, and pages with a cursor', async () => {
+    const { bus, audit } = await start();
+    for (let i = 0; i < 12; i++) {
+      const context = { correlationId: i < 5 ? 'req-a' : 'req-b', actorId: i % 4 === 0 ? 'admin' : 'user' };
+      if (i % 3 === 0) bus.emit(UserDeleted, { id: `u${i}` }, context);
+      else bus.emit(UserCreated, { id: `u${i}`, email: 'e"\\\n\u2028' }, context);
+    }
+    await audit.flush();
+    const all = (await audit.query({ limit: 100 })).records;
+    expect(all.map((r) => r.seq)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(all[1].data).toEqual({ id: 'u1', email: 'e"\\\n\u2028' });
+    expect((await audit.query({ correlationId: 'req-a' })).records).toHaveLength(5);
+    expect((await audit.query({ type: 'user.deleted' })).records.map((r) => r.seq)).toEqual([1, 4, 7, 10]);
+    expect(
+      (await audit.query({ actorId: 'admin', correlationId: 'req-b' })).records.map((r) => r.seq),
+    ).toEqual([9]);
+    const middle = all[6].timestamp;
+    const before = (await audit.query({ to: middle })).records;
+    const after = (await audit.query({ from: middle })).records;
+    expect(before.length + after.length).toBe(12);
+    expect(after.every((r) => r.timestamp >= middle)).toBe(true);
+    const seqs: number[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await audit.query({ correlationId: 'req-b', limit: 3, cursor });
+      seqs.push(...page.records.map((r) => r.seq));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seqs).toEqual([6, 7, 8, 9, 10, 11, 12]);
+    expect((await audit.query({ type: 'nothing.here' })).records).toEqual([]);
+  });
+
+  maybe('a restart continues the chain (and the DDL runs again harmlessly)', async () => {
+    const first = await start();
+    for (let i = 0; i < 3; i++) first.bus.emit(UserCreated, { id: `u${i}`, email: 'e' });
+    apps.splice(apps.indexOf(first), 1);
+    await first.app.close();
+    const second = await start();
+    await second.bus.emitAsync(UserCreated, { id: 'u3', email: 'e' });
+    await second.audit.flush();
+    expect((await second.audit.query()).records.map((r) => r.seq)).toEqual([1, 2, 3, 4]);
+    await expect(second.audit.verify()).resolves.toMatchObject({ ok: true, checked: 4 });
+  });
+
+  maybe('sync mode: committed when emitAsync() resolves', async () => {
+    const { bus } = await start({ durability: 'sync' });
+    const { event } = await bus.emitAsync(UserCreated, { id: 'u1', email: 'e' });
+    const found = await admin.query(`SELECT seq FROM "${schema}".audit_log WHERE event_id = $1`, [event.id]);
+    expect(found.rows).toEqual([{ seq: '1' }]);
+  });
+
+  maybe(
+    'four app instances writing at once make one linear chain with no gaps',
+    async () => {
+      const instances = await Promise.all(
+        [0, 1, 2, 3].map((n) => start({ batch: { maxSize: 25, maxDelayMs: 1 } }, `instance-${n}`)),
+      );
+      const perInstance = 400;
+      const emitted: string[] = [];
+      await Promise.all(
+        instances.map(async ({ bus }, n) => {
+          for (let i = 0; i < perInstance; i++) {
+            emitted.push(bus.emit(UserCreated, { id: `i${n}-${i}`, email: 'e' }).id);
+            if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+          }
+        }),
+      );
+      await Promise.all(instances.map(({ audit }) => audit.flush()));
+      const rows = await admin.query<{ seq: string; event_id: string; source: string }>(
+        `SELECT seq, event_id, source FROM "${schema}".audit_log ORDER BY seq`,
+      );
+      expect(rows.rows.map((r) => Number(r.seq))).toEqual(
+        Array.from({ length: 4 * perInstance }, (_, i) => i + 1),
+      );
+      expect(new Set(rows.rows.map((r) => r.event_id))).toEqual(new Set(emitted));
+      // The instances really interleaved: their records are mixed in the chain, not one block each.
+      const switches = rows.rows.filter((r, i) => i > 0 && r.source !== rows.rows[i - 1].source).length;
+      expect(switches).toBeGreaterThan(3);
+      await expect(instances[0].audit.verify()).resolves.toMatchObject({
+        ok: true,
+        checked: 4 * perInstance,
+      });
+    },
+    60_000,
+  );
+
+  describe('tampering: verify() fails and names the first bad seq', () => {
+    let app: AuditApp;
+    beforeEach(async () => {
+      if (!available) return;
+      app = await start();
+      for (let i = 0; i < 10; i++) app.bus.emit(UserCreated, { id: `u${i}`, email: 'e' });
+      await app.audit.flush();
+      expect(await app.audit.verify()).toMatchObject({ ok: true, checked: 10 });
+    });
+
+    maybe('a changed record', async () => {
+      await changeData(tamperer(), 4);
+      expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 4 });
+    });
+    maybe('a deleted record', async () => {
+      await deleteRow(tamperer(), 6);
+      expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 6 });
+    });
+    maybe('two swapped records', async () => {
+      await swapRows(tamperer(), 2, 9);
+      expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 2 });
+    });
+    maybe('a forged record inserted in the middle', async () => {
+      await insertForged(tamperer(), 5, false);
+      expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 5 });
+    });
+    maybe('a well-formed forged record inserted in the middle (caught at the displaced row)', async () => {
+      await insertForged(tamperer(), 5, true);
+      expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 6 });
+    });
+    maybe('a suffix rewritten with recomputed hashes but a wrong link', async () => {
+      await rewriteSuffix(tamperer(), 7, false);
+      expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 7 });
+    });
+    maybe('a re-chained suffix is only caught against an expected head', async () => {
+      const head = await app.audit.head();
+      await rewriteSuffix(tamperer(), 7, true);
+      expect(await app.audit.verify()).toMatchObject({ ok: true });
+      expect(await app.audit.verify({ expectedHead: head })).toMatchObject({ ok: false, firstBadSeq: 10 });
+    });
+  });
+
+  describe('unreachable at boot', () => {
+    it('fails fast with an error naming host and port when the port refuses connections', async () => {
+      const store = new PostgresAuditStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test' });
+      const failing = startAuditApp({ store });
+      await expect(failing).rejects.toThrow(AuditStoreError);
+      await expect(failing).rejects.toThrow('127.0.0.1:1');
+    });
+
+    it('gives up after connectionTimeoutMillis, naming host and port, when the server never answers', async () => {
+      const sockets: Socket[] = [];
+      const silent: Server = createServer((socket) => sockets.push(socket));
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const port = (silent.address() as { port: number }).port;
+      try {
+        const store = new PostgresAuditStore({
+          connectionString: `postgres://postgres@127.0.0.1:${port}/test`,
+        });
+        await expect(startAuditApp({ store })).rejects.toThrow(`127.0.0.1:${port}`);
+      } finally {
+        for (const socket of sockets) socket.destroy();
+        await new Promise((resolve) => silent.close(resolve));
+      }
+    });
+  });
+});
