@@ -1,0 +1,57 @@
+import { EventsConfigError } from '../errors/events-config.error';
+
+/**
+ * Options of the `eventLog` module option: one log line per event (ids, type, severity, source and payload
+ * size; never payload values). Off unless given.
+ */
+export interface EventLogOptions {
+  /** Share of `debug` events logged, from 0 (none) to 1 (all, the default); e.g. 0.1 logs every tenth. */
+  sampleDebug?: number;
+  /**
+   * `text` (default): one `key=value` line per event, readable with Nest's default console logger.
+   * `json`: the fields as an object, for JSON loggers (`new ConsoleLogger({ json: true })`, pino, winston).
+   */
+  format?: 'text' | 'json';
+  /** The logger context; default `EventLog`. */
+  context?: string;
+}
+
+/** `eventLog` with its defaults applied. */
+export interface ResolvedEventLogOptions {
+  sampleDebug: number;
+  format: 'text' | 'json';
+  context: string;
+}
+
+const KNOWN_KEYS: readonly (keyof EventLogOptions)[] = ['sampleDebug', 'format', 'context'];
+
+/** Applies defaults to the `eventLog` option and validates it; `undefined` and `false` both mean off. */
+export function resolveEventLogOptions(value: unknown): ResolvedEventLogOptions | false {
+  if (value === undefined || value === false) return false;
+  if (value === true) return { sampleDebug: 1, format: 'text', context: 'EventLog' };
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new EventsConfigError('eventLog', 'false, true or { sampleDebug?, format?, context? }', value);
+  }
+  for (const key of Object.keys(value)) {
+    if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
+      throw new EventsConfigError(`eventLog.${key}`, `one of ${KNOWN_KEYS.join(', ')}`, key);
+    }
+  }
+  const { sampleDebug, format, context } = value as EventLogOptions;
+  if (
+    sampleDebug !== undefined &&
+    (typeof sampleDebug !== 'number' || !(sampleDebug >= 0 && sampleDebug <= 1))
+  ) {
+    throw new EventsConfigError('eventLog.sampleDebug', 'a number from 0 to 1', sampleDebug);
+  }
+  if (format !== undefined && format !== 'text' && format !== 'json') {
+    throw new EventsConfigError('eventLog.format', '"text" or "json"', format);
+  }
+  if (
+    context !== undefined &&
+    (typeof context !== 'string' || context.length === 0 || context.length > 100)
+  ) {
+    throw new EventsConfigError('eventLog.context', 'a non-empty string of at most 100 characters', context);
+  }
+  return { sampleDebug: sampleDebug ?? 1, format: format ?? 'text', context: context ?? 'EventLog' };
+}

@@ -1,0 +1,154 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import { AUDIT_STORE, type AuditStore } from '../audit/audit.interfaces';
+import { AuditService } from '../audit/audit.service';
+import { EventBusService } from '../bus/event-bus.service';
+import { AuditWriteTracker } from '../metrics/audit-write.tracker';
+
+/** How an indicator ended: `up`, or `down` with the reason in `message`. Same shape as a terminus result. */
+export type EventsHealthStatus = 'up' | 'down';
+
+/**
+ * One indicator's result, keyed by the name given to the check: the shape `@nestjs/terminus`'s
+ * `HealthCheckService.check()` expects from an indicator function.
+ */
+export type EventsHealthResult<Key extends string = string> = Record<Key, IndicatorDetails>;
+
+/** What one indicator reports: its status, why when down, and its figures. */
+export type IndicatorDetails = { status: EventsHealthStatus; message?: string } & Record<string, unknown>;
+
+/** Limits of the bus indicator. */
+export interface BusHealthOptions {
+  /** Down when more handlers than this are running or waiting to retry; default 1000. */
+  maxInFlight?: number;
+  /** Down when more than this many dead letters were added within `windowMs`; default 10. */
+  maxNewDeadLetters?: number;
+  /** The window for `maxNewDeadLetters`, in ms; default 60 s. */
+  windowMs?: number;
+}
+
+/** Limits of the audit indicator. */
+export interface AuditHealthOptions {
+  /** How long the store may take to answer the reachability query; default 3000 ms. */
+  timeoutMs?: number;
+  /** Down when writes to the store have kept failing for longer than this; default 30 s. */
+  maxFailingMs?: number;
+}
+
+/**
+ * Health indicators for `@nestjs/terminus` (which stays optional: nothing here imports it). Each method returns
+ * a terminus indicator result, so it plugs straight into `HealthCheckService.check()`.
+ *
+ * @example
+ * \@Get('health') \@HealthCheck()
+ * check() {
+ *   return this.health.check([() => this.events.checkBus('events', { maxInFlight: 500 })]);
+ * }
+ */
+@Injectable()
+export class EventsHealthIndicator {
+  constructor(
+    private readonly bus: EventBusService,
+    private readonly writes: AuditWriteTracker,
+    @Optional() private readonly audit?: AuditService,
+    @Optional() @Inject(AUDIT_STORE) private readonly store?: AuditStore | null,
+  ) {}
+
+  /**
+   * The bus: down when the in-flight backlog passes `maxInFlight`, or when dead letters grew by more than
+   * `maxNewDeadLetters` within the last `windowMs` (dead letters still in the queue whose last failure falls in
+   * the window: replayed ones no longer count).
+   */
+  checkBus<Key extends string = 'events'>(
+    key: Key = 'events' as Key,
+    options: BusHealthOptions = {},
+  ): EventsHealthResult<Key> {
+    const maxInFlight = options.maxInFlight ?? 1000;
+    const maxNewDeadLetters = options.maxNewDeadLetters ?? 10;
+    const windowMs = options.windowMs ?? 60_000;
+    const stats = this.bus.stats();
+    const newDeadLetters = this.deadLettersSince(Date.now() - windowMs);
+    const details = {
+      ready: stats.ready,
+      enabled: stats.enabled,
+      inFlight: stats.inFlight,
+      maxInFlight,
+      deadLetters: stats.deadLetters,
+      newDeadLetters,
+      maxNewDeadLetters,
+      windowMs,
+    };
+    const problems: string[] = [];
+    if (stats.inFlight > maxInFlight)
+      problems.push(`${stats.inFlight} handlers in flight (more than ${maxInFlight})`);
+    if (newDeadLetters > maxNewDeadLetters) {
+      problems.push(`${newDeadLetters} new dead letters in ${windowMs} ms (more than ${maxNewDeadLetters})`);
+    }
+    return keyed(
+      key,
+      problems.length === 0
+        ? { status: 'up', ...details }
+        : { status: 'down', message: problems.join('; '), ...details },
+    );
+  }
+
+  /**
+   * The audit store: down when it does not answer a read (its `head()`) within `timeoutMs`, or when writes have
+   * kept failing for longer than `maxFailingMs`; also down when the audit trail is off. Reports the age of the
+   * last write by this process (`lastWriteAgeMs`, null before the first) and the records still buffered.
+   */
+  async checkAudit<Key extends string = 'audit'>(
+    key: Key = 'audit' as Key,
+    options: AuditHealthOptions = {},
+  ): Promise<EventsHealthResult<Key>> {
+    const timeoutMs = options.timeoutMs ?? 3000;
+    const maxFailingMs = options.maxFailingMs ?? 30_000;
+    if (!this.store || !this.audit?.enabled) {
+      return keyed(key, { status: 'down', message: 'the audit trail is off (EventsModule option "audit")' });
+    }
+    const now = Date.now();
+    const { lastWriteAt, failingSince } = this.writes;
+    const stats = this.audit.stats();
+    const details = {
+      lastWriteAgeMs: lastWriteAt === undefined ? null : now - lastWriteAt,
+      failingForMs: failingSince === undefined ? null : now - failingSince,
+      buffered: stats.buffered,
+      written: stats.written,
+      writeFailures: stats.writeFailures,
+    };
+    const started = performance.now();
+    try {
+      await withTimeout(this.store.head(), timeoutMs);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      return keyed(key, { status: 'down', message: `the audit store is unreachable: ${reason}`, ...details });
+    }
+    const pingMs = Math.round(performance.now() - started);
+    if (failingSince !== undefined && now - failingSince > maxFailingMs) {
+      return keyed(key, {
+        status: 'down',
+        message: `writes to the audit store have failed for ${now - failingSince} ms: ${stats.lastError ?? 'unknown error'}`,
+        pingMs,
+        ...details,
+      });
+    }
+    return keyed(key, { status: 'up', pingMs, ...details });
+  }
+
+  private deadLettersSince(cutoff: number): number {
+    let count = 0;
+    for (const letter of this.bus.deadLetters()) if (Date.parse(letter.failedAt) > cutoff) count++;
+    return count;
+  }
+}
+
+function keyed<Key extends string>(key: Key, value: IndicatorDetails): EventsHealthResult<Key> {
+  return { [key]: value } as EventsHealthResult<Key>;
+}
+
+function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,277 @@
+import type { Counter, Gauge, Histogram } from 'prom-client';
+import type { DeadLetter, EventBusStats } from '../bus/bus.interfaces';
+import type { BusObserver, HandlerOutcome } from '../bus/bus-observer';
+import type { EventBusService } from '../bus/event-bus.service';
+import { EventsConfigError } from '../errors/events-config.error';
+import type { BusEvent } from '../event/bus-event.interface';
+import type { AuditTelemetry } from './audit-telemetry';
+import { DurationBuckets, DurationHistogram, type DurationSeries } from './duration-histogram';
+import type { MetricsRegistry, ResolvedMetricsOptions } from './metrics.options';
+import type { PromClient } from './prom-client.loader';
+import { OTHER_TYPE_LABEL, TypeLabels } from './type-labels';
+
+/** Counts for one (type label, handler) series. */
+interface HandlerCell extends DurationSeries {
+  readonly type: string;
+  readonly handler: string;
+  success: number;
+  failure: number;
+  deadLetters: number;
+}
+
+type AnyMetric = Counter<string> | Gauge<string> | Histogram<string> | DurationHistogram;
+
+/** Audit write latency, per write (a batch or one record), from 1 ms to 10 s. */
+const AUDIT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * Feeds the bus's figures to prom-client. Cheap on the hot path: per handler attempt it does two map lookups
+ * and a counter increment (plus a bucket increment when the bus timed the attempt); nothing touches prom-client
+ * until the registry is scraped, when the counters are set from the same figures `stats()` reports.
+ */
+export class BusMetricsCollector implements BusObserver, AuditTelemetry {
+  readonly registry: MetricsRegistry;
+  private readonly labels: TypeLabels;
+  /** Raw event type -> handler -> cell; holds only types with a label of their own (bounded). */
+  private readonly cellsByType = new Map<string, Map<string, HandlerCell>>();
+  /** Handler -> cell for every type counted as `other`. */
+  private readonly otherCells = new Map<string, HandlerCell>();
+  private readonly metrics: AnyMetric[] = [];
+  private audit: { records: Counter<'outcome'>; duration: Histogram<string> } | undefined;
+  private statsThisTick: EventBusStats | undefined;
+
+  constructor(
+    private readonly prom: PromClient,
+    private readonly bus: EventBusService,
+    private readonly options: ResolvedMetricsOptions,
+    warn: (message: string) => void,
+    /** Set when the audit trail is on: how many audit records wait to be written. */
+    auditBuffered?: () => number,
+  ) {
+    this.registry = options.registry ?? new prom.Registry();
+    this.labels = new TypeLabels(options.maxTypes, (type) => bus.definitionOf(type) !== undefined, warn);
+    try {
+      this.createBusMetrics();
+      this.add(
+        new DurationHistogram(
+          this.name('events_handler_duration_seconds'),
+          'Duration of timed handler attempts (every async attempt, a sample of synchronous ones)',
+          options.buckets,
+          () => this.cells(),
+        ),
+      );
+      if (auditBuffered) this.audit = this.createAuditMetrics(auditBuffered);
+    } catch (error) {
+      this.dispose();
+      throw error;
+    }
+  }
+
+  // ------------------------------------------------------------------------------------ BusObserver (hot)
+
+  onHandlerSettled(
+    event: BusEvent,
+    handler: string,
+    outcome: HandlerOutcome,
+    durationMs: number | undefined,
+  ): void {
+    const cell = this.cellFor(event.type, handler);
+    if (outcome === 'success') cell.success++;
+    else cell.failure++;
+    if (durationMs !== undefined) cell.buckets.observe(durationMs / 1000);
+  }
+
+  onDeadLetter(letter: DeadLetter): void {
+    this.cellFor(letter.event.type, letter.handler).deadLetters++;
+  }
+
+  // ------------------------------------------------------------------------------------------ audit hooks
+
+  auditWritten(records: number, durationMs: number, outcome: 'success' | 'failure'): void {
+    if (this.audit === undefined) return;
+    this.audit.records.inc({ outcome }, records);
+    this.audit.duration.observe(durationMs / 1000);
+  }
+
+  /** Removes every metric this collector registered (so the registry can be reused by a later app). */
+  dispose(): void {
+    for (const metric of this.metrics) {
+      this.registry.removeSingleMetric((metric as unknown as { name: string }).name);
+    }
+    this.metrics.length = 0;
+  }
+
+  // -------------------------------------------------------------------------------------------- internals
+
+  private cellFor(type: string, handler: string): HandlerCell {
+    const byHandler = this.cellsByType.get(type);
+    if (byHandler !== undefined) {
+      const cell = byHandler.get(handler);
+      if (cell !== undefined) return cell;
+    }
+    return this.newCell(type, handler);
+  }
+
+  private newCell(type: string, handler: string): HandlerCell {
+    const label = this.labels.labelFor(type);
+    let cells: Map<string, HandlerCell>;
+    if (label === OTHER_TYPE_LABEL) {
+      cells = this.otherCells;
+    } else {
+      cells = this.cellsByType.get(type) ?? new Map<string, HandlerCell>();
+      this.cellsByType.set(type, cells);
+    }
+    let cell = cells.get(handler);
+    if (cell === undefined) {
+      cell = {
+        type: label,
+        handler,
+        success: 0,
+        failure: 0,
+        deadLetters: 0,
+        labels: { type: label, handler },
+        buckets: new DurationBuckets(this.options.buckets),
+      };
+      cells.set(handler, cell);
+    }
+    return cell;
+  }
+
+  private *cells(): Iterable<HandlerCell> {
+    for (const byHandler of this.cellsByType.values()) yield* byHandler.values();
+    yield* this.otherCells.values();
+  }
+
+  /** `stats()` once per scrape: every collect callback of one scrape runs in the same tick. */
+  private stats(): EventBusStats {
+    if (this.statsThisTick === undefined) {
+      this.statsThisTick = this.bus.stats();
+      queueMicrotask(() => (this.statsThisTick = undefined));
+    }
+    return this.statsThisTick;
+  }
+
+  private createBusMetrics(): void {
+    const prom = this.prom;
+    // Counters are rebuilt from absolute totals on every scrape, so they always equal what stats() reports.
+    const emitted: Counter<'type'> = this.add(
+      new prom.Counter({
+        name: this.name('events_emitted_total'),
+        help: 'Events recorded by the bus, by type',
+        labelNames: ['type'] as const,
+        registers: [],
+        collect: () => {
+          const totals = new Map<string, number>();
+          for (const [type, count] of Object.entries(this.stats().byType)) {
+            const label = this.labels.labelFor(type);
+            totals.set(label, (totals.get(label) ?? 0) + count);
+          }
+          emitted.reset();
+          for (const [type, count] of totals) emitted.inc({ type }, count);
+        },
+      }),
+    );
+    const handled: Counter<'type' | 'handler' | 'outcome'> = this.add(
+      new prom.Counter({
+        name: this.name('events_handled_total'),
+        help: 'Handler attempts that ended, by event type, handler and outcome (success or failure)',
+        labelNames: ['type', 'handler', 'outcome'] as const,
+        registers: [],
+        collect: () => {
+          handled.reset();
+          for (const cell of this.cells()) {
+            handled.inc({ type: cell.type, handler: cell.handler, outcome: 'success' }, cell.success);
+            handled.inc({ type: cell.type, handler: cell.handler, outcome: 'failure' }, cell.failure);
+          }
+        },
+      }),
+    );
+    const deadLetters: Counter<'type' | 'handler'> = this.add(
+      new prom.Counter({
+        name: this.name('events_dead_letters_total'),
+        help: 'Handler failures that went to the dead-letter queue after their last attempt',
+        labelNames: ['type', 'handler'] as const,
+        registers: [],
+        collect: () => {
+          deadLetters.reset();
+          for (const cell of this.cells()) {
+            if (cell.deadLetters > 0)
+              deadLetters.inc({ type: cell.type, handler: cell.handler }, cell.deadLetters);
+          }
+        },
+      }),
+    );
+    const inFlight: Gauge = this.add(
+      new prom.Gauge({
+        name: this.name('events_in_flight'),
+        help: 'Handlers running or waiting to retry',
+        registers: [],
+        collect: () => inFlight.set(this.bus.pending),
+      }),
+    );
+    const historySize: Gauge = this.add(
+      new prom.Gauge({
+        name: this.name('events_history_size'),
+        help: 'Events kept in the in-memory history',
+        registers: [],
+        collect: () => historySize.set(this.stats().history.size),
+      }),
+    );
+  }
+
+  private createAuditMetrics(buffered: () => number): {
+    records: Counter<'outcome'>;
+    duration: Histogram<string>;
+  } {
+    const bufferedGauge: Gauge = this.add(
+      new this.prom.Gauge({
+        name: this.name('events_audit_buffered_records'),
+        help: 'Audit records waiting to be written to the audit store',
+        registers: [],
+        collect: () => bufferedGauge.set(buffered()),
+      }),
+    );
+    const records: Counter<'outcome'> = this.add(
+      new this.prom.Counter({
+        name: this.name('events_audit_records_total'),
+        help: 'Audit records written to the audit store (success) or whose write failed (failure)',
+        labelNames: ['outcome'] as const,
+        registers: [],
+      }),
+    );
+    // Both outcomes exist from the start, so rate() and error ratios work before the first failure.
+    records.inc({ outcome: 'success' }, 0);
+    records.inc({ outcome: 'failure' }, 0);
+    return {
+      records,
+      duration: this.add(
+        new this.prom.Histogram({
+          name: this.name('events_audit_write_duration_seconds'),
+          help: 'Duration of each write to the audit store (one batch, or one record when durability is sync)',
+          buckets: AUDIT_BUCKETS,
+          registers: [],
+        }),
+      ),
+    };
+  }
+
+  private add<M extends AnyMetric>(metric: M): M {
+    const name = (metric as unknown as { name: string }).name;
+    try {
+      this.registry.registerMetric(metric as never);
+    } catch (error) {
+      throw new EventsConfigError(
+        'metrics.registry',
+        `a registry without a metric named "${name}" (another EventsModule in this process may use the same ` +
+          `registry: give each a different metrics.prefix) [${error instanceof Error ? error.message : String(error)}]`,
+        this.registry,
+      );
+    }
+    this.metrics.push(metric);
+    return metric;
+  }
+
+  private name(base: string): string {
+    return this.options.prefix + base;
+  }
+}

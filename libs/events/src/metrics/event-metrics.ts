@@ -1,0 +1,80 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
+import { AuditService } from '../audit/audit.service';
+import type { BusObserver } from '../bus/bus-observer';
+import { EventBusService } from '../bus/event-bus.service';
+import type { AuditTelemetry } from './audit-telemetry';
+import { BusMetricsCollector } from './bus-metrics.collector';
+import { MetricsDisabledError } from './metrics-disabled.error';
+import type { MetricsRegistry } from './metrics.options';
+import { loadPromClient } from './prom-client.loader';
+
+/**
+ * The bus's Prometheus metrics (`events_emitted_total`, `events_handled_total`, `events_handler_duration_seconds`,
+ * `events_dead_letters_total`, `events_in_flight`, `events_history_size`, and audit write figures when the audit
+ * trail is on). Injectable everywhere; `enabled` is false unless the `metrics` module option is given.
+ *
+ * @example
+ * // serve them yourself instead of `metrics: { endpoint: '/metrics' }`
+ * \@Get('metrics') async metrics(@Res() res: Response) {
+ *   res.type(this.metrics.contentType).send(await this.metrics.metrics());
+ * }
+ */
+@Injectable()
+export class EventMetrics implements AuditTelemetry, OnApplicationShutdown {
+  private readonly collector: BusMetricsCollector | undefined;
+  private readonly removeObserver: (() => void) | undefined;
+
+  constructor(bus: EventBusService, moduleRef: ModuleRef) {
+    const options = bus.settings.metrics;
+    if (!options) return;
+    const logger = new Logger('EventMetrics');
+    // Looked up on each scrape: AuditService depends on this class (through the audit hook), not the reverse.
+    const auditBuffered = bus.settings.audit
+      ? () => moduleRef.get(AuditService, { strict: false }).stats().buffered
+      : undefined;
+    this.collector = new BusMetricsCollector(
+      loadPromClient(),
+      bus,
+      options,
+      (message) => logger.warn(message),
+      auditBuffered,
+    );
+    this.removeObserver = bus.addObserver(this.collector as BusObserver);
+  }
+
+  /** True when the `metrics` module option turned metrics on. */
+  get enabled(): boolean {
+    return this.collector !== undefined;
+  }
+
+  /**
+   * The prom-client `Registry` holding the metrics: the one given as `metrics.registry`, else one of this
+   * module's own. Throws `MetricsDisabledError` when metrics are off.
+   */
+  get registry(): MetricsRegistry {
+    if (!this.collector) throw new MetricsDisabledError();
+    return this.collector.registry;
+  }
+
+  /** The content type to serve `metrics()` with. Throws `MetricsDisabledError` when metrics are off. */
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  /** Every metric of the registry in the Prometheus text format. Rejects with `MetricsDisabledError` when off. */
+  async metrics(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  /** @internal The audit writer's hook (see `AUDIT_TELEMETRY`): counts one write to the audit store. */
+  auditWritten(records: number, durationMs: number, outcome: 'success' | 'failure'): void {
+    this.collector?.auditWritten(records, durationMs, outcome);
+  }
+
+  /** Stops counting and takes the metrics out of the registry, so an app given the same registry can reuse it. */
+  onApplicationShutdown(): void {
+    this.removeObserver?.();
+    this.collector?.dispose();
+  }
+}
