@@ -1,9 +1,21 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
+import { createAuditController } from '../audit/audit.controller';
+import { AUDIT_STORE } from '../audit/audit.interfaces';
+import { resolveAuditOptions } from '../audit/audit-options';
+import { AUDIT_CONTROLLER_REGISTERED, AuditService, createAuditStore } from '../audit/audit.service';
+import { EventBridges } from '../bridges/event-bridges.service';
 import { EventBusService } from '../bus/event-bus.service';
+import { CorrelationSetupModule } from '../context/correlation.module-setup';
 import { EventContext } from '../context/event-context';
+import { EventLog } from '../event-log/event-log';
+import { EventsHealthIndicator } from '../health/events-health.indicator';
 import { ListenerDiscovery } from '../listeners/listener-discovery.service';
+import { AUDIT_TELEMETRY } from '../metrics/audit-telemetry';
+import { AuditWriteTracker } from '../metrics/audit-write.tracker';
+import { EventMetrics } from '../metrics/event-metrics';
+import { MetricsEndpoint } from '../metrics/metrics.endpoint';
 import { EventsLifecycle } from './events-lifecycle.service';
 import { ConfigurableModuleClass, type OPTIONS_TYPE } from './events.module-definition';
 import { EVENTS_HOLD_UNTIL_READY } from './events.tokens';
@@ -16,19 +28,41 @@ import { EVENTS_HOLD_UNTIL_READY } from './events.tokens';
  * export class AppModule {}
  */
 @Module({
-  imports: [DiscoveryModule, ClsModule],
+  imports: [DiscoveryModule, ClsModule, CorrelationSetupModule],
   providers: [
     { provide: EVENTS_HOLD_UNTIL_READY, useValue: true },
     EventBusService,
     EventContext,
     ListenerDiscovery,
     EventsLifecycle,
+    EventBridges,
+    EventMetrics,
+    AuditWriteTracker,
+    { provide: AUDIT_TELEMETRY, useExisting: AuditWriteTracker },
+    MetricsEndpoint,
+    EventLog,
+    EventsHealthIndicator,
+    { provide: AUDIT_STORE, useFactory: createAuditStore, inject: [EventBusService] },
+    AuditService,
   ],
-  exports: [EventBusService, EventContext],
+  exports: [EventBusService, EventContext, EventMetrics, EventsHealthIndicator, AuditService, AUDIT_STORE],
 })
 export class EventsModule extends ConfigurableModuleClass {
   /** Registers the bus with these options (all optional). Use `forRootAsync()` to build them from config. */
   static forRoot(options: typeof OPTIONS_TYPE = {}): DynamicModule {
-    return super.forRoot(options);
+    const module = super.forRoot(options);
+    // The audit REST controller must be declared now: routes cannot be added once the module is built.
+    const audit = resolveAuditOptions(options.audit);
+    if (audit && audit.controller) {
+      module.controllers = [
+        ...(module.controllers ?? []),
+        createAuditController(audit.controller.path, audit.controller.guard),
+      ];
+      module.providers = [
+        ...(module.providers ?? []),
+        { provide: AUDIT_CONTROLLER_REGISTERED, useValue: true },
+      ];
+    }
+    return module;
   }
 }

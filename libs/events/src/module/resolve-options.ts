@@ -1,7 +1,17 @@
 import type { RetryPolicy } from '../bus/bus.interfaces';
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from '../bus/retry-policy';
+import { resolveCorrelationOptions, type ResolvedCorrelationOptions } from '../context/correlation.options';
 import { EventsConfigError } from '../errors/events-config.error';
 import { isEventDefinition, type EventDefinition } from '../event/event-definition';
+import { resolveEventLogOptions, type ResolvedEventLogOptions } from '../event-log/event-log.options';
+import { resolveMetricsOptions, type ResolvedMetricsOptions } from '../metrics/metrics.options';
+import {
+  resolveAuditOptions,
+  resolveRedaction,
+  type ResolvedAuditOptions,
+  type ResolvedRedaction,
+} from '../audit/audit-options';
+import { resolveBridgesOptions, type ResolvedBridges } from '../bridges/bridge.options';
 import type { EventsModuleOptions } from './events-module.options';
 
 /** Options with every default applied, checked once at startup. */
@@ -14,6 +24,13 @@ export interface ResolvedEventsOptions {
   retry: ResolvedRetryPolicy;
   shutdownTimeoutMs: number;
   maxHeldEvents: number;
+  correlation: false | ResolvedCorrelationOptions;
+  metrics: false | ResolvedMetricsOptions;
+  eventLog: false | ResolvedEventLogOptions;
+  audit: false | ResolvedAuditOptions;
+  /** Payload key redaction for every event (from `audit.redact`; on by default). */
+  redaction: ResolvedRedaction;
+  bridges: ResolvedBridges;
 }
 
 const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
@@ -25,6 +42,11 @@ const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
   'retry',
   'shutdownTimeoutMs',
   'maxHeldEvents',
+  'correlation',
+  'metrics',
+  'eventLog',
+  'audit',
+  'bridges',
 ];
 
 /** Applies defaults and validates; a wrong option throws `EventsConfigError` naming it. */
@@ -42,10 +64,16 @@ export function resolveEventsOptions(options: EventsModuleOptions = {}): Resolve
     strict: checkBoolean('strict', options.strict, false),
     definitions: checkDefinitions(options.definitions),
     history: checkHistory(options.history),
-    deadLetters: { maxEntries: positiveInt('deadLetters.maxEntries', options.deadLetters?.maxEntries, 1000) },
+    deadLetters: checkDeadLetters(options.deadLetters),
     retry: checkRetry(options.retry),
     shutdownTimeoutMs: nonNegative('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000),
     maxHeldEvents: positiveInt('maxHeldEvents', options.maxHeldEvents, 10_000),
+    correlation: resolveCorrelationOptions(options.correlation),
+    metrics: resolveMetricsOptions(options.metrics),
+    eventLog: resolveEventLogOptions(options.eventLog),
+    audit: resolveAuditOptions(options.audit),
+    redaction: resolveRedaction(options.audit),
+    bridges: resolveBridgesOptions(options.bridges),
   };
 }
 
@@ -77,11 +105,35 @@ function checkHistory(history: unknown): ResolvedEventsOptions['history'] {
   if (typeof history !== 'object' || history === null) {
     throw new EventsConfigError('history', 'false or { maxEvents?, maxBytes? }', history);
   }
+  rejectUnknownKeys('history', history, ['maxEvents', 'maxBytes']);
   const { maxEvents, maxBytes } = history as { maxEvents?: unknown; maxBytes?: unknown };
   return {
     maxEvents: positiveInt('history.maxEvents', maxEvents, 1000),
     maxBytes: positiveInt('history.maxBytes', maxBytes, 10 * 1024 * 1024),
   };
+}
+
+function checkDeadLetters(deadLetters: unknown): ResolvedEventsOptions['deadLetters'] {
+  if (deadLetters === undefined) return { maxEntries: 1000 };
+  if (typeof deadLetters !== 'object' || deadLetters === null || Array.isArray(deadLetters)) {
+    throw new EventsConfigError('deadLetters', '{ maxEntries? }', deadLetters);
+  }
+  rejectUnknownKeys('deadLetters', deadLetters, ['maxEntries']);
+  return {
+    maxEntries: positiveInt(
+      'deadLetters.maxEntries',
+      (deadLetters as { maxEntries?: unknown }).maxEntries,
+      1000,
+    ),
+  };
+}
+
+/** A misspelt nested key would otherwise be ignored silently and its default used. */
+function rejectUnknownKeys(option: string, value: object, known: readonly string[]): void {
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key))
+      throw new EventsConfigError(`${option}.${key}`, `one of ${known.join(', ')}`, key);
+  }
 }
 
 function checkRetry(retry: RetryPolicy | undefined): ResolvedRetryPolicy {
