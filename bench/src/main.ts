@@ -1,0 +1,84 @@
+// `npm run bench` entry point: runs every scenario, prints the table and writes docs/benchmarks.md.
+// Flags: --quick (tiny counts, writes bench/dist/benchmarks.quick.md), --only=single,context (a subset, for
+// working on one scenario; writes bench/dist/benchmarks.partial.md), --out=<path> (where to write).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { asyncScenario } from './scenarios/async.scenario';
+import { auditScenario } from './scenarios/audit.scenario';
+import { contextScenario } from './scenarios/context.scenario';
+import { fanoutScenario } from './scenarios/fanout.scenario';
+import { httpScenario } from './scenarios/http.scenario';
+import { memoryScenario } from './scenarios/memory.scenario';
+import { singleScenario } from './scenarios/single.scenario';
+import { wildcardScenario } from './scenarios/wildcard.scenario';
+import { consoleReport, describeMachine, markdownReport } from './report';
+import { HOT_PATH_CHANGES, METHOD, MISS_NOTES, STATUS } from './notes';
+import type { RunSettings, ScenarioResult } from './scenario';
+
+const SCENARIOS: Record<string, (settings: RunSettings) => Promise<ScenarioResult>> = {
+  single: singleScenario,
+  context: contextScenario,
+  fanout10: fanoutScenario,
+  wildcard: wildcardScenario,
+  async: asyncScenario,
+  http: httpScenario,
+  memory: memoryScenario,
+  audit: auditScenario,
+};
+
+function option(name: string): string | undefined {
+  const prefix = `--${name}=`;
+  return process.argv.find((arg) => arg.startsWith(prefix))?.slice(prefix.length);
+}
+
+async function main(): Promise<void> {
+  const root = resolve(__dirname, '../..');
+  const quick = process.argv.includes('--quick');
+  const only = option('only')?.split(',');
+  for (const id of only ?? []) {
+    if (!SCENARIOS[id])
+      throw new Error(`Unknown scenario "${id}"; known: ${Object.keys(SCENARIOS).join(', ')}.`);
+  }
+  const out = resolve(
+    root,
+    option('out') ??
+      (quick
+        ? 'bench/dist/benchmarks.quick.md'
+        : only
+          ? 'bench/dist/benchmarks.partial.md'
+          : 'docs/benchmarks.md'),
+  );
+  const machine = describeMachine(root);
+  const startedAt = new Date();
+  const results: ScenarioResult[] = [];
+  for (const [id, scenario] of Object.entries(SCENARIOS)) {
+    if (only && !only.includes(id)) continue;
+    const started = Date.now();
+    process.stdout.write(`${id}... `);
+    results.push(await scenario({ quick }));
+    process.stdout.write(`${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  }
+  console.log(consoleReport(results));
+
+  const args = process.argv.slice(2).join(' ');
+  const markdown = markdownReport({
+    results,
+    machine,
+    command: `npm run bench${args ? ` -- ${args}` : ''}`,
+    quick,
+    startedAt,
+    durationS: (Date.now() - startedAt.getTime()) / 1000,
+    missNotes: MISS_NOTES,
+    method: METHOD,
+    status: STATUS,
+    changes: HOT_PATH_CHANGES,
+  });
+  mkdirSync(dirname(out), { recursive: true });
+  writeFileSync(out, markdown);
+  console.log(`\nWrote ${relative(root, out) || join(out)}`);
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});
