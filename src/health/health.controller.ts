@@ -1,14 +1,43 @@
-import { Controller, Get } from '@nestjs/common';
-import { EventBusService } from 'nestjs-event-bus';
+import { Controller, Get, Inject } from '@nestjs/common';
+import {
+  HealthCheck,
+  HealthCheckService,
+  type HealthCheckResult,
+  type HealthIndicatorResult,
+} from '@nestjs/terminus';
+import { EventsHealthIndicator } from 'nestjs-event-bus';
+import { Public } from '../auth/actor';
+import { Database } from '../database/database';
 
-/** Liveness for humans and probes: the bus is up and how much it has seen. */
+/**
+ * Readiness for probes and humans, through @nestjs/terminus: the event bus (backlog, dead-letter growth), the
+ * audit store (reachable, writes succeeding) and the app's database. 200 when all are up, 503 otherwise.
+ */
+@Public()
 @Controller('health')
 export class HealthController {
-  constructor(private readonly bus: EventBusService) {}
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly events: EventsHealthIndicator,
+    @Inject(Database) private readonly database: Database,
+  ) {}
 
   @Get()
-  health(): { status: 'ok'; events: { ready: boolean; emitted: number; listeners: number } } {
-    const stats = this.bus.stats();
-    return { status: 'ok', events: { ready: stats.ready, emitted: stats.emitted, listeners: stats.listeners } };
+  @HealthCheck()
+  check(): Promise<HealthCheckResult> {
+    return this.health.check([
+      () => this.events.checkBus('events'),
+      () => this.events.checkAudit('audit'),
+      () => this.pingDatabase(),
+    ]);
+  }
+
+  private async pingDatabase(): Promise<HealthIndicatorResult> {
+    try {
+      await this.database.one('SELECT 1 AS ok');
+      return { database: { status: 'up', dialect: this.database.dialect } };
+    } catch (error) {
+      return { database: { status: 'down', message: (error as Error).message } };
+    }
   }
 }

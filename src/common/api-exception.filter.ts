@@ -1,0 +1,76 @@
+import {
+  Catch,
+  HttpException,
+  HttpStatus,
+  Logger,
+  type ArgumentsHost,
+  type ExceptionFilter,
+} from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import { EventBusService } from 'nestjs-event-bus';
+import { UniqueViolationError } from '../database/database';
+import { ApiRequestRejected } from './api.events';
+
+type RejectReason = 'invalid-input' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'other';
+
+const REASONS: Partial<Record<number, RejectReason>> = {
+  400: 'invalid-input',
+  401: 'unauthenticated',
+  403: 'forbidden',
+  404: 'not-found',
+  409: 'conflict',
+};
+
+/**
+ * Turns errors into JSON answers: HttpExceptions as they are, a unique-constraint violation as 409, anything else
+ * as a 500 without internals. Every 4xx is announced as `api.request.rejected` (in the request's correlation).
+ */
+@Catch()
+export class ApiExceptionFilter implements ExceptionFilter {
+  private readonly logger = new Logger('Api');
+
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly bus: EventBusService,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const { status, body } = this.describe(exception);
+    if (status >= 400 && status < 500) {
+      const message = typeof body.message === 'string' ? body.message : String(body.error ?? 'rejected');
+      this.bus.emit(ApiRequestRejected, {
+        status,
+        reason: REASONS[status] ?? 'other',
+        message: message.slice(0, 500),
+      });
+    } else {
+      this.logger.error(
+        exception instanceof Error ? (exception.stack ?? exception.message) : String(exception),
+      );
+    }
+    const response = host.switchToHttp().getResponse<unknown>();
+    this.adapterHost.httpAdapter.reply(response, body, status);
+  }
+
+  private describe(exception: unknown): { status: number; body: Record<string, unknown> } {
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      const response = exception.getResponse();
+      const body =
+        typeof response === 'string'
+          ? { statusCode: status, message: response }
+          : (response as Record<string, unknown>);
+      return { status, body };
+    }
+    if (exception instanceof UniqueViolationError) {
+      return {
+        status: HttpStatus.CONFLICT,
+        body: { statusCode: 409, error: 'Conflict', message: 'That value is already taken.' },
+      };
+    }
+    return {
+      status: HttpStatus.INTERNAL_SERVER_ERROR,
+      body: { statusCode: 500, error: 'Internal Server Error', message: 'Something went wrong on our side.' },
+    };
+  }
+}

@@ -1,0 +1,16 @@
+import { defineEvent } from 'nestjs-event-bus';
+import { z } from 'zod';
+
+/** A request was answered with a 4xx: what was wrong, never the request body. */
+export const ApiRequestRejected = defineEvent('api.request.rejected', {
+  schema: z.object({
+    status: z.number().int(),
+    reason: z.enum(['invalid-input', 'unauthenticated', 'forbidden', 'not-found', 'conflict', 'other']),
+    message: z.string(),
+  }),
+  severity: 'warning',
+  description:
+    'A request was refused with a 4xx status (invalid input, missing actor, forbidden, not found, conflict).',
+});
+
+export const API_EVENTS = [ApiRequestRejected] as const;

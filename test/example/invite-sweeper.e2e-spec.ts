@@ -1,0 +1,42 @@
+import { startExampleApp, tempDataDir, type ExampleApp } from './support/example-app';
+
+describe('example app: the background invite sweep', () => {
+  const data = tempDataDir();
+  let app: ExampleApp;
+
+  afterAll(async () => {
+    await app?.close();
+    data.remove();
+  });
+
+  it('expires stale invites on its timer, each sweep one correlation id of its own', async () => {
+    app = await startExampleApp({ dataDir: data.dir, inviteSweepMs: 50 });
+    const alice = (
+      await app.call('POST', '/users', {
+        body: { username: 'alice', email: 'alice@example.com', password: 'alice-password-1' },
+      })
+    ).body.id;
+    const org = (await app.call('POST', '/organizations', { as: alice, body: { name: 'Sweepers' } })).body.id;
+    const invite = await app.call('POST', `/organizations/${org}/invites`, {
+      as: alice,
+      body: { email: 'x@example.com' },
+    });
+    expect(invite.status).toBe(201);
+
+    const expired = app.bus.waitFor('invite.expired', { timeoutMs: 10_000 });
+    await app.db.execute('UPDATE invites SET expires_at = ? WHERE id = ?', [
+      '2000-01-01T00:00:00.000Z',
+      invite.body.id,
+    ]);
+    const event = await expired;
+
+    expect(event.data).toEqual({ inviteId: invite.body.id, organizationId: org, by: 'sweeper' });
+    expect(event.actorId).toBeUndefined();
+    expect(event.correlationId).not.toBe(invite.correlationId);
+    const sweep = app.bus.history({ type: 'invite.sweep.completed', correlationId: event.correlationId });
+    expect(sweep.map((e) => e.data)).toEqual([{ expired: 1, trigger: 'schedule' }]);
+    expect((await app.db.one('SELECT status FROM invites WHERE id = ?', [invite.body.id]))?.status).toBe(
+      'expired',
+    );
+  });
+});

@@ -1,0 +1,66 @@
+import { readdirSync } from 'node:fs';
+import { edges, PASSWORDS, runTournamentScenario } from './support/scenario';
+import {
+  dropSchema,
+  POSTGRES_URL,
+  postgresAvailable,
+  startExampleApp,
+  tempDataDir,
+  type ExampleApp,
+} from './support/example-app';
+
+/** The same story with DATABASE_URL set: the app's tables and the audit trail in PostgreSQL, a schema of our own. */
+describe('example app on PostgreSQL: the tournament story over HTTP', () => {
+  const data = tempDataDir();
+  const schema = `example_app_${process.pid}_${Date.now()}`;
+  let available = false;
+  let app: ExampleApp | undefined;
+
+  beforeAll(async () => {
+    available = await postgresAvailable();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    if (available) await dropSchema(schema);
+    data.remove();
+  });
+
+  it('runs the whole story, traces it, verifies the audit chain, and keeps it across a restart', async () => {
+    if (!available) return;
+    const config = { dataDir: data.dir, databaseUrl: POSTGRES_URL, databaseSchema: schema };
+    app = await startExampleApp(config);
+    expect(app.db.dialect).toBe('postgres');
+    const story = await runTournamentScenario(app);
+
+    const trace = (
+      await app.call('GET', `/events/trace/${story.requests.approveRace}`, { as: story.users.alice })
+    ).body;
+    expect(edges(trace.roots)).toEqual(
+      expect.arrayContaining([
+        'tournament.race.approved > audit.summary.recorded',
+        'tournament.race.approved > tournament.leaderboard.updated',
+      ]),
+    );
+    const acceptTrace = (
+      await app.call('GET', `/events/trace/${story.requests.acceptInvite}`, { as: story.users.bob })
+    ).body;
+    expect(acceptTrace.roots.map((n: any) => n.type)).toEqual(
+      expect.arrayContaining(['invite.accepted', 'organization.member.added']),
+    );
+    expect(JSON.stringify(trace)).not.toContain(PASSWORDS.alice);
+
+    const verify = await app.call('GET', '/activity/verify', { as: 'admin' });
+    expect(verify.body).toMatchObject({ ok: true });
+    // Nothing went to SQLite: both the app's tables and the audit trail live in PostgreSQL.
+    expect(app.db.location).toContain(schema);
+    expect(readdirSync(data.dir)).toEqual([]);
+
+    await app.close();
+    app = await startExampleApp(config);
+    const tournament = await app.call('GET', `/tournaments/${story.tournamentId}`, { as: story.users.alice });
+    expect(tournament.body).toMatchObject({ status: 'finished', winnerId: story.users.bob });
+    expect((await app.call('GET', '/activity/verify', { as: 'admin' })).body).toMatchObject({ ok: true });
+    expect(app.bus.stats().byType['system.admin.seeded'] ?? 0).toBe(0);
+  });
+});
