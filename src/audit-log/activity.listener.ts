@@ -21,8 +21,9 @@ export function formatRaceTime(ms: number): string {
 
 /**
  * Writes one human-readable line per key action ("alice added bob to \"Speedrunners\" as member") into the
- * activity log, then announces it as `audit.summary.recorded`. Priority HIGH: the activity line is written
- * before the normal-priority reactions (emails, leaderboards) start.
+ * activity log, then announces it as `audit.summary.recorded`. Priority HIGH: these handlers start before the
+ * normal-priority reactions (emails, leaderboards); with emit() an async handler is only started in that order,
+ * so its write may finish after a later handler's (emitAsync() would finish each priority tier first).
  */
 @Injectable()
 export class ActivityListener {

@@ -14,7 +14,7 @@ export const AuditSummaryRecorded = defineEvent('audit.summary.recorded', {
 export const AuditChainVerified = defineEvent('audit.chain.verified', {
   schema: z.object({ ok: z.boolean(), checked: z.number().int(), firstBadSeq: z.number().int().optional() }),
   audit: true,
-  description: 'An administrator verified the audit trail’s hash chain (GET /audit/verify).',
+  description: 'An administrator verified the audit trail’s hash chain (GET /activity/verify).',
 });
 
 export const AUDIT_LOG_EVENTS = [AuditSummaryRecorded, AuditChainVerified] as const;

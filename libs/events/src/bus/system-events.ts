@@ -6,7 +6,7 @@ export const SystemStartup = defineEvent<{ source: string; listeners: number }>(
 });
 
 /** Emitted when the application begins to shut down, before in-flight handlers are drained. */
-export const SystemShutdown = defineEvent<{ source: string; signal?: string; inFlight: number }>(
+export const SystemShutdown = defineEvent<{ source: string; inFlight: number }>(
   'system.shutdown',
   {
     description: 'The application is shutting down; in-flight handlers are drained next.',
