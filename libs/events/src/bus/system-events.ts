@@ -6,12 +6,9 @@ export const SystemStartup = defineEvent<{ source: string; listeners: number }>(
 });
 
 /** Emitted when the application begins to shut down, before in-flight handlers are drained. */
-export const SystemShutdown = defineEvent<{ source: string; inFlight: number }>(
-  'system.shutdown',
-  {
-    description: 'The application is shutting down; in-flight handlers are drained next.',
-  },
-);
+export const SystemShutdown = defineEvent<{ source: string; inFlight: number }>('system.shutdown', {
+  description: 'The application is shutting down; in-flight handlers are drained next.',
+});
 
 /** Emitted after a handler's last attempt failed and its failure went to the dead-letter queue. */
 export const HandlerFailed = defineEvent<{
