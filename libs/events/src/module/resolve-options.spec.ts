@@ -75,6 +75,7 @@ describe('resolveEventsOptions', () => {
     [{ history: { maxEvents: 0 } }, 'history.maxEvents'],
     [{ history: { maxEvents: 1.5 } }, 'history.maxEvents'],
     [{ history: { maxEvents: '100' } }, 'history.maxEvents'],
+    [{ history: { maxEvents: 1e8 } }, 'history.maxEvents'],
     [{ history: { maxBytes: -1 } }, 'history.maxBytes'],
     [{ history: { maxBytes: Infinity } }, 'history.maxBytes'],
     [{ history: { maxEvent: 10 } }, 'history.maxEvent'],

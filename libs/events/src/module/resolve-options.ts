@@ -108,7 +108,7 @@ function checkHistory(history: unknown): ResolvedEventsOptions['history'] {
   rejectUnknownKeys('history', history, ['maxEvents', 'maxBytes']);
   const { maxEvents, maxBytes } = history as { maxEvents?: unknown; maxBytes?: unknown };
   return {
-    maxEvents: positiveInt('history.maxEvents', maxEvents, 1000),
+    maxEvents: positiveInt('history.maxEvents', maxEvents, 1000, MAX_HISTORY_EVENTS),
     maxBytes: positiveInt('history.maxBytes', maxBytes, 10 * 1024 * 1024),
   };
 }
@@ -142,10 +142,14 @@ function checkRetry(retry: RetryPolicy | undefined): ResolvedRetryPolicy {
   return resolved;
 }
 
-function positiveInt(option: string, value: unknown, fallback: number): number {
+/** The history ring is allocated up front: a bound keeps a typo from allocating gigabytes at startup. */
+const MAX_HISTORY_EVENTS = 1_000_000;
+
+function positiveInt(option: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1) {
-    throw new EventsConfigError(option, 'a whole number >= 1', value);
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? 'a whole number >= 1' : `a whole number from 1 to ${max}`;
+    throw new EventsConfigError(option, range, value);
   }
   return value;
 }
