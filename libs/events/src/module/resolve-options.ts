@@ -145,7 +145,12 @@ function checkRetry(retry: RetryPolicy | undefined): ResolvedRetryPolicy {
 /** The history ring is allocated up front: a bound keeps a typo from allocating gigabytes at startup. */
 const MAX_HISTORY_EVENTS = 1_000_000;
 
-function positiveInt(option: string, value: unknown, fallback: number, max = Number.MAX_SAFE_INTEGER): number {
+function positiveInt(
+  option: string,
+  value: unknown,
+  fallback: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
     const range = max === Number.MAX_SAFE_INTEGER ? 'a whole number >= 1' : `a whole number from 1 to ${max}`;
