@@ -575,6 +575,21 @@ describe('EventBusService: once and waitFor', () => {
   });
 });
 
+describe('EventBusService: nested emits', () => {
+  it('gives each handler its own event when a handler emits while the others of its event still wait', () => {
+    const bus = newBus();
+    const seen: string[] = [];
+    bus.on('outer.event', (event) => {
+      seen.push(`first:${event.type}`);
+      bus.emit('inner.event', { depth: 1 });
+    });
+    bus.on('inner.event', (event) => void seen.push(`inner:${event.type}:${String(event.causationId)}`));
+    bus.on('outer.event', (event) => void seen.push(`second:${event.type}`));
+    const outer = bus.emit('outer.event');
+    expect(seen).toEqual(['first:outer.event', `inner:inner.event:${outer.id}`, 'second:outer.event']);
+  });
+});
+
 describe('EventBusService: failures', () => {
   it('isolates a throwing sync handler: others run, the emitter gets the event, it stays subscribed', () => {
     const bus = newBus();

@@ -165,6 +165,22 @@ describe('BusMetricsCollector', () => {
     expect(warnings[0]).toContain('metrics.maxTypes');
   });
 
+  it('gives a folded type its own series once a definition declares it, for the outcomes that follow', async () => {
+    const { bus, registry } = setup({}, { maxTypes: 1 });
+    bus.on('**', () => undefined, { name: 'Everything.seen' });
+    bus.emit('a.one', {});
+    bus.emit('a.late', {});
+    bus.emit('a.late', {});
+    bus.register(defineEvent('a.late'));
+    bus.emit('a.late', {});
+
+    const handled = (type: string) =>
+      value(registry, 'events_handled_total', { type, handler: 'Everything.seen', outcome: 'success' });
+    expect(await handled('other')).toBe(2);
+    expect(await handled('a.late')).toBe(1);
+    expect(await handled('a.one')).toBe(1);
+  });
+
   it('puts the prefix before every metric name', async () => {
     const { bus, registry } = setup({}, { prefix: 'shop_' });
     bus.emit('cart.emptied', {});
