@@ -167,6 +167,38 @@ describe('audit trail on PostgreSQL', () => {
     60_000,
   );
 
+  maybe(
+    'reads back actors that are null or spelled like the null marker exactly, and verifies them',
+    async () => {
+      const { bus, audit } = await start();
+      bus.emit(UserCreated, { id: 'u1', email: 'e' }, { actorId: 'n', correlationId: 'req-1' });
+      bus.emit(UserCreated, { id: 'u2', email: 'e' }, { actorId: 'sn', correlationId: 'req-1' });
+      bus.emit(UserCreated, { id: 'u3', email: 'e' }, { correlationId: 'req-1' });
+      await audit.flush();
+      const { records } = await audit.query({ correlationId: 'req-1' });
+      expect(records.map((r) => [r.seq, r.actorId, r.causationId])).toEqual([
+        [1, 'n', null],
+        [2, 'sn', null],
+        [3, null, null],
+      ]);
+      await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 3 });
+    },
+  );
+
+  maybe('reads back values holding control characters exactly, and verifies them', async () => {
+    const { bus, audit } = await start({}, 'src\x1erecord\x1ffield');
+    bus.emit(UserCreated, { id: 'u1', email: '\x1e\x1f' }, { correlationId: 'req-1' });
+    bus.emit(UserCreated, { id: 'u2', email: 'e' }, { correlationId: 'req-1' });
+    await audit.flush();
+    const { records } = await audit.query({ correlationId: 'req-1' });
+    expect(records.map((r) => [r.seq, r.source])).toEqual([
+      [1, 'src\x1erecord\x1ffield'],
+      [2, 'src\x1erecord\x1ffield'],
+    ]);
+    expect(records[0].data).toEqual({ id: 'u1', email: '\x1e\x1f' });
+    await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 2 });
+  });
+
   describe('tampering: verify() fails and names the first bad seq', () => {
     let app: AuditApp;
     beforeEach(async () => {
@@ -180,6 +212,14 @@ describe('audit trail on PostgreSQL', () => {
     maybe('a changed record', async () => {
       await changeData(tamperer(), 4);
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 4 });
+    });
+    maybe('a null actor replaced by a string spelled like a null', async () => {
+      await admin.query(`UPDATE "${schema}".audit_log SET actor_id = 'n' WHERE seq = 3`);
+      expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });
+    });
+    maybe('a value given a field separator', async () => {
+      await admin.query(`UPDATE "${schema}".audit_log SET type = type || E'\\x1f' WHERE seq = 8`);
+      expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 8 });
     });
     maybe('a deleted record', async () => {
       await deleteRow(tamperer(), 6);

@@ -1,6 +1,6 @@
 import { canonicalRow, chainEntries, ChainChecker, GENESIS_HASH, hashRow } from './audit-chain';
 import type { AuditEntry } from './audit.interfaces';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson, CanonicalJsonError } from './canonical-json';
 
 const entry = (n: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
   eventId: `0190000-${n}`,
@@ -18,9 +18,19 @@ const entry = (n: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
 
 describe('the audit chain', () => {
   it('serializes a row exactly as RFC 8785 canonical JSON of the whole record would', () => {
-    const [row] = chainEntries(undefined, [entry(1, { causationId: 'cause' })]);
-    const { hash: _hash, ...withoutHash } = row;
-    expect(canonicalRow(withoutHash)).toBe(canonicalJson({ ...withoutHash, data: JSON.parse(row.data) }));
+    const rows = chainEntries(undefined, [
+      entry(1, { causationId: 'cause' }),
+      entry(2, { correlationId: 'plain', source: 'tab\there' }),
+      entry(3, { correlationId: 'plain', actorId: 'back\\slash' }),
+      entry(4, { correlationId: 'plain', causationId: '\ud83d\ude00 \u2028' }),
+      entry(5, { correlationId: 'plain' }),
+    ]);
+    for (const { hash: _hash, ...withoutHash } of rows) {
+      expect(canonicalRow(withoutHash)).toBe(
+        canonicalJson({ ...withoutHash, data: JSON.parse(withoutHash.data) }),
+      );
+    }
+    expect(() => canonicalRow({ ...rows[4], type: 'lone \ud800' })).toThrow(CanonicalJsonError);
   });
 
   it('links each record to the one before, starting from the genesis hash', () => {
@@ -49,5 +59,19 @@ describe('the audit chain', () => {
 
     const gap = new ChainChecker();
     expect([rows[0], rows[2]].map((r) => gap.check(r)).find(Boolean)).toMatchObject({ seq: 2 });
+  });
+  it('checkText() accepts the hash input of the next record and refuses anything else without moving on', () => {
+    const rows = chainEntries(undefined, [entry(1), entry(2)]);
+    const text = (row: (typeof rows)[number], prevHash = row.prevHash) => prevHash + canonicalRow(row);
+    const checker = new ChainChecker();
+    expect(checker.checkText(2, text(rows[1]), rows[1].hash)).toBe(false);
+    expect(checker.checkText(1, null, rows[0].hash)).toBe(false);
+    expect(checker.checkText(1, text(rows[0]), rows[1].hash)).toBe(false);
+    expect(checker.checkText(1, text(rows[0], GENESIS_HASH + '0'), rows[0].hash)).toBe(false);
+    expect(checker.checked).toBe(0);
+    expect(checker.checkText(1, text(rows[0]), rows[0].hash)).toBe(true);
+    expect(checker.checkText(2, text(rows[1], GENESIS_HASH), rows[1].hash)).toBe(false);
+    expect(checker.checkText(2, text(rows[1]), rows[1].hash)).toBe(true);
+    expect(checker.head).toEqual({ seq: 2, hash: rows[1].hash });
   });
 });

@@ -5,11 +5,58 @@ import { canonicalNumber, canonicalString } from './canonical-json';
 /** `prevHash` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
 
+// What canonicalString() would escape, or a surrogate half (which it checks further).
+const NEEDS_WORK = /[\u0000-\u001f"\\\ud800-\udfff]/;
+
 /**
  * The RFC 8785 canonical JSON of a row without its `hash`. Members are written in their canonical order by hand
  * (the row's keys are fixed) and `data` is spliced in as stored: it already is canonical JSON text.
  */
 export function canonicalRow(row: Omit<AuditRow, 'hash'>): string {
+  const { actorId, causationId } = row;
+  // One scan over all the string values: when none needs escaping (the usual case), each is its own canonical
+  // form between plain quotes, and ten separate checks are saved.
+  const strings =
+    row.eventId +
+    row.type +
+    row.timestamp +
+    row.correlationId +
+    (causationId ?? '') +
+    (actorId ?? '') +
+    row.source +
+    row.severity +
+    row.prevHash;
+  if (NEEDS_WORK.test(strings)) return escapedRow(row);
+  return (
+    '{"actorId":' +
+    (actorId === null ? 'null' : '"' + actorId + '"') +
+    ',"causationId":' +
+    (causationId === null ? 'null' : '"' + causationId + '"') +
+    ',"correlationId":"' +
+    row.correlationId +
+    '","data":' +
+    row.data +
+    ',"eventId":"' +
+    row.eventId +
+    '","prevHash":"' +
+    row.prevHash +
+    '","seq":' +
+    canonicalNumber(row.seq) +
+    ',"severity":"' +
+    row.severity +
+    '","source":"' +
+    row.source +
+    '","timestamp":"' +
+    row.timestamp +
+    '","type":"' +
+    row.type +
+    '","version":' +
+    canonicalNumber(row.version) +
+    '}'
+  );
+}
+
+function escapedRow(row: Omit<AuditRow, 'hash'>): string {
   return (
     '{"actorId":' +
     (row.actorId === null ? 'null' : canonicalString(row.actorId)) +
@@ -90,6 +137,21 @@ export class ChainChecker {
   /** The last good record, once at least one was checked. */
   get head(): AuditHead | undefined {
     return this.checked === 0 ? undefined : { seq: this.expectedSeq - 1, hash: this.prevHash };
+  }
+
+  /**
+   * True when `text` (`prevHash` + canonical JSON of the record, built by the database) continues the chain and
+   * hashes to `hash`. False says nothing about the record: check it from its stored values with `check()`.
+   */
+  checkText(seq: number, text: string | null, hash: string): boolean {
+    const prevHash = this.prevHash;
+    if (text === null || seq !== this.expectedSeq || !text.startsWith(prevHash)) return false;
+    // The canonical JSON must begin right after the link, so a longer stored prevHash cannot pass for it.
+    if (text.charCodeAt(prevHash.length) !== 0x7b || digest('sha256', text, 'hex') !== hash) return false;
+    this.checked++;
+    this.expectedSeq++;
+    this.prevHash = hash;
+    return true;
   }
 
   /** Undefined when the row continues the chain; else where and why it breaks. */

@@ -14,6 +14,7 @@ import { ChainChecker } from './audit-chain';
 import { AuditDisabledError } from './audit.errors';
 import {
   AUDIT_STORE,
+  canBuildChainTexts,
   type AuditHead,
   type AuditPage,
   type AuditQuery,
@@ -21,6 +22,8 @@ import {
   type AuditRow,
   type AuditStore,
   type AuditVerification,
+  type ChainText,
+  type ChainTextSource,
 } from './audit.interfaces';
 import { AuditObserver } from './audit.observer';
 import type { ResolvedAuditOptions } from './audit-options';
@@ -112,21 +115,11 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     const store = this.activeStore();
     await this.writer?.flush().catch(() => undefined);
     const checker = new ChainChecker();
-    let next: Promise<AuditRow[]> | undefined = store.query({ afterSeq: 0, limit: VERIFY_PAGE });
-    while (next) {
-      const rows: AuditRow[] = await next;
-      // Ask for the next page before checking this one, so the database works while we hash.
-      next =
-        rows.length === VERIFY_PAGE
-          ? store.query({ afterSeq: rows[rows.length - 1].seq, limit: VERIFY_PAGE })
-          : undefined;
-      for (const row of rows) {
-        const problem = checker.check(row);
-        if (problem) {
-          next?.catch(() => undefined);
-          return { ok: false, checked: checker.checked, firstBadSeq: problem.seq, reason: problem.reason };
-        }
-      }
+    const problem = canBuildChainTexts(store)
+      ? await walkChainTexts(store, checker)
+      : await walkRows(store, checker);
+    if (problem) {
+      return { ok: false, checked: checker.checked, firstBadSeq: problem.seq, reason: problem.reason };
     }
     const head = checker.head;
     const expected = options.expectedHead;
@@ -183,6 +176,50 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     const [row] = await store.query({ afterSeq: seq - 1, limit: 1 });
     return row?.seq === seq ? { seq, hash: row.hash } : undefined;
   }
+}
+
+type ChainProblem = { seq: number; reason: string } | undefined;
+
+async function walkRows(store: AuditStore, checker: ChainChecker): Promise<ChainProblem> {
+  let next: Promise<AuditRow[]> | undefined = store.query({ afterSeq: 0, limit: VERIFY_PAGE });
+  while (next) {
+    const rows: AuditRow[] = await next;
+    // Ask for the next page before checking this one, so the database works while we hash.
+    next =
+      rows.length === VERIFY_PAGE
+        ? store.query({ afterSeq: rows[rows.length - 1].seq, limit: VERIFY_PAGE })
+        : undefined;
+    for (const row of rows) {
+      const problem = checker.check(row);
+      if (problem) {
+        next?.catch(() => undefined);
+        return problem;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** Checks the texts the database builds; a record whose text does not check out is checked from its values. */
+async function walkChainTexts(
+  store: AuditStore & ChainTextSource,
+  checker: ChainChecker,
+): Promise<ChainProblem> {
+  let next: Promise<ChainText[]> | undefined = store.chainTexts(0, VERIFY_PAGE);
+  while (next) {
+    const page: ChainText[] = await next;
+    next = page.length === VERIFY_PAGE ? store.chainTexts(page[page.length - 1][0], VERIFY_PAGE) : undefined;
+    for (const [seq, text, hash] of page) {
+      if (checker.checkText(seq, text, hash)) continue;
+      const [row] = await store.query({ afterSeq: seq - 1, limit: 1 });
+      const problem = row ? checker.check(row) : { seq, reason: `record ${seq} could not be read back` };
+      if (problem) {
+        next?.catch(() => undefined);
+        return problem;
+      }
+    }
+  }
+  return undefined;
 }
 
 function toRecord(row: AuditRow): AuditRecord {

@@ -215,13 +215,20 @@ export class PostgresAuditStore implements AuditStore {
     filter('timestamp', '>=', query.from);
     filter('timestamp', '<', query.to);
     params.push(query.limit);
-    // The page comes back as one JSON text (an array of row arrays): parsing it natively is several times
-    // cheaper than the driver building 13 values per row, and verify() reads the whole table. JSON carries text
-    // columns exactly, so the hashes are checked over the bytes stored.
+    const from = `FROM (SELECT ${COLUMNS} FROM ${this.qualified} WHERE ${where.join(' AND ')}
+             ORDER BY seq LIMIT $${params.length}) AS page_rows`;
+    // verify() reads the whole table through here. The page comes back as one text of separated fields: the
+    // server builds it about twice as fast as JSON, and splitting it is cheaper than the driver building 13
+    // values per row. Text columns arrive exactly as stored, so the hashes are checked over the bytes stored.
+    const fast = await this.connection().query<{ n: number; page: string | null }>(
+      `SELECT count(*)::int AS n, string_agg(${SEPARATED_ROW}, E'\\x1e' ORDER BY seq) AS page ${from}`,
+      params,
+    );
+    const rows = splitPage(fast.rows[0].page, fast.rows[0].n);
+    if (rows) return rows;
+    // A value holding a separator (only a tampered or unusual row does): read the page as JSON, exact for any text.
     const result = await this.connection().query<{ page: string }>(
-      `SELECT coalesce(json_agg(json_build_array(${COLUMNS}) ORDER BY seq), '[]')::text AS page
-       FROM (SELECT ${COLUMNS} FROM ${this.qualified} WHERE ${where.join(' AND ')}
-             ORDER BY seq LIMIT $${params.length}) AS page_rows`,
+      `SELECT coalesce(json_agg(json_build_array(${COLUMNS}) ORDER BY seq), '[]')::text AS page ${from}`,
       params,
     );
     return (JSON.parse(result.rows[0].page) as RawRow[]).map(toRow);
@@ -280,4 +287,42 @@ function toRow(r: RawRow): AuditRow {
     prevHash: r[11],
     hash: r[12],
   };
+}
+
+const FIELD = '\x1f';
+const RECORD = '\x1e';
+// Nullable columns carry a prefix ('s' + value, or 'n' for null) so that no string can pass for a null.
+const SEPARATED_ROW = `concat_ws(E'\\x1f', seq, event_id, type, version, timestamp, correlation_id,
+  coalesce('s' || causation_id, 'n'), coalesce('s' || actor_id, 'n'), source, severity, data, prev_hash, hash)`;
+
+/**
+ * The rows of a separated page, or undefined when a value held a separator: then the page does not split into
+ * exactly `count` records of 13 fields each, and splitting it would not give back the values stored.
+ */
+function splitPage(page: string | null, count: number): AuditRow[] | undefined {
+  if (count === 0) return [];
+  if (page === null) return undefined;
+  const records = page.split(RECORD);
+  if (records.length !== count) return undefined;
+  const rows = new Array<AuditRow>(count);
+  for (let i = 0; i < count; i++) {
+    const f = records[i].split(FIELD);
+    if (f.length !== 13) return undefined;
+    rows[i] = {
+      seq: Number(f[0]),
+      eventId: f[1],
+      type: f[2],
+      version: Number(f[3]),
+      timestamp: f[4],
+      correlationId: f[5],
+      causationId: f[6] === 'n' ? null : f[6].slice(1),
+      actorId: f[7] === 'n' ? null : f[7].slice(1),
+      source: f[8],
+      severity: f[9],
+      data: f[10],
+      prevHash: f[11],
+      hash: f[12],
+    };
+  }
+  return rows;
 }
