@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventIdGenerator } from '../event/event-id.generator';
-import { correlationIdFromHeaders, sanitizeCorrelationId, type HeaderReader } from './correlation-id';
+import { correlationIdFromHeaderMap, sanitizeCorrelationId } from './correlation-id';
 import type { ResolvedCorrelationOptions } from './correlation.options';
 
 /** Internal: the resolved `correlation` option (never `false` where this is injected). */
@@ -23,9 +23,9 @@ export class CorrelationIdSource {
     this.custom = options.generateId;
   }
 
-  /** The id the headers carry, else a generated one. */
-  fromHeaders(read: HeaderReader): string {
-    return correlationIdFromHeaders(read, this.headers) ?? this.generate();
+  /** The id a header map keyed by lowercase name (a Node request's `headers`) carries, else a generated one. */
+  fromHeaderMap(map: Readonly<Record<string, unknown>>): string {
+    return correlationIdFromHeaderMap(map, this.headers) ?? this.generate();
   }
 
   /** A new correlation id. */

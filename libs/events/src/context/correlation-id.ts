@@ -53,8 +53,30 @@ export function correlationIdFromHeaders(read: HeaderReader, headers: readonly s
     const name = headers[i];
     const raw = read(name);
     if (raw === undefined) continue;
-    const id = name === 'traceparent' ? traceIdFromTraceparent(raw) : sanitizeCorrelationId(raw);
+    const id = idFromHeader(name, raw);
     if (id !== undefined) return id;
   }
   return undefined;
+}
+
+/**
+ * `correlationIdFromHeaders` over a header map keyed by lowercase name (Node's `IncomingMessage.headers`), with
+ * no reader function to make per request.
+ */
+export function correlationIdFromHeaderMap(
+  map: Readonly<Record<string, unknown>>,
+  headers: readonly string[],
+): string | undefined {
+  for (let i = 0; i < headers.length; i++) {
+    const name = headers[i];
+    const raw = map[name];
+    if (raw === undefined) continue;
+    const id = idFromHeader(name, raw);
+    if (id !== undefined) return id;
+  }
+  return undefined;
+}
+
+function idFromHeader(name: string, raw: unknown): string | undefined {
+  return name === 'traceparent' ? traceIdFromTraceparent(raw) : sanitizeCorrelationId(raw);
 }

@@ -24,12 +24,15 @@ interface FastifyLike {
  * one for this request: then the id is only added to that store, so there is one store per request.
  *
  * Mounted straight on the platform (an Express middleware, a Fastify `onRequest` hook) rather than as a Nest
- * middleware: it runs for every request, routed or not, at a fraction of the cost. The store is filed in
- * nestjs-cls' `ContextClsStoreMap` under the request, so a `ClsGuard` or `ClsInterceptor` the app mounts reuses it.
+ * middleware: it runs for every request, routed or not, at a fraction of the cost. When the app set up nestjs-cls
+ * itself, the store is filed in nestjs-cls' `ContextClsStoreMap` under the request, so a `ClsMiddleware`,
+ * `ClsGuard` or `ClsInterceptor` the app mounts reuses it.
  */
 @Injectable()
 export class CorrelationMiddleware {
   private readonly responseHeader: string | false;
+  /** Whether the app set up nestjs-cls itself (`ClsModule.forRoot`), so its initializers may look for our store. */
+  private fileStores = true;
 
   constructor(
     private readonly cls: ClsService,
@@ -39,8 +42,15 @@ export class CorrelationMiddleware {
     this.responseHeader = options.responseHeader;
   }
 
-  /** Mounts the middleware on the platform, ahead of the routes (call it before they are registered). */
-  mount(adapter: AbstractHttpAdapter): void {
+  /**
+   * Mounts the middleware on the platform, ahead of the routes (call it before they are registered).
+   * `appSetsUpCls`: whether the app called `ClsModule.forRoot` itself; only then can a `ClsMiddleware`,
+   * `ClsGuard` or `ClsInterceptor` look for the request's store, so only then is it filed for them.
+   */
+  mount(adapter: AbstractHttpAdapter, appSetsUpCls: boolean): void {
+    // Filing costs a WeakMap entry per request, which the garbage collector pays for again at every scavenge
+    // (measured at several microseconds per request under load): skip it when nothing can read it.
+    this.fileStores = appSetsUpCls;
     if (adapter.getType() === 'fastify') {
       adapter.getInstance<FastifyLike>().addHook('onRequest', (request, reply, done) => {
         const store = this.storeFor(request.raw);
@@ -71,7 +81,7 @@ export class CorrelationMiddleware {
       return active;
     }
     const store: EventContextStore = { [CORRELATION_ID_KEY]: this.idOf(req.headers) };
-    ContextClsStoreMap.setByRaw(req, store);
+    if (this.fileStores) ContextClsStoreMap.setByRaw(req, store);
     return store;
   }
 
@@ -81,6 +91,6 @@ export class CorrelationMiddleware {
   }
 
   private idOf(headers: IncomingHttpHeaders): string {
-    return this.source.fromHeaders((name) => headers[name]);
+    return this.source.fromHeaderMap(headers);
   }
 }

@@ -1,11 +1,17 @@
 import { Inject, Module, Optional, type NestModule } from '@nestjs/common';
-import { APP_GUARD, HttpAdapterHost } from '@nestjs/core';
+import { APP_GUARD, HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { ClsModule, ClsService } from 'nestjs-cls';
 import { EventBusService } from '../bus/event-bus.service';
 import { CORRELATION_OPTIONS, CorrelationIdSource } from './correlation-id.source';
 import { CorrelationGuard } from './correlation.guard';
 import { CorrelationMiddleware } from './correlation.middleware';
 import type { ResolvedCorrelationOptions } from './correlation.options';
+
+/**
+ * The token nestjs-cls (6.x) registers its module options under in `ClsModule.forRoot`. Not exported by nestjs-cls;
+ * the e2e tests with an app-level `ClsModule.forRoot` (middleware, guard, interceptor) fail if it ever changes.
+ */
+const CLS_MODULE_OPTIONS_TOKEN = 'ClsModuleOptions';
 
 /**
  * Internal, imported by `EventsModule`: mounts the correlation middleware on the HTTP platform and the correlation
@@ -50,6 +56,7 @@ import type { ResolvedCorrelationOptions } from './correlation.options';
 })
 export class CorrelationSetupModule implements NestModule {
   constructor(
+    private readonly moduleRef: ModuleRef,
     @Optional() @Inject(CorrelationMiddleware) private readonly middleware?: CorrelationMiddleware,
     @Optional() private readonly adapterHost?: HttpAdapterHost,
   ) {}
@@ -57,6 +64,19 @@ export class CorrelationSetupModule implements NestModule {
   /** Nest calls this while it sets up middleware, before any route is registered: the right moment to mount. */
   configure(): void {
     const adapter = this.adapterHost?.httpAdapter;
-    if (this.middleware && adapter) this.middleware.mount(adapter);
+    if (this.middleware && adapter) this.middleware.mount(adapter, this.appSetsUpCls());
+  }
+
+  /**
+   * Whether the app called `ClsModule.forRoot`/`forRootAsync`: nestjs-cls then provides its module options, which
+   * its `ClsMiddleware`, `ClsGuard` and `ClsInterceptor` need, so without them none of those can be in use.
+   */
+  private appSetsUpCls(): boolean {
+    try {
+      this.moduleRef.get(CLS_MODULE_OPTIONS_TOKEN, { strict: false });
+      return true;
+    } catch {
+      return false;
+    }
   }
 }
