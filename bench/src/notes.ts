@@ -28,9 +28,12 @@ export const STATUS: readonly string[] = [
   'ours-full = EventsModule with history at its defaults (1,000 events / 10 MiB) and metrics on (`metrics: {}`, ' +
     'prom-client); every @OnEvent handler runs in its own child CLS context. ours-lean = history off, metrics ' +
     'off (their default).',
-  'http: the module app is `EventsModule.forRoot({ metrics: {} })` with what it mounts by default at the time ' +
-    'of the run (correlation middleware and HTTP events were being added while this bench was written).',
-  'Audit throughput scenarios (SQLite / PostgreSQL batched writes, verify()) come with the audit issue.',
+  'http: the module app is `EventsModule.forRoot({ metrics: {} })` with its defaults: the correlation ' +
+    'middleware (a nestjs-cls context per request, the x-correlation-id response header), the correlation guard ' +
+    'and the http.request.started / completed events.',
+  'audit: 50,000 audited events per run through EventsModule with SqliteAuditStore (a temp file) and ' +
+    'PostgresAuditStore (the local server, a schema of its own); plain inserts of the same rows on the same ' +
+    'database and indexes, without hash columns or hashing, are the chain baseline.',
 ];
 
 /**
@@ -52,6 +55,16 @@ export const HOT_PATH_CHANGES: readonly string[] = [
     'nested values. Two-key payload: ~30% faster; nested payloads unchanged.',
   'The id and payload changes together, single scenario ours-full vs @nestjs/event-emitter: 2.18x -> 1.49x ' +
     '(after/before 0.70).',
+  'One context read per emit and one runWith() callback for every child context instead of a closure per ' +
+    'handler (bus/event-bus.service.ts); the metrics collector remembers the cell of the last type. Measured by ' +
+    'process CPU time in alternating processes (in-process A/B was too noisy): fan-out 1,715 -> 1,396 ns ' +
+    '(-19%), in context 577 -> 542 ns (-6%), single unchanged within noise.',
+  "HTTP: the request's store is filed in nestjs-cls's request map only when the app set up ClsModule.forRoot " +
+    'itself (the WeakMap entry per request was the largest cost of ours in the server profile, ~8 us CPU per ' +
+    'request); one closure per request in the guard. Median ratio 0.82x -> ~0.86x over four runs on a loaded ' +
+    'machine.',
+  'Audit verify(): SQLite builds the hash input of each record in the query (rows needing escapes are checked field ' +
+    'by field), PostgreSQL pages come back as one separated text; ~103k -> ~250k and ~118k -> ~150k records/s.',
 ];
 
 export const MISS_NOTES: Readonly<Record<string, string>> = {
@@ -61,8 +74,9 @@ export const MISS_NOTES: Readonly<Record<string, string>> = {
     'the clock read), builds and freezes the event (~50 ns), runs the handler in a child CLS context (~55 ns: ' +
     'store + AsyncLocalStorage.run), keeps it in history and counts it for metrics (two Map lookups per ' +
     'handler). @nestjs/event-emitter pays one promise per listener (its async error wrapper). Meeting 1.0x ' +
-    'needs nearly half off: metric cells resolved once per route entry instead of per call, and either ' +
-    'trusting already-frozen payloads (no copy) or a child context only for handlers that need one; both are ' +
+    'needs about a third off. What is left in a profile is two Object.freeze calls (~30 ns each), the payload ' +
+    'copy, the clock read and the event object, all required by the BusEvent contract; meeting it would take ' +
+    'trusting already-frozen payloads (no copy) or a child context only for handlers that need one, both ' +
     'behaviour decisions for design.md, not hot-path tuning.',
   'ours-lean single <= 1.0x eventemitter2':
     "eventemitter2 only calls the listener with the caller's object. Lean still does everything that makes a " +
@@ -79,17 +93,34 @@ export const MISS_NOTES: Readonly<Record<string, string>> = {
     "request store into the handler's child context (Object.assign, ~60 ns) and the EventContext read. This " +
     'was 3.4x before the store copy stopped using object spread (see Hot-path changes).',
   'fanout10 ours-full <= 0.5x @nestjs/event-emitter':
-    'between 0.45x and 0.65x across runs: per handler the bus pays a child context (AsyncLocalStorage.run ' +
-    '+ store, ~20% of a fan-out profile) and metric counting (two Map lookups, ~11%). Counting metrics on a ' +
-    'cell cached per handler entry would bring it under 0.5x steadily.',
+    'between 0.32x and 0.46x across runs since the per-emit context read and the shared runWith() callback; ' +
+    'a miss here is noise on the shared machine.',
   '1,000 patterns <= 1.2x one pattern':
     'routes are cached per type, so this should hold; a miss here is noise on the shared machine.',
   'http req/s with EventsModule >= 0.9x the bare app':
-    "the third app (correlation: false) runs at about the bare app's rate, so the bus, listener discovery and " +
-    'metrics cost nothing measurable per request; the gap is the correlation layer (a nestjs-cls context opened ' +
-    'per request, the correlation guard, the response header, the finish listener and the ' +
-    'http.request.completed event). A profile diff against the correlation-off app spread it over those parts, ' +
-    'a few microseconds each; the largest single item, id generation rebuilding the ISO text and hex time for ' +
-    'every new millisecond, is fixed (now cached per second and made lazily). The correlation layer was being ' +
-    'reworked while this ran; the next step is a per-request profile of it on a quiet machine.',
+    "the third app (correlation: false) runs at about the bare app's rate, so the bus itself costs nothing " +
+    'measurable per request; the gap is the correlation layer. Interleaved variants: httpEvents off 0.95x, the ' +
+    'guard and close listener without emits 0.93x, everything on ~0.885x. So the two request events cost ~4% ' +
+    '(payload copy, id, freeze), the close listener ~2%, and most of the rest is outside our code: every ' +
+    "promise Nest makes during a request pays Node 20's async-context hooks once a nestjs-cls context is open, " +
+    'and a global guard adds two async wrappers per request. Next steps: the diagnostics channel for response ' +
+    'finish instead of a listener per response, and a cheaper event build for flat payloads.',
+  'SQLite batched >= 50000 events/s':
+    'passes on a quiet machine (66-71k events/s); with other work on the 2 cores it fell to 17-35k in earlier ' +
+    'runs: the writer is CPU-bound (canonical JSON, sha256, the insert), so a miss here means a busy machine.',
+  'SQLite verify >= 200k records/s':
+    'passes on a quiet machine (245-280k records/s); it is CPU-bound on sha256 and row reads, so load from other ' +
+    'work pulls it under.',
+  'PostgreSQL batched >= 20000 events/s':
+    'passes on a quiet machine (28-33k events/s); the server and the bench share the 2 cores.',
+  'SQLite chain <= 1.5x plain inserts':
+    "between 1.5x and 1.7x across runs: about half the extra cost is the record's canonical JSON plus sha256, " +
+    "a quarter the payload's canonical JSON (against JSON.stringify for plain inserts), a quarter the two hash " +
+    'columns (~130 bytes a row). Nothing more to cut without changing the schema or the hash format.',
+  'PostgreSQL chain <= 1.5x plain inserts':
+    'between 1.4x and 1.5x across runs, on the line: the same costs as SQLite, with the advisory lock per batch.',
+  'PostgreSQL verify >= 200k records/s':
+    'about 150-175k records/s: the server producing pages is now the limit (Node CPU per record halved when ' +
+    'PostgreSQL built the hash input, but wall time did not move). Next step: prefetching two pages ahead with ' +
+    'gap handling.',
 };
