@@ -4,6 +4,7 @@ import { chainEntries } from './audit-chain';
 import { AuditStoreError } from './audit.errors';
 import type { AuditEntry, AuditHead, AuditRow, AuditStore, AuditStoreQuery } from './audit.interfaces';
 import { checkIdentifier, loadDriver } from './load-driver';
+import { AUDIT_COLUMNS, toAuditRow, type RawAuditRow } from './audit-row.columns';
 
 /** Options of `PostgresAuditStore`. */
 export interface PostgresAuditStoreOptions {
@@ -24,24 +25,6 @@ interface PgModule {
 }
 
 const UNIQUE_VIOLATION = '23505';
-const COLUMNS =
-  'seq, event_id, type, version, timestamp, correlation_id, causation_id, actor_id, source, severity, data, prev_hash, hash';
-
-type RawRow = [
-  number,
-  string,
-  string,
-  number,
-  string,
-  string,
-  string | null,
-  string | null,
-  string,
-  string,
-  string,
-  string,
-  string,
-];
 
 /**
  * The audit trail in PostgreSQL (`pg`). Each append takes a transaction-scoped advisory lock for the table, reads
@@ -194,7 +177,7 @@ export class PostgresAuditStore implements AuditStore {
       for (let c = 0; c < 13; c++) columns[c][i] = values[c];
     }
     await client.query(
-      `INSERT INTO ${this.qualified} (${COLUMNS})
+      `INSERT INTO ${this.qualified} (${AUDIT_COLUMNS})
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[],
                             $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
       columns,
@@ -215,7 +198,7 @@ export class PostgresAuditStore implements AuditStore {
     filter('timestamp', '>=', query.from);
     filter('timestamp', '<', query.to);
     params.push(query.limit);
-    const from = `FROM (SELECT ${COLUMNS} FROM ${this.qualified} WHERE ${where.join(' AND ')}
+    const from = `FROM (SELECT ${AUDIT_COLUMNS} FROM ${this.qualified} WHERE ${where.join(' AND ')}
              ORDER BY seq LIMIT $${params.length}) AS page_rows`;
     // verify() reads the whole table through here. The page comes back as one text of separated fields: the
     // server builds it about twice as fast as JSON, and splitting it is cheaper than the driver building 13
@@ -228,10 +211,10 @@ export class PostgresAuditStore implements AuditStore {
     if (rows) return rows;
     // A value holding a separator (only a tampered or unusual row does): read the page as JSON, exact for any text.
     const result = await this.connection().query<{ page: string }>(
-      `SELECT coalesce(json_agg(json_build_array(${COLUMNS}) ORDER BY seq), '[]')::text AS page ${from}`,
+      `SELECT coalesce(json_agg(json_build_array(${AUDIT_COLUMNS}) ORDER BY seq), '[]')::text AS page ${from}`,
       params,
     );
-    return (JSON.parse(result.rows[0].page) as RawRow[]).map(toRow);
+    return (JSON.parse(result.rows[0].page) as RawAuditRow[]).map(toAuditRow);
   }
 
   async head(): Promise<AuditHead | undefined> {
@@ -269,24 +252,6 @@ export class PostgresAuditStore implements AuditStore {
     }
     return `${host}:${port}`;
   }
-}
-
-function toRow(r: RawRow): AuditRow {
-  return {
-    seq: r[0],
-    eventId: r[1],
-    type: r[2],
-    version: r[3],
-    timestamp: r[4],
-    correlationId: r[5],
-    causationId: r[6],
-    actorId: r[7],
-    source: r[8],
-    severity: r[9],
-    data: r[10],
-    prevHash: r[11],
-    hash: r[12],
-  };
 }
 
 const FIELD = '\x1f';

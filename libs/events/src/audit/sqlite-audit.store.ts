@@ -13,6 +13,7 @@ import type {
   ChainTextSource,
 } from './audit.interfaces';
 import { checkIdentifier, loadDriver } from './load-driver';
+import { AUDIT_COLUMNS, toAuditRow, type RawAuditRow } from './audit-row.columns';
 
 /** Options of `SqliteAuditStore`. */
 export interface SqliteAuditStoreOptions {
@@ -29,25 +30,6 @@ export interface SqliteAuditStoreOptions {
 
 type SqliteDriver = typeof BetterSqlite3;
 type Statement = BetterSqlite3.Statement;
-
-const COLUMNS =
-  'seq, event_id, type, version, timestamp, correlation_id, causation_id, actor_id, source, severity, data, prev_hash, hash';
-
-type RawRow = [
-  number,
-  string,
-  string,
-  number,
-  string,
-  string,
-  string | null,
-  string | null,
-  string,
-  string,
-  string,
-  string,
-  string,
-];
 
 /**
  * The audit trail in an SQLite file (better-sqlite3, WAL). Appends run in `BEGIN IMMEDIATE` transactions, so
@@ -93,7 +75,9 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource {
     }
     this.db = db;
     const t = this.table;
-    this.insert = db.prepare(`INSERT INTO ${t} (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+    this.insert = db.prepare(
+      `INSERT INTO ${t} (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
     this.exists = db.prepare(`SELECT 1 FROM ${t} WHERE event_id = ?`).pluck();
     this.headStatement = db.prepare(`SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1`);
     this.chainTextStatement = db
@@ -178,10 +162,10 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource {
     filter('timestamp', '<', query.to);
     params.push(query.limit);
     return this.database
-      .prepare(`SELECT ${COLUMNS} FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`)
+      .prepare(`SELECT ${AUDIT_COLUMNS} FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`)
       .raw()
       .all(...params)
-      .map((raw) => toRow(raw as RawRow));
+      .map((raw) => toAuditRow(raw as RawAuditRow));
   }
 
   /** verify() reads the whole table through here: one text per record is much cheaper to read than 13 values. */
@@ -221,22 +205,3 @@ const CHAIN_TEXT = `CASE WHEN instr(${STRINGS}, '"') = 0 AND instr(${STRINGS}, '
 "eventId":"%s","prevHash":"%s","seq":%d,"severity":"%s","source":"%s","timestamp":"%s","type":"%s","version":%d}',
     prev_hash, coalesce('"' || actor_id || '"', 'null'), coalesce('"' || causation_id || '"', 'null'),
     correlation_id, data, event_id, prev_hash, seq, severity, source, timestamp, type, version) END`;
-
-/** Rows are read as arrays (cheaper than the driver's objects when verify() reads the whole table). */
-function toRow(r: RawRow): AuditRow {
-  return {
-    seq: r[0],
-    eventId: r[1],
-    type: r[2],
-    version: r[3],
-    timestamp: r[4],
-    correlationId: r[5],
-    causationId: r[6],
-    actorId: r[7],
-    source: r[8],
-    severity: r[9],
-    data: r[10],
-    prevHash: r[11],
-    hash: r[12],
-  };
-}
