@@ -5,7 +5,14 @@ import { EventBusService } from '../bus/event-bus.service';
 import { CORRELATION_ID_KEY, type EventContextStore } from './context.keys';
 import { CORRELATION_OPTIONS, CorrelationIdSource } from './correlation-id.source';
 import type { ResolvedCorrelationOptions } from './correlation.options';
-import { HttpRequestCompleted, HttpRequestFailed, HttpRequestStarted } from './http-request.events';
+import {
+  HttpRequestCompleted,
+  HttpRequestFailed,
+  HttpRequestStarted,
+  type HttpRequestInfo,
+} from './http-request.events';
+
+type FinishedRequest = HttpRequestInfo & { statusCode: number; durationMs: number };
 import { correlationIdFromMessage } from './rpc-correlation';
 
 /** The request as Express (the Node request itself) or Fastify (a wrapper with `raw`) hands it over. */
@@ -83,17 +90,23 @@ export class CorrelationGuard implements CanActivate {
     const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
     // Not finished on close: the client went away before the whole response was sent.
     const aborted = !response.writableFinished;
-    const failed = aborted || statusCode >= 400;
-    const definition = failed ? HttpRequestFailed : HttpRequestCompleted;
-    const data = { method, route, statusCode, durationMs };
-    const options = !failed
+    const info = { method, route, statusCode, durationMs };
+    const severity = !(aborted || statusCode >= 400)
       ? undefined
-      : ({ severity: aborted || statusCode >= 500 ? 'error' : 'warning' } as const);
+      : aborted || statusCode >= 500
+        ? 'error'
+        : 'warning';
     // The response usually closes inside the request's own context (Express): emit right away. When it does not,
     // emit inside the request's store, or outside any context when the request had none.
-    if (this.cls.get() === store) this.bus.emit(definition, data, options);
-    else if (store === undefined) this.cls.exit(() => this.bus.emit(definition, data, options));
-    else this.cls.runWith(store as never, () => this.bus.emit(definition, data, options));
+    if (this.cls.get() === store) this.emitFinished(info, severity);
+    else if (store === undefined) this.cls.exit(() => this.emitFinished(info, severity));
+    else this.cls.runWith(store as never, () => this.emitFinished(info, severity));
+  }
+
+  /** `http.request.completed`, or `http.request.failed` (with its severity) for a 4xx/5xx or an aborted request. */
+  private emitFinished(info: FinishedRequest, failedSeverity: 'warning' | 'error' | undefined): void {
+    if (failedSeverity === undefined) this.bus.emit(HttpRequestCompleted, info);
+    else this.bus.emit(HttpRequestFailed, info, { severity: failedSeverity });
   }
 
   private enterMessageContext(context: ExecutionContext): void {
