@@ -10,7 +10,7 @@ import { correlationLog } from '../context/correlation-log';
 import { EventTimeoutError } from '../errors/event-timeout.error';
 import { EventValidationError } from '../errors/event-validation.error';
 import { UnknownEventTypeError } from '../errors/unknown-event-type.error';
-import type { BusEvent, EventSeverity } from '../event/bus-event.interface';
+import { EVENT_SEVERITIES, type BusEvent } from '../event/bus-event.interface';
 import {
   isEventDefinition,
   type EventData,
@@ -650,18 +650,12 @@ export class EventBusService {
   }
 
   private createEvent(route: Route, data: unknown, options: EmitOptions | undefined): BusEvent {
-    let payload: unknown = data;
+    let payload: unknown = null;
     let size = ENVELOPE_BYTES;
-    if (data === undefined) {
-      payload = null;
-    } else if (typeof data === 'object' && data !== null) {
+    if (data !== undefined) {
       const normalized = normalizePayload(data, this.redactor);
       if (normalized.issues) throw new EventValidationError(route.type, normalized.issues);
       payload = normalized.value;
-      size += normalized.size;
-    } else {
-      const normalized = normalizePayload(data, this.redactor);
-      if (normalized.issues) throw new EventValidationError(route.type, normalized.issues);
       size += normalized.size;
     }
     let metadata = EMPTY_METADATA;
@@ -713,7 +707,8 @@ export class EventBusService {
         bad(key, 'must be a non-empty string of at most 200 characters');
       }
     }
-    if (!SEVERITIES.has(event.severity)) bad('severity', `must be one of ${[...SEVERITIES].join(', ')}`);
+    if (!EVENT_SEVERITIES.includes(event.severity))
+      bad('severity', `must be one of ${EVENT_SEVERITIES.join(', ')}`);
   }
 
   /** Runs middleware, records, and starts every handler. Returns the (possibly replaced) event. */
@@ -1126,7 +1121,6 @@ export class EventBusService {
 }
 
 const SKIPPED = Symbol('skipped');
-const SEVERITIES: ReadonlySet<EventSeverity> = new Set(['debug', 'info', 'warning', 'error', 'critical']);
 
 function withTimeout(promise: PromiseLike<unknown>, timeoutMs: number, name: string): Promise<unknown> {
   return new Promise((resolve, reject) => {

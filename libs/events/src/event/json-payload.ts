@@ -42,6 +42,15 @@ export function normalizePayload(input: unknown, redactor?: PayloadRedactor): No
   }
 }
 
+/** Sets `out[key]`; a `__proto__` key becomes an own data property, never the copy's prototype. */
+function setMember(out: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+  } else {
+    out[key] = value;
+  }
+}
+
 function isPlainRecord(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
   const proto: unknown = Object.getPrototypeOf(value);
@@ -86,16 +95,7 @@ function copyTopRecord(
       copied = walker.copyMember(record, key, item);
     }
     size += key.length + 4;
-    if (key === '__proto__') {
-      Object.defineProperty(out, key, {
-        value: copied,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-    } else {
-      out[key] = copied;
-    }
+    setMember(out, key, copied);
   }
   return { value: Object.freeze(out), size: size + (walker?.size ?? 0), issues: walker?.issues };
 }
@@ -191,16 +191,7 @@ class PayloadWalker {
         this.path.pop();
       }
       this.size += key.length + 4;
-      if (key === '__proto__') {
-        Object.defineProperty(out, key, {
-          value: copied,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      } else {
-        out[key] = copied;
-      }
+      setMember(out, key, copied);
     }
     this.ancestors.pop();
     return Object.freeze(out);
