@@ -35,7 +35,7 @@ export class EventRecorder {
   /** Everything recorded so far, oldest first; optionally only one type or pattern. */
   events<T = unknown>(target?: Target<T>): BusEvent<T>[] {
     if (target === undefined) return [...this.recorded] as BusEvent<T>[];
-    const matches = compilePattern(typeof target === 'string' ? target : target.type);
+    const matches = compilePattern(typeName(target));
     return this.recorded.filter((e) => matches(e.type)) as BusEvent<T>[];
   }
 
@@ -50,9 +50,9 @@ export class EventRecorder {
   expectEvent<T = unknown>(type: string, partialData?: DeepPartial<T>): BusEvent<T>;
   expectEvent(target: Target<unknown>, partialData?: unknown): BusEvent {
     const candidates = this.events(target);
-    const found = candidates.find((e) => partialData === undefined || containsDeep(e.data, partialData));
+    const found = firstWithData(candidates, partialData);
     if (found) return found;
-    const type = typeof target === 'string' ? target : target.type;
+    const type = typeName(target);
     const seen = this.recorded.map((e) => e.type);
     const detail =
       candidates.length > 0
@@ -64,12 +64,11 @@ export class EventRecorder {
 
   /** Throws if an event of that type (optionally with that data) was recorded. */
   expectNoEvent(target: Target<unknown>, partialData?: unknown): void {
-    const found = this.events(target).find(
-      (e) => partialData === undefined || containsDeep(e.data, partialData),
-    );
+    const found = firstWithData(this.events(target), partialData);
     if (found) {
-      const type = typeof target === 'string' ? target : target.type;
-      throw new Error(`Expected no "${type}" event, but one was recorded: ${JSON.stringify(found)}.`);
+      throw new Error(
+        `Expected no "${typeName(target)}" event, but one was recorded: ${JSON.stringify(found)}.`,
+      );
     }
   }
 
@@ -78,9 +77,7 @@ export class EventRecorder {
     target: Target<T>,
     options: { timeoutMs?: number; filter?: (event: BusEvent<T>) => boolean } = {},
   ): Promise<BusEvent<T>> {
-    return this.bus.waitFor(typeof target === 'string' ? target : target.type, options) as Promise<
-      BusEvent<T>
-    >;
+    return this.bus.waitFor(typeName(target), options) as Promise<BusEvent<T>>;
   }
 
   /** Waits until no handler is running or waiting to retry (default limit 5 s). */
@@ -96,6 +93,15 @@ export class EventRecorder {
   stop(): void {
     this.detach();
   }
+}
+
+function typeName(target: Target<unknown>): string {
+  return typeof target === 'string' ? target : target.type;
+}
+
+/** The first event whose data contains `partialData` deeply (any event when it is undefined). */
+function firstWithData(events: readonly BusEvent[], partialData: unknown): BusEvent | undefined {
+  return events.find((e) => partialData === undefined || containsDeep(e.data, partialData));
 }
 
 function containsDeep(actual: unknown, expected: unknown): boolean {
