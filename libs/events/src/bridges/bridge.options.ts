@@ -1,3 +1,4 @@
+import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
 
 /** The name an event was emitted under on `EventEmitter2`: a string, a symbol, or (wildcard mode) an array. */
@@ -67,7 +68,7 @@ export interface ResolvedBridges {
 export function resolveBridgesOptions(bridges: unknown): ResolvedBridges {
   if (bridges === undefined) return { eventEmitter: false, cqrs: false };
   if (!isRecord(bridges)) throw new EventsConfigError('bridges', '{ eventEmitter?, cqrs? }', bridges);
-  checkKeys('bridges', bridges, ['eventEmitter', 'cqrs']);
+  rejectUnknownKeys('bridges', bridges, ['eventEmitter', 'cqrs']);
   return {
     eventEmitter: resolveEventEmitterBridge(bridges.eventEmitter),
     cqrs: resolveCqrsBridge(bridges.cqrs),
@@ -80,7 +81,7 @@ function resolveEventEmitterBridge(value: unknown): ResolvedBridges['eventEmitte
   if (value === true) return { forwardToEventEmitter: false, typeOf: undefined };
   if (!isRecord(value))
     throw new EventsConfigError(option, 'true, false or { forwardToEventEmitter?, typeOf? }', value);
-  checkKeys(option, value, ['forwardToEventEmitter', 'typeOf']);
+  rejectUnknownKeys(option, value, ['forwardToEventEmitter', 'typeOf']);
   return {
     forwardToEventEmitter: optionalBoolean(
       `${option}.forwardToEventEmitter`,
@@ -97,7 +98,7 @@ function resolveCqrsBridge(value: unknown): ResolvedBridges['cqrs'] {
   if (value === true) return { typeOf: undefined, commands: false, deadLetters: true };
   if (!isRecord(value))
     throw new EventsConfigError(option, 'true, false or { typeOf?, commands?, deadLetters? }', value);
-  checkKeys(option, value, ['typeOf', 'commands', 'deadLetters']);
+  rejectUnknownKeys(option, value, ['typeOf', 'commands', 'deadLetters']);
   return {
     typeOf: optionalFunction(`${option}.typeOf`, value.typeOf) as ResolvedCqrsBridge['typeOf'],
     commands: optionalBoolean(`${option}.commands`, value.commands, false),
@@ -107,13 +108,6 @@ function resolveCqrsBridge(value: unknown): ResolvedBridges['cqrs'] {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function checkKeys(option: string, value: Record<string, unknown>, known: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key))
-      throw new EventsConfigError(`${option}.${key}`, `one of ${known.join(', ')}`, key);
-  }
 }
 
 function optionalBoolean(option: string, value: unknown, fallback: boolean): boolean {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { EventBusService } from '../bus/event-bus.service';
+import { loadOptionalPeer } from '../common/optional-peer';
 import type { ResolvedCqrsBridge, ResolvedEventEmitterBridge } from './bridge.options';
 import {
   CqrsBridge,
@@ -9,7 +10,7 @@ import {
   type UnhandledExceptionInfo,
 } from './cqrs.bridge';
 import { EventEmitterBridge, type BridgedEmitter } from './event-emitter.bridge';
-import { findProvider, loadOptionalPeer } from './optional-peer';
+import { findProvider } from './optional-peer';
 import { WarnOnce } from './warn-once';
 
 /** What the bridges need from `@nestjs/event-emitter` (its provider token). */

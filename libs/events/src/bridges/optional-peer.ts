@@ -1,19 +1,4 @@
-import { MissingPeerDependencyError } from '../metrics/missing-peer-dependency.error';
 import { BridgeUnavailableError } from './bridge-unavailable.error';
-
-/**
- * Loads an optional peer dependency only when a bridge needs it, so apps without it build and boot. Throws
- * `MissingPeerDependencyError` naming the package and the option when it cannot be loaded.
- */
-export function loadOptionalPeer<T>(packageName: string, option: string): T {
-  try {
-    // A lazy require on purpose: the package is optional and must not load unless this bridge is on.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(packageName) as T;
-  } catch (error) {
-    throw new MissingPeerDependencyError(packageName, option, error);
-  }
-}
 
 /** Finds a provider of an optional library anywhere in the app; throws `BridgeUnavailableError` when absent. */
 export function findProvider<T>(

@@ -1,7 +1,7 @@
 /** The longest correlation id accepted from outside. */
 export const MAX_CORRELATION_ID_LENGTH = 128;
 
-const SAFE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const SAFE_ID = new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_CORRELATION_ID_LENGTH}}$`);
 const LOWER_HEX = /^[0-9a-f]+$/;
 const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_PARENT_ID = '0'.repeat(16);

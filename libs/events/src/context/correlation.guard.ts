@@ -6,14 +6,15 @@ import { CORRELATION_ID_KEY, type EventContextStore } from './context.keys';
 import { CORRELATION_OPTIONS, CorrelationIdSource } from './correlation-id.source';
 import type { ResolvedCorrelationOptions } from './correlation.options';
 import {
+  HTTP_REQUEST_DEFINITIONS,
   HttpRequestCompleted,
   HttpRequestFailed,
   HttpRequestStarted,
   type HttpRequestInfo,
 } from './http-request.events';
+import { correlationIdFromMessage } from './rpc-correlation';
 
 type FinishedRequest = HttpRequestInfo & { statusCode: number; durationMs: number };
-import { correlationIdFromMessage } from './rpc-correlation';
 
 /** The request as Express (the Node request itself) or Fastify (a wrapper with `raw`) hands it over. */
 type PlatformRequest = IncomingMessage & { route?: { path?: unknown }; routeOptions?: { url?: unknown } };
@@ -43,7 +44,7 @@ export class CorrelationGuard implements CanActivate {
   ) {
     this.httpEvents = options.httpEvents;
     this.headers = options.headers;
-    if (this.httpEvents) bus.register(HttpRequestStarted, HttpRequestCompleted, HttpRequestFailed);
+    if (this.httpEvents) bus.register(...HTTP_REQUEST_DEFINITIONS);
   }
 
   canActivate(context: ExecutionContext): boolean {

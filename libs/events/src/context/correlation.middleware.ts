@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import { ClsService, ContextClsStoreMap } from 'nestjs-cls';
@@ -77,10 +77,10 @@ export class CorrelationMiddleware {
     // An active store counts as this request's only when nestjs-cls filed it under this request: a store left
     // active by something else (an enterWith() elsewhere) must never be shared.
     if (active !== undefined && ContextClsStoreMap.getByRaw(req) === active) {
-      active[CORRELATION_ID_KEY] ??= this.idOf(req.headers);
+      active[CORRELATION_ID_KEY] ??= this.source.fromHeaderMap(req.headers);
       return active;
     }
-    const store: EventContextStore = { [CORRELATION_ID_KEY]: this.idOf(req.headers) };
+    const store: EventContextStore = { [CORRELATION_ID_KEY]: this.source.fromHeaderMap(req.headers) };
     if (this.fileStores) ContextClsStoreMap.setByRaw(req, store);
     return store;
   }
@@ -88,9 +88,5 @@ export class CorrelationMiddleware {
   private continueIn(store: EventContextStore, next: () => void): void {
     if (store === this.cls.get()) next();
     else this.cls.runWith(store as never, next);
-  }
-
-  private idOf(headers: IncomingHttpHeaders): string {
-    return this.source.fromHeaderMap(headers);
   }
 }

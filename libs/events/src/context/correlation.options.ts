@@ -1,3 +1,4 @@
+import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
 
 /**
@@ -32,7 +33,7 @@ export const DEFAULT_CORRELATION_HEADERS: readonly string[] = Object.freeze([
   'x-request-id',
   'traceparent',
 ]);
-export const DEFAULT_RESPONSE_HEADER = 'x-correlation-id';
+const DEFAULT_RESPONSE_HEADER = 'x-correlation-id';
 
 const KNOWN_KEYS = ['headers', 'responseHeader', 'httpEvents', 'generateId'];
 /** RFC 9110 token characters. */
@@ -49,11 +50,7 @@ export function resolveCorrelationOptions(value: unknown): ResolvedCorrelationOp
       value,
     );
   }
-  for (const key of Object.keys(value)) {
-    if (!KNOWN_KEYS.includes(key)) {
-      throw new EventsConfigError(`correlation.${key}`, `one of ${KNOWN_KEYS.join(', ')}`, key);
-    }
-  }
+  rejectUnknownKeys('correlation', value, KNOWN_KEYS);
   const { headers, responseHeader, httpEvents, generateId } = value as Record<string, unknown>;
   return {
     headers: checkHeaders(headers),

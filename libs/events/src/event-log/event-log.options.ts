@@ -1,3 +1,4 @@
+import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
 
 /**
@@ -32,11 +33,7 @@ export function resolveEventLogOptions(value: unknown): ResolvedEventLogOptions 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw new EventsConfigError('eventLog', 'false, true or { sampleDebug?, format?, context? }', value);
   }
-  for (const key of Object.keys(value)) {
-    if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
-      throw new EventsConfigError(`eventLog.${key}`, `one of ${KNOWN_KEYS.join(', ')}`, key);
-    }
-  }
+  rejectUnknownKeys('eventLog', value, KNOWN_KEYS);
   const { sampleDebug, format, context } = value as EventLogOptions;
   if (
     sampleDebug !== undefined &&

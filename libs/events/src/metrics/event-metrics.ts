@@ -1,7 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { AuditService } from '../audit/audit.service';
-import type { BusObserver } from '../bus/bus-observer';
 import { EventBusService } from '../bus/event-bus.service';
 import type { AuditTelemetry } from './audit-telemetry';
 import { BusMetricsCollector } from './bus-metrics.collector';
@@ -40,7 +39,7 @@ export class EventMetrics implements AuditTelemetry, OnApplicationShutdown {
       (message) => logger.warn(message),
       auditBuffered,
     );
-    this.removeObserver = bus.addObserver(this.collector as BusObserver);
+    this.removeObserver = bus.addObserver(this.collector);
   }
 
   /** True when the `metrics` module option turned metrics on. */

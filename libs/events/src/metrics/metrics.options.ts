@@ -1,3 +1,4 @@
+import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
 
 /**
@@ -67,11 +68,7 @@ export function resolveMetricsOptions(value: unknown): ResolvedMetricsOptions | 
       value,
     );
   }
-  for (const key of Object.keys(value)) {
-    if (!(KNOWN_KEYS as readonly string[]).includes(key)) {
-      throw new EventsConfigError(`metrics.${key}`, `one of ${KNOWN_KEYS.join(', ')}`, key);
-    }
-  }
+  rejectUnknownKeys('metrics', value, KNOWN_KEYS);
   const options = value as MetricsOptions;
   return {
     endpoint: checkEndpoint(options.endpoint),

@@ -1,4 +1,4 @@
-import { MissingPeerDependencyError } from './missing-peer-dependency.error';
+import { loadOptionalPeer } from '../common/optional-peer';
 
 /** The part of prom-client's module the metrics use. */
 export type PromClient = typeof import('prom-client');
@@ -8,11 +8,5 @@ export type PromClient = typeof import('prom-client');
  * `MissingPeerDependencyError` when it cannot be loaded.
  */
 export function loadPromClient(): PromClient {
-  try {
-    // A lazy require keeps prom-client an optional peer dependency: nothing loads it unless metrics are on.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('prom-client') as PromClient;
-  } catch (error) {
-    throw new MissingPeerDependencyError('prom-client', 'metrics', error);
-  }
+  return loadOptionalPeer<PromClient>('prom-client', 'metrics');
 }

@@ -13,6 +13,7 @@ import {
 } from '../audit/audit-options';
 import { resolveBridgesOptions, type ResolvedBridges } from '../bridges/bridge.options';
 import type { EventsModuleOptions } from './events-module.options';
+import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 
 /** Options with every default applied, checked once at startup. */
 export interface ResolvedEventsOptions {
@@ -129,13 +130,6 @@ function checkDeadLetters(deadLetters: unknown): ResolvedEventsOptions['deadLett
 }
 
 /** A misspelt nested key would otherwise be ignored silently and its default used. */
-function rejectUnknownKeys(option: string, value: object, known: readonly string[]): void {
-  for (const key of Object.keys(value)) {
-    if (!known.includes(key))
-      throw new EventsConfigError(`${option}.${key}`, `one of ${known.join(', ')}`, key);
-  }
-}
-
 function checkRetry(retry: RetryPolicy | undefined): ResolvedRetryPolicy {
   const resolved = resolveRetryPolicy(retry, 'retry');
   if (typeof resolved === 'string') throw new EventsConfigError('retry', resolved, retry);
