@@ -46,6 +46,11 @@ export function computeLeaderboard(
   );
 }
 
+/** The first entry of a leaderboard, when it has scored at all. */
+function leaderOf(board: readonly LeaderboardEntry[]): LeaderboardEntry | undefined {
+  return board[0] && board[0].points > 0 ? board[0] : undefined;
+}
+
 /**
  * Reacts to tournament results on the event bus (the CQRS events arrive here through the bridge): keeps the
  * leaderboard current and declares the winner when a tournament ends. The events it emits are caused by the
@@ -64,7 +69,7 @@ export class LeaderboardListener {
     if (!board) return;
     this.bus.emit(LeaderboardUpdated, {
       tournamentId: event.data.tournamentId,
-      leaderId: board[0] && board[0].points > 0 ? board[0].userId : null,
+      leaderId: leaderOf(board)?.userId ?? null,
       entries: board,
     });
   }
@@ -73,7 +78,7 @@ export class LeaderboardListener {
   async declareWinner(event: BusEvent<{ tournamentId: string }>): Promise<void> {
     const board = await this.leaderboard(event.data.tournamentId);
     if (!board) return;
-    const top = board[0] && board[0].points > 0 ? board[0] : undefined;
+    const top = leaderOf(board);
     await this.tournaments.setWinner(event.data.tournamentId, top?.userId ?? null);
     this.bus.emit(WinnerDeclared, {
       tournamentId: event.data.tournamentId,
@@ -83,7 +88,7 @@ export class LeaderboardListener {
   }
 
   /** The current leaderboard, or undefined when the tournament is gone. */
-  async leaderboard(tournamentId: string): Promise<LeaderboardEntry[] | undefined> {
+  private async leaderboard(tournamentId: string): Promise<LeaderboardEntry[] | undefined> {
     const tournament = await this.tournaments.findById(tournamentId);
     if (!tournament) return undefined;
     const [races, matches] = await Promise.all([

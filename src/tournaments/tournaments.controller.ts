@@ -12,7 +12,7 @@ import {
 import { CommandBus } from '@nestjs/cqrs';
 import { CurrentActor, type Actor } from '../auth/actor';
 import { ZodPipe } from '../common/zod-body.pipe';
-import { LeaderboardListener, type LeaderboardEntry } from './leaderboard.listener';
+import { computeLeaderboard, type LeaderboardEntry } from './leaderboard.listener';
 import type { MatchState, RaceState, TournamentState } from './tournament.aggregate';
 import {
   CompleteMatchCommand,
@@ -48,7 +48,6 @@ export class TournamentsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly tournaments: TournamentsRepository,
-    private readonly leaderboard: LeaderboardListener,
   ) {}
 
   @Post()
@@ -65,12 +64,13 @@ export class TournamentsController {
   async get(@Param('id') id: string): Promise<TournamentView> {
     const tournament = await this.tournaments.findById(id);
     if (!tournament) throw new NotFoundException(`No tournament with id "${id}".`);
-    const [races, matches, leaderboard] = await Promise.all([
-      this.tournaments.races(id),
-      this.tournaments.matches(id),
-      this.leaderboard.leaderboard(id),
-    ]);
-    return { ...tournament, races, matches, leaderboard: leaderboard ?? [] };
+    const [races, matches] = await Promise.all([this.tournaments.races(id), this.tournaments.matches(id)]);
+    return {
+      ...tournament,
+      races,
+      matches,
+      leaderboard: computeLeaderboard(tournament.participants, races, matches),
+    };
   }
 
   @Patch(':id')

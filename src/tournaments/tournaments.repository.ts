@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database, type Queryable } from '../database/database';
+import { Database } from '../database/database';
 import type { MatchState, RaceState, TournamentState } from './tournament.aggregate';
 
 interface TournamentRow extends Record<string, unknown> {
@@ -71,10 +71,6 @@ function toMatch(row: MatchRow): MatchState {
 export class TournamentsRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
-  }
-
   async findById(id: string): Promise<TournamentState | undefined> {
     const row = await this.db.one<TournamentRow>('SELECT * FROM tournaments WHERE id = ?', [id]);
     if (!row) return undefined;
@@ -133,8 +129,8 @@ export class TournamentsRepository {
     );
   }
 
-  async update(t: TournamentState, tx: Queryable = this.db): Promise<void> {
-    await tx.execute(
+  async update(t: TournamentState): Promise<void> {
+    await this.db.execute(
       `UPDATE tournaments SET name = ?, game = ?, status = ?, winner_id = ?, updated_at = ?, started_at = ?, ended_at = ?
        WHERE id = ?`,
       [t.name, t.game, t.status, t.winnerId, t.updatedAt, t.startedAt, t.endedAt, t.id],
@@ -149,13 +145,8 @@ export class TournamentsRepository {
     await this.db.execute('DELETE FROM tournaments WHERE id = ?', [id]);
   }
 
-  async addParticipant(
-    tournamentId: string,
-    userId: string,
-    at: string,
-    tx: Queryable = this.db,
-  ): Promise<void> {
-    await tx.execute(
+  async addParticipant(tournamentId: string, userId: string, at: string): Promise<void> {
+    await this.db.execute(
       'INSERT INTO tournament_participants (tournament_id, user_id, joined_at) VALUES (?, ?, ?)',
       [tournamentId, userId, at],
     );

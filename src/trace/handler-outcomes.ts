@@ -1,10 +1,10 @@
 import { Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import { EventBusService, type BusEvent } from 'nestjs-event-bus';
+import { EventBusService, type BusEvent, type HandlerOutcome as Outcome } from 'nestjs-event-bus';
 
 /** How one handler fared with one event (its final attempt). */
 export interface HandlerOutcome {
   handler: string;
-  outcome: 'success' | 'failure';
+  outcome: Outcome;
   attempts: number;
 }
 
@@ -39,7 +39,7 @@ export class HandlerOutcomes implements OnModuleInit, OnModuleDestroy {
     return [...(this.byEvent.get(eventId)?.values() ?? [])];
   }
 
-  private settled(event: BusEvent, handler: string, outcome: 'success' | 'failure'): void {
+  private settled(event: BusEvent, handler: string, outcome: Outcome): void {
     let handlers = this.byEvent.get(event.id);
     if (!handlers) {
       if (this.byEvent.size >= MAX_EVENTS) this.byEvent.delete(this.byEvent.keys().next().value as string);

@@ -1,7 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { AuditService, EventBusService, type AuditRecord, type BusEvent } from 'nestjs-event-bus';
 import { HandlerOutcomes, type HandlerOutcome } from './handler-outcomes';
-import { redactSecrets } from './redact';
 
 /** A handler's result for one event in the trace. */
 export interface TraceHandler extends HandlerOutcome {
@@ -41,7 +40,8 @@ const MAX_AUDIT_PAGES = 20;
 /**
  * Reads back one correlation id's story: events from the bus history and the audit trail (which outlives the
  * in-memory history and restarts), merged by event id, arranged as a tree by causation id in id order (UUIDv7:
- * creation order), each with its handlers' outcomes.
+ * creation order), each with its handlers' outcomes. Payloads are shown as stored: the plugin redacts secret
+ * keys when each event is created, before history and the audit trail see it.
  */
 @Injectable()
 export class TraceService {
@@ -84,7 +84,7 @@ export class TraceService {
       source: event.source,
       actorId: event.actorId,
       causationId: event.causationId,
-      data: redactSecrets(event.data),
+      data: event.data,
       foundIn: ['history'],
       handlers: this.outcomes.of(event.id),
       children: [],
@@ -100,7 +100,7 @@ export class TraceService {
       source: record.source,
       actorId: record.actorId ?? undefined,
       causationId: record.causationId ?? undefined,
-      data: redactSecrets(record.data),
+      data: record.data,
       foundIn: ['audit'],
       auditSeq: record.seq,
       handlers: this.outcomes.of(record.eventId),
