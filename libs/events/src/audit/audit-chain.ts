@@ -1,12 +1,9 @@
 import { hash as digest } from 'node:crypto';
 import type { AuditEntry, AuditHead, AuditRow } from './audit.interfaces';
-import { canonicalNumber, canonicalString } from './canonical-json';
+import { canonicalNumber, canonicalString, NEEDS_WORK } from './canonical-json';
 
 /** `prevHash` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
-
-// What canonicalString() would escape, or a surrogate half (which it checks further).
-const NEEDS_WORK = /[\u0000-\u001f"\\\ud800-\udfff]/;
 
 /**
  * The RFC 8785 canonical JSON of a row without its `hash`. Members are written in their canonical order by hand
@@ -126,13 +123,8 @@ export function chainEntries(head: AuditHead | undefined, entries: readonly Audi
 /** Walks rows in `seq` order and reports the first that breaks the chain. */
 export class ChainChecker {
   checked = 0;
-  private expectedSeq: number;
-  private prevHash: string;
-
-  constructor() {
-    this.expectedSeq = 1;
-    this.prevHash = GENESIS_HASH;
-  }
+  private expectedSeq = 1;
+  private prevHash = GENESIS_HASH;
 
   /** The last good record, once at least one was checked. */
   get head(): AuditHead | undefined {

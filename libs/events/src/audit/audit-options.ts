@@ -3,6 +3,7 @@ import { EventsConfigError } from '../errors/events-config.error';
 import { explainPattern } from '../event/event-type';
 import type { AuditStore } from './audit.interfaces';
 import { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from './key-redactor';
+import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 
 /** Options of the audit trail (`EventsModule.forRoot({ audit })`); `audit: {}` = SQLite at `./data/audit.db`. */
 export interface AuditOptions {
@@ -76,10 +77,7 @@ export function resolveAuditOptions(audit: unknown): false | ResolvedAuditOption
     );
   }
   const options = audit as AuditOptions;
-  for (const key of Object.keys(options)) {
-    if (!AUDIT_KEYS.includes(key))
-      throw new EventsConfigError(`audit.${key}`, `one of ${AUDIT_KEYS.join(', ')}`, key);
-  }
+  rejectUnknownKeys('audit', options, AUDIT_KEYS);
   resolveRedaction(options);
   return {
     store: checkStore(options.store),

@@ -46,9 +46,9 @@ export class AuditWriter {
   private immediate: NodeJS.Immediate | undefined;
   private consecutiveFailures = 0;
   private closed = false;
-  private readonly counters: AuditWriterStats = {
+  /** `buffered` is not kept: it is the buffer's length. */
+  private readonly counters: Omit<AuditWriterStats, 'buffered'> = {
     written: 0,
-    buffered: 0,
     writeFailures: 0,
     dropped: 0,
     truncated: 0,
@@ -87,18 +87,12 @@ export class AuditWriter {
       return new Promise<void>((resolve, reject) => {
         this.buffer.push({ event, settle: { resolve, reject } });
         // Writes on the next turn so concurrent emitAsync() calls share one commit.
-        this.immediate ??= setImmediate(() => {
-          this.immediate = undefined;
-          this.startWriting();
-        });
+        this.writeSoon();
       });
     }
     this.buffer.push({ event });
     if (this.buffer.length >= this.options.batch.maxSize) {
-      this.immediate ??= setImmediate(() => {
-        this.immediate = undefined;
-        this.startWriting();
-      });
+      this.writeSoon();
     } else if (this.timer === undefined && this.retryTimer === undefined) {
       this.timer = setTimeout(() => {
         this.timer = undefined;
@@ -143,6 +137,14 @@ export class AuditWriter {
         pending.settle?.reject(new AuditWriteError('The audit trail was closed.'));
       this.buffer = [];
     }
+  }
+
+  /** Writes on the next turn of the event loop (once, however many records arrive before it). */
+  private writeSoon(): void {
+    this.immediate ??= setImmediate(() => {
+      this.immediate = undefined;
+      this.startWriting();
+    });
   }
 
   private startWriting(): Promise<boolean> {

@@ -18,8 +18,8 @@ export class CanonicalJsonError extends Error {
 }
 
 const MAX_DEPTH = 128;
-// Characters that need escaping, or a surrogate half (checked for pairing separately).
-const NEEDS_WORK = /[\u0000-\u001f"\\\ud800-\udfff]/;
+/** Characters that need escaping, or a surrogate half (checked for pairing separately). */
+export const NEEDS_WORK = /[\u0000-\u001f"\\\ud800-\udfff]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const SHORT_ESCAPES: Readonly<Record<number, string>> = {
   0x08: '\\b',
