@@ -45,18 +45,3 @@ export class RaceApprovedEvent extends cqrsEventFor(RaceApproved) {}
 export class RaceRejectedEvent extends cqrsEventFor(RaceRejected) {}
 export class MatchScheduledEvent extends cqrsEventFor(MatchScheduled) {}
 export class MatchCompletedEvent extends cqrsEventFor(MatchCompleted) {}
-
-/** Every CQRS event class of the tournaments module. */
-export const TOURNAMENT_CQRS_EVENTS = [
-  TournamentCreatedEvent,
-  TournamentUpdatedEvent,
-  TournamentDeletedEvent,
-  ParticipantJoinedEvent,
-  TournamentStartedEvent,
-  TournamentEndedEvent,
-  RaceSubmittedEvent,
-  RaceApprovedEvent,
-  RaceRejectedEvent,
-  MatchScheduledEvent,
-  MatchCompletedEvent,
-] as const;

@@ -1,8 +1,5 @@
-import type { INestApplication } from '@nestjs/common';
 import { CommandBus, EventBus } from '@nestjs/cqrs';
-import { Test } from '@nestjs/testing';
-import { EventBusService, EventContext, HandlerFailed, type EventsModuleOptions } from 'nestjs-event-bus';
-import { EventRecorder } from 'nestjs-event-bus/testing';
+import { EventContext, HandlerFailed, type EventsModuleOptions } from 'nestjs-event-bus';
 import { ProcessGuard } from '../listeners/support/process-guard';
 import {
   BanNotifier,
@@ -11,32 +8,14 @@ import {
   WelcomeMailHandler,
   usersAppWithBus,
 } from './fixtures/users-cqrs.fixture';
+import { post, startBridgeApp, type StartedBridgeApp } from './support/bridge-app';
 
-interface Started {
-  app: INestApplication;
-  url: string;
-  bus: EventBusService;
-  events: EventRecorder;
-}
-
-async function start(options: EventsModuleOptions): Promise<Started> {
-  const moduleRef = await Test.createTestingModule({ imports: [usersAppWithBus(options)] }).compile();
-  const app = moduleRef.createNestApplication({ logger: false });
-  const events = EventRecorder.attach(app);
-  await app.listen(0, '127.0.0.1');
-  return { app, url: await app.getUrl(), bus: app.get(EventBusService), events };
-}
-
-function post(url: string, body: unknown, correlationId: string): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
-    body: JSON.stringify(body),
-  });
+async function start(options: EventsModuleOptions): Promise<StartedBridgeApp> {
+  return startBridgeApp(usersAppWithBus(options));
 }
 
 describe('bridges.cqrs: an existing @nestjs/cqrs app adds EventsModule', () => {
-  let started: Started | undefined;
+  let started: StartedBridgeApp | undefined;
   let guard: ProcessGuard;
 
   beforeEach(() => {

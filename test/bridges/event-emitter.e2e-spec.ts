@@ -1,14 +1,11 @@
-import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import {
   AuditService,
   BridgeUnavailableError,
-  EventBusService,
   MemoryAuditStore,
   type BusEvent,
   type EventsModuleOptions,
 } from 'nestjs-event-bus';
-import { EventRecorder } from 'nestjs-event-bus/testing';
 import { CaptureLogger } from '../listeners/support/capture-logger';
 import { ProcessGuard } from '../listeners/support/process-guard';
 import {
@@ -19,30 +16,15 @@ import {
   OrderTimeline,
   ordersAppWithBus,
 } from './fixtures/orders-event-emitter.fixture';
+import { post, startBridgeApp, type StartedBridgeApp } from './support/bridge-app';
 
-interface Started {
-  app: INestApplication;
-  url: string;
-  bus: EventBusService;
-  events: EventRecorder;
+interface Started extends StartedBridgeApp {
   logs: CaptureLogger;
 }
 
 async function start(options: EventsModuleOptions): Promise<Started> {
-  const moduleRef = await Test.createTestingModule({ imports: [ordersAppWithBus(options)] }).compile();
   const logs = new CaptureLogger();
-  const app = moduleRef.createNestApplication({ logger: logs });
-  const events = EventRecorder.attach(app);
-  await app.listen(0, '127.0.0.1');
-  return { app, url: await app.getUrl(), bus: app.get(EventBusService), events, logs };
-}
-
-function post(url: string, body: unknown, correlationId: string): Promise<Response> {
-  return fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
-    body: JSON.stringify(body),
-  });
+  return { ...(await startBridgeApp(ordersAppWithBus(options), logs)), logs };
 }
 
 describe('bridges.eventEmitter: an existing @nestjs/event-emitter app adds EventsModule', () => {

@@ -5,7 +5,7 @@ import { Test } from '@nestjs/testing';
 import { EventBusService, type BusEvent } from 'nestjs-event-bus';
 import { lastValueFrom } from 'rxjs';
 import { StockHandlers, StockReleased, StockServiceModule } from './fixtures/microservice.fixture';
-import { UUID_V7, delay } from './support/http-app';
+import { UUID_V7, until } from './support/http-app';
 
 describe('correlation over a TCP microservice', () => {
   let service: INestMicroservice;
@@ -71,7 +71,7 @@ describe('correlation over a TCP microservice', () => {
   it('does the same for @EventPattern handlers', async () => {
     client.emit('stock.release', { sku: 'sku-9', correlationId: 'evt-corr-9' });
     const handlers = service.get(StockHandlers);
-    for (let i = 0; i < 200 && handlers.released.length === 0; i++) await delay(10);
+    await until(() => handlers.released.length > 0);
     expect(handlers.released).toHaveLength(1);
     expect(handlers.released[0]).toMatchObject({
       correlationId: 'evt-corr-9',

@@ -7,7 +7,7 @@ import {
   ReportTick,
   ScheduledAppModule,
 } from './fixtures/scheduled.fixture';
-import { UUID_V7, delay } from './support/http-app';
+import { UUID_V7, delay, until } from './support/http-app';
 
 describe('correlation outside requests', () => {
   let moduleRef: TestingModule;
@@ -25,10 +25,6 @@ describe('correlation outside requests', () => {
   afterAll(async () => {
     await moduleRef?.close();
   });
-
-  async function until(done: () => boolean): Promise<void> {
-    for (let i = 0; i < 200 && !done(); i++) await delay(10);
-  }
 
   it('gives each run of a @Correlated() scheduled method its own correlation id, kept by its events and handlers', async () => {
     await until(() => job.handled.length >= REPORT_RUNS);

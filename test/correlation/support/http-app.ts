@@ -1,4 +1,4 @@
-import type { DynamicModule, INestApplication, ModuleMetadata, Type } from '@nestjs/common';
+import type { DynamicModule, INestApplication, LoggerService, ModuleMetadata, Type } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Test } from '@nestjs/testing';
 
@@ -17,14 +17,15 @@ export async function startHttpApp(
   platform: Platform,
   root: Type | DynamicModule | ModuleMetadata,
   configure?: (app: INestApplication) => void,
+  logger: LoggerService | false = false,
 ): Promise<RunningApp> {
   const metadata: ModuleMetadata =
     typeof root === 'function' || 'module' in root ? { imports: [root as Type | DynamicModule] } : root;
   const moduleRef = await Test.createTestingModule(metadata).compile();
   const app =
     platform === 'express'
-      ? moduleRef.createNestApplication({ logger: false })
-      : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger: false });
+      ? moduleRef.createNestApplication({ logger })
+      : moduleRef.createNestApplication<NestFastifyApplication>(new FastifyAdapter(), { logger });
   configure?.(app);
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1').replace('localhost', '127.0.0.1');
