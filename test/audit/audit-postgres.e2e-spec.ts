@@ -11,6 +11,12 @@ import {
   swapRows,
   type Tamperer,
 } from './support/tamper';
+import {
+  emitUsers,
+  expectEscapedValuesToVerify,
+  expectGapsAcrossPagesToBeCaught,
+  expectUnescapedSpellingToBeCaught,
+} from './support/verify-scenarios';
 
 describe('audit trail on PostgreSQL', () => {
   let available = false;
@@ -198,6 +204,50 @@ describe('audit trail on PostgreSQL', () => {
     expect(records[0].data).toEqual({ id: 'u1', email: '\x1e\x1f' });
     await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 2 });
   });
+
+  maybe('verifies records whose values hold quotes, backslashes or control characters', async () => {
+    await expectEscapedValuesToVerify(await start({ include: ['order.*'] }));
+  });
+
+  maybe(
+    'catches values rewritten so that, written unescaped, they would spell the original record',
+    async () => {
+      await expectUnescapedSpellingToBeCaught(await start({ include: ['order.*'] }), tamperer());
+    },
+  );
+
+  maybe(
+    'verifies a chain of several pages and finds gaps at page boundaries and past the end',
+    async () => {
+      await expectGapsAcrossPagesToBeCaught(await start(), tamperer());
+    },
+    30_000,
+  );
+
+  maybe(
+    'verify() while another instance keeps appending: no false alarm, and at least what was there is checked',
+    async () => {
+      const reader = await start();
+      await emitUsers(reader, 9_000);
+      const writer = await start();
+      let writing = true;
+      const appending = (async () => {
+        for (let round = 0; writing || round < 3; round++)
+          await emitUsers(writer, 500, 100_000 + round * 500);
+      })();
+      const results = [];
+      for (let i = 0; i < 3; i++) results.push(await reader.audit.verify());
+      writing = false;
+      await appending;
+      for (const result of results) expect(result).toMatchObject({ ok: true });
+      expect(results[0].checked).toBeGreaterThanOrEqual(9_000);
+      expect(await reader.audit.verify()).toMatchObject({
+        ok: true,
+        checked: (await reader.audit.head())?.seq,
+      });
+    },
+    60_000,
+  );
 
   describe('tampering: verify() fails and names the first bad seq', () => {
     let app: AuditApp;

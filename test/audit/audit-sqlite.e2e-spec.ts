@@ -18,6 +18,11 @@ import {
   swapRows,
   type Tamperer,
 } from './support/tamper';
+import {
+  expectEscapedValuesToVerify,
+  expectGapsAcrossPagesToBeCaught,
+  expectUnescapedSpellingToBeCaught,
+} from './support/verify-scenarios';
 
 describe('audit trail on SQLite', () => {
   let dir: string;
@@ -255,45 +260,27 @@ describe('audit trail on SQLite', () => {
   });
 
   it('verifies records whose values hold quotes, backslashes or control characters', async () => {
-    const { bus, audit } = await start({ include: ['order.*'] });
-    bus.emit(UserCreated, { id: 'u1', email: 'e' }, { actorId: 'quote"d' });
-    bus.emit(UserCreated, { id: 'u2', email: 'e' }, { actorId: 'back\\slash' });
-    bus.emit(UserCreated, { id: 'u3', email: 'e' }, { actorId: 'tab\tand\u0001' });
-    bus.emit('order.placed', { a: 1, eventId: 'z' });
-    emitUsers(bus, 2);
-    await audit.flush();
-    const { records } = await audit.query();
-    expect(records.map((r) => r.actorId)).toEqual([
-      'quote"d',
-      'back\\slash',
-      'tab\tand\u0001',
-      null,
-      null,
-      null,
-    ]);
-    expect(await audit.verify()).toEqual({ ok: true, checked: 6, head: expect.anything() });
+    await expectEscapedValuesToVerify(await start({ include: ['order.*'] }));
   });
 
   it('catches values rewritten so that, written unescaped, they would spell the original record', async () => {
-    const { bus, audit } = await start({ include: ['order.*'] });
-    emitUsers(bus, 2);
-    bus.emit('order.placed', { a: 1, eventId: 'z' });
-    emitUsers(bus, 2, 2);
-    await audit.flush();
-    expect(await audit.verify()).toMatchObject({ ok: true, checked: 5 });
+    const app = await start({ include: ['order.*'] });
     const t = tamperer();
-    const [row] = (await t.exec('SELECT event_id, data FROM audit_log WHERE seq = 3')) as {
-      event_id: string;
-      data: string;
-    }[];
-    expect(row.data).toBe('{"a":1,"eventId":"z"}');
-    // Between plain quotes, '{"a":1' and 'z"},"eventId":"<id>' give back the very text that was hashed.
-    await t.exec('UPDATE audit_log SET data = ?, event_id = ? WHERE seq = 3', [
-      '{"a":1',
-      `z"},"eventId":"${row.event_id}`,
-    ]);
-    t.close();
-    expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });
+    try {
+      await expectUnescapedSpellingToBeCaught(app, t);
+    } finally {
+      t.close();
+    }
+  });
+
+  it('verifies a chain of several pages and finds gaps at page boundaries and past the end', async () => {
+    const app = await start();
+    const t = tamperer();
+    try {
+      await expectGapsAcrossPagesToBeCaught(app, t);
+    } finally {
+      t.close();
+    }
   });
 
   describe('tampering: verify() fails and names the first bad seq', () => {

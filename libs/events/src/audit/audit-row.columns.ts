@@ -4,9 +4,9 @@ import type { AuditRow } from './audit.interfaces';
 export const AUDIT_COLUMNS =
   'seq, event_id, type, version, timestamp, correlation_id, causation_id, actor_id, source, severity, data, prev_hash, hash';
 
-/** One row read as an array, in `AUDIT_COLUMNS` order (cheaper than driver objects when verify() reads all). */
+/** One row read as an array, in `AUDIT_COLUMNS` order; PostgreSQL's bigint `seq` arrives as text. */
 export type RawAuditRow = [
-  number,
+  number | string,
   string,
   string,
   number,
@@ -23,7 +23,7 @@ export type RawAuditRow = [
 
 export function toAuditRow(r: RawAuditRow): AuditRow {
   return {
-    seq: r[0],
+    seq: Number(r[0]),
     eventId: r[1],
     type: r[2],
     version: r[3],

@@ -81,8 +81,11 @@ export type ChainText = [seq: number, text: string | null, hash: string];
  * way: `verify()` then checks that record from `query()`.
  */
 export interface ChainTextSource {
-  /** Up to `limit` records with `seq > afterSeq`, in `seq` order. */
-  chainTexts(afterSeq: number, limit: number): Promise<ChainText[]>;
+  /**
+   * The records with `fromSeq <= seq <= toSeq`, in `seq` order. A range rather than "the next N" so that `verify()`
+   * can ask for the following pages before this one arrives.
+   */
+  chainTexts(fromSeq: number, toSeq: number): Promise<ChainText[]>;
 }
 
 /** Whether the store implements `ChainTextSource`. */

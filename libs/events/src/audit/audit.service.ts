@@ -11,10 +11,10 @@ import { EventsConfigError } from '../errors/events-config.error';
 import { AUDIT_TELEMETRY, type AuditTelemetry } from '../metrics/audit-telemetry';
 import type { EventSeverity } from '../event/bus-event.interface';
 import { ChainChecker } from './audit-chain';
+import { walkChain } from './chain-walk';
 import { AuditDisabledError } from './audit.errors';
 import {
   AUDIT_STORE,
-  canBuildChainTexts,
   type AuditHead,
   type AuditPage,
   type AuditQuery,
@@ -22,8 +22,6 @@ import {
   type AuditRow,
   type AuditStore,
   type AuditVerification,
-  type ChainText,
-  type ChainTextSource,
 } from './audit.interfaces';
 import { AuditObserver } from './audit.observer';
 import type { ResolvedAuditOptions } from './audit-options';
@@ -33,8 +31,6 @@ import { SqliteAuditStore } from './sqlite-audit.store';
 
 /** Internal token: true when the module was built with the audit REST controller. */
 export const AUDIT_CONTROLLER_REGISTERED = Symbol('nestjs-event-bus:audit-controller-registered');
-
-const VERIFY_PAGE = 5000;
 
 /** Creates the store the options ask for (SQLite at `./data/audit.db` by default), or null when audit is off. */
 export function createAuditStore(bus: EventBusService): AuditStore | null {
@@ -115,9 +111,7 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     const store = this.activeStore();
     await this.writer?.flush().catch(() => undefined);
     const checker = new ChainChecker();
-    const problem = canBuildChainTexts(store)
-      ? await walkChainTexts(store, checker)
-      : await walkRows(store, checker);
+    const problem = await walkChain(store, checker);
     if (problem) {
       return { ok: false, checked: checker.checked, firstBadSeq: problem.seq, reason: problem.reason };
     }
@@ -176,50 +170,6 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     const [row] = await store.query({ afterSeq: seq - 1, limit: 1 });
     return row?.seq === seq ? { seq, hash: row.hash } : undefined;
   }
-}
-
-type ChainProblem = { seq: number; reason: string } | undefined;
-
-async function walkRows(store: AuditStore, checker: ChainChecker): Promise<ChainProblem> {
-  let next: Promise<AuditRow[]> | undefined = store.query({ afterSeq: 0, limit: VERIFY_PAGE });
-  while (next) {
-    const rows: AuditRow[] = await next;
-    // Ask for the next page before checking this one, so the database works while we hash.
-    next =
-      rows.length === VERIFY_PAGE
-        ? store.query({ afterSeq: rows[rows.length - 1].seq, limit: VERIFY_PAGE })
-        : undefined;
-    for (const row of rows) {
-      const problem = checker.check(row);
-      if (problem) {
-        next?.catch(() => undefined);
-        return problem;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** Checks the texts the database builds; a record whose text does not check out is checked from its values. */
-async function walkChainTexts(
-  store: AuditStore & ChainTextSource,
-  checker: ChainChecker,
-): Promise<ChainProblem> {
-  let next: Promise<ChainText[]> | undefined = store.chainTexts(0, VERIFY_PAGE);
-  while (next) {
-    const page: ChainText[] = await next;
-    next = page.length === VERIFY_PAGE ? store.chainTexts(page[page.length - 1][0], VERIFY_PAGE) : undefined;
-    for (const [seq, text, hash] of page) {
-      if (checker.checkText(seq, text, hash)) continue;
-      const [row] = await store.query({ afterSeq: seq - 1, limit: 1 });
-      const problem = row ? checker.check(row) : { seq, reason: `record ${seq} could not be read back` };
-      if (problem) {
-        next?.catch(() => undefined);
-        return problem;
-      }
-    }
-  }
-  return undefined;
 }
 
 function toRecord(row: AuditRow): AuditRecord {

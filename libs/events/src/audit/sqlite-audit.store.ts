@@ -81,7 +81,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource {
     this.exists = db.prepare(`SELECT 1 FROM ${t} WHERE event_id = ?`).pluck();
     this.headStatement = db.prepare(`SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1`);
     this.chainTextStatement = db
-      .prepare(`SELECT seq, ${CHAIN_TEXT}, hash FROM ${t} WHERE seq > ? ORDER BY seq LIMIT ?`)
+      .prepare(`SELECT seq, ${CHAIN_TEXT}, hash FROM ${t} WHERE seq BETWEEN ? AND ? ORDER BY seq`)
       .raw();
     const transaction = db.transaction((entries: readonly AuditEntry[], skipKnown: boolean) => {
       const fresh = skipKnown
@@ -169,8 +169,8 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource {
   }
 
   /** verify() reads the whole table through here: one text per record is much cheaper to read than 13 values. */
-  async chainTexts(afterSeq: number, limit: number): Promise<ChainText[]> {
-    return this.database && (this.chainTextStatement.all(afterSeq, limit) as ChainText[]);
+  async chainTexts(fromSeq: number, toSeq: number): Promise<ChainText[]> {
+    return this.database && (this.chainTextStatement.all(fromSeq, toSeq) as ChainText[]);
   }
 
   async head(): Promise<AuditHead | undefined> {
