@@ -82,6 +82,11 @@ export type ChainText = [seq: number, text: string | null, hash: string];
  */
 export interface ChainTextSource {
   /**
+   * How many pages `verify()` keeps asked for at once: 1 for a database in this process (it answers at once, so
+   * asking further ahead only holds more pages in memory), more for a server, which builds them in parallel.
+   */
+  readonly pagesAhead: number;
+  /**
    * The records with `fromSeq <= seq <= toSeq`, in `seq` order. A range rather than "the next N" so that `verify()`
    * can ask for the following pages before this one arrives.
    */
@@ -90,7 +95,8 @@ export interface ChainTextSource {
 
 /** Whether the store implements `ChainTextSource`. */
 export function canBuildChainTexts(store: AuditStore): store is AuditStore & ChainTextSource {
-  return typeof (store as Partial<ChainTextSource>).chainTexts === 'function';
+  const source = store as Partial<ChainTextSource>;
+  return typeof source.chainTexts === 'function' && Number(source.pagesAhead) >= 1;
 }
 
 /** Injection token of the `AuditStore` in use (absent when the audit trail is off). */

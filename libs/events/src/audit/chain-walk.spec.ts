@@ -27,6 +27,7 @@ function entries(from: number, count: number): AuditEntry[] {
 
 /** Rows in memory that answers each range from the state at the moment it is asked for, as a server would. */
 class RangeStore implements AuditStore, ChainTextSource {
+  readonly pagesAhead = 2;
   rows: AuditRow[] = [];
   readonly asked: number[] = [];
   /** Runs when a range is asked for, before it is answered. */

@@ -9,8 +9,6 @@ import {
 
 /** Records per page that `verify()` reads. */
 export const VERIFY_PAGE = 5000;
-/** How many pages `verify()` keeps asked for ahead of the one it checks. */
-const VERIFY_PAGES_AHEAD = 2;
 
 /** Where and why the chain breaks. */
 export interface ChainProblem {
@@ -50,8 +48,8 @@ async function walkRows(
 
 /**
  * Checks the texts the database builds; a record whose text does not check out is checked from its values. Pages
- * are seq ranges, asked for `VERIFY_PAGES_AHEAD` at a time, so the database builds the next pages while this one is
- * hashed (a database that is a server works on them in parallel).
+ * are seq ranges, up to `pagesAhead` of them asked for at a time, so a database server builds the next pages while
+ * this one is hashed.
  */
 async function walkChainTexts(
   store: AuditStore & ChainTextSource,
@@ -63,7 +61,7 @@ async function walkChainTexts(
     pending.push(handled(store.chainTexts(nextFrom, nextFrom + VERIFY_PAGE - 1)));
     nextFrom += VERIFY_PAGE;
   };
-  for (let i = 0; i < VERIFY_PAGES_AHEAD; i++) askForPage();
+  for (let i = 0; i < store.pagesAhead; i++) askForPage();
   let more = true;
   for (let page = pending.shift(); page; page = pending.shift()) {
     const texts = await page;

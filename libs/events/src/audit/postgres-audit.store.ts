@@ -47,6 +47,8 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
   /** The advisory lock key: derived from the table's name, so two tables never share a lock. */
   private readonly lockKey: string;
   private pool: Pool | undefined;
+  /** @internal verify() keeps two pages asked for, so two server backends build them while Node hashes. */
+  readonly pagesAhead = 2;
 
   constructor(options: PostgresAuditStoreOptions = {}) {
     this.schema = checkIdentifier('PostgresAuditStore', 'schema', options.schema ?? 'public');

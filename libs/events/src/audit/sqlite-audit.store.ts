@@ -38,6 +38,8 @@ type Statement = BetterSqlite3.Statement;
 export class SqliteAuditStore implements AuditStore, ChainTextSource {
   /** Absolute path of the database file. */
   readonly path: string;
+  /** @internal better-sqlite3 answers each page at once: verify() gains nothing from asking ahead. */
+  readonly pagesAhead = 1;
   private readonly table: string;
   private readonly synchronous: 'full' | 'normal';
   private readonly Driver: SqliteDriver;
