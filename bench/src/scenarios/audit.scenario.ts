@@ -31,11 +31,17 @@ const payload = (i: number) => ({
   items: [{ sku: `sku-${i % 97}`, qty: 1 + (i % 5) }],
 });
 
+/** A table for plain inserts of the same records without the chain (no hash columns, no hashing): same indexes. */
+interface PlainTable {
+  /** Inserts `batch` in one transaction; record `i` of it carries `payload(first + i)` as JSON.stringify writes it. */
+  write(batch: readonly AuditEntry[], first: number): Promise<void>;
+  close(): Promise<void>;
+}
+
 interface Backend {
   name: 'SQLite' | 'PostgreSQL';
   store(): AuditStore;
-  /** Plain inserts of the same records without the chain (no hash columns, no hashing): same indexes. */
-  plain(rows: AuditEntry[][]): Promise<number>;
+  plainTable(): Promise<PlainTable>;
   cleanup(): Promise<void>;
 }
 
@@ -109,9 +115,10 @@ export async function auditScenario(settings: RunSettings): Promise<ScenarioResu
     notes,
     procedure:
       `Median of ${rounds} round(s): ${batchedCount} emits then flush() (batched); ${syncCount} emitAsync() with 64 in ` +
-      `flight (sync); the same ${batchedCount} rows appended through the store (canonical JSON, seq, link, sha256) vs ` +
-      `inserted plainly into a table with the same indexes and no hash columns, in the order plain, chain, chain, ` +
-      `plain; verify() over ${verifyCount} records. Each round on a fresh database, after a 300 ms pause.`,
+      `flight (sync); the same ${batchedCount} rows in batches of ${CHAIN_BATCH}, each batch appended through the ` +
+      `store (canonical JSON, seq, link, sha256) and inserted plainly (JSON.stringify) into a table with the same ` +
+      `indexes and no hash columns, taking turns at going first; verify() over ${verifyCount} records. Each round on ` +
+      `a fresh database, after a 300 ms pause.`,
   };
 }
 
@@ -166,38 +173,46 @@ function entries(count: number): AuditEntry[] {
 }
 
 /**
- * The chain path (canonical JSON + seq/hash under the store's lock) against plain inserts of the same rows. Plain,
- * chain, chain, plain (so drift over time weighs on both alike): total chain time / total plain time.
+ * The chain path (canonical JSON, then seq, link and sha256 under the store's lock) against plain inserts of the
+ * same rows, batch by batch: each batch goes to both tables, in turns (plain first, then chain first), so a slow
+ * moment of the machine or the disk weighs on both alike. Total chain time / total plain time.
  */
 async function chainCost(backend: Backend, count: number): Promise<number> {
-  const batches: AuditEntry[][] = [];
   const all = entries(count);
-  for (let i = 0; i < all.length; i += 500) batches.push(all.slice(i, i + 500));
-  let plain = await backend.plain(batches);
-  let chain = await chained(backend, all, 500);
-  chain += await chained(backend, all, 500);
-  plain += await backend.plain(batches);
-  return chain / plain;
+  const plain = await backend.plainTable();
+  const store = backend.store();
+  await store.init();
+  let plainTime = 0;
+  let chainTime = 0;
+  for (let first = 0, turn = 0; first < all.length; first += CHAIN_BATCH, turn++) {
+    const batch = all.slice(first, first + CHAIN_BATCH);
+    const timePlain = async () => {
+      const started = performance.now();
+      await plain.write(batch, first);
+      plainTime += performance.now() - started;
+    };
+    const timeChain = async () => {
+      const started = performance.now();
+      await store.append(batch.map((e, i) => ({ ...e, data: canonicalJson(payload(first + i)) })));
+      chainTime += performance.now() - started;
+    };
+    if (turn % 2 === 0) {
+      await timePlain();
+      await timeChain();
+    } else {
+      await timeChain();
+      await timePlain();
+    }
+  }
+  await plain.close();
+  await store.close();
+  return chainTime / plainTime;
 }
 
 /** Lets earlier writes reach the disk and collects garbage (when run with --expose-gc) between measurements. */
 async function quiet(): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
   await new Promise((resolve) => setTimeout(resolve, 300));
-}
-
-/** Appends the records through the store: canonical JSON, then seq, link and hash under the store's lock. */
-async function chained(backend: Backend, all: AuditEntry[], batchSize: number): Promise<number> {
-  const store = backend.store();
-  await store.init();
-  const started = performance.now();
-  for (let b = 0; b < all.length; b += batchSize) {
-    const batch = all.slice(b, b + batchSize).map((e, i) => ({ ...e, data: canonicalJson(payload(b + i)) }));
-    await store.append(batch);
-  }
-  const seconds = (performance.now() - started) / 1000;
-  await store.close();
-  return seconds;
 }
 
 async function verifyRate(store: AuditStore, count: number): Promise<number> {
@@ -214,6 +229,7 @@ async function verifyRate(store: AuditStore, count: number): Promise<number> {
   });
 }
 
+const CHAIN_BATCH = 500;
 const PLAIN_COLUMNS =
   'seq, event_id, type, version, timestamp, correlation_id, causation_id, actor_id, source, severity, data';
 const PLAIN_TABLE = `(seq INTEGER PRIMARY KEY, event_id TEXT NOT NULL, type TEXT NOT NULL, version INTEGER NOT NULL,
@@ -243,7 +259,7 @@ function sqliteBackend(): Backend {
   return {
     name: 'SQLite',
     store: () => new SqliteAuditStore({ path: join(dir, `audit-${n++}.db`) }),
-    async plain(batches) {
+    async plainTable() {
       const db = new Database(join(dir, `plain-${n++}.db`));
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');
@@ -254,20 +270,15 @@ function sqliteBackend(): Backend {
         `INSERT INTO plain (${PLAIN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       let seq = 0;
-      const write = db.transaction((batch: AuditEntry[], datas: string[]) => {
+      const write = db.transaction((batch: readonly AuditEntry[], first: number) => {
         for (let i = 0; i < batch.length; i++) {
-          insert.run(...plainRow(++seq, batch[i], datas[i]));
+          insert.run(...plainRow(++seq, batch[i], JSON.stringify(payload(first + i))));
         }
       });
-      const started = performance.now();
-      let index = 0;
-      for (const batch of batches) {
-        const datas = batch.map(() => JSON.stringify(payload(index++)));
-        write.immediate(batch, datas);
-      }
-      const seconds = (performance.now() - started) / 1000;
-      db.close();
-      return seconds;
+      return {
+        write: async (batch, first) => write.immediate(batch, first),
+        close: async () => void db.close(),
+      };
     },
     async cleanup() {
       rmSync(dir, { recursive: true, force: true });
@@ -282,7 +293,7 @@ function postgresBackend(): Backend {
   return {
     name: 'PostgreSQL',
     store: () => new PostgresAuditStore({ connectionString: DATABASE_URL, schema, table: `audit_${n++}` }),
-    async plain(batches) {
+    async plainTable() {
       const table = `"${schema}".plain_${n++}`;
       await admin.query(`CREATE SCHEMA IF NOT EXISTS "${schema}"`);
       await admin.query(
@@ -298,23 +309,23 @@ function postgresBackend(): Backend {
         await admin.query(`CREATE ${suffix === 'e' ? 'UNIQUE ' : ''}INDEX ON ${table} (${cols})`);
       }
       let seq = 0;
-      let index = 0;
-      const started = performance.now();
-      for (const batch of batches) {
-        const columns: unknown[][] = Array.from({ length: 11 }, () => []);
-        for (const e of batch) {
-          const values = plainRow(++seq, e, JSON.stringify(payload(index++)));
-          values.forEach((v, c) => columns[c].push(v));
-        }
-        await admin.query('BEGIN');
-        await admin.query(
-          `INSERT INTO ${table} (${PLAIN_COLUMNS}) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[],
-           $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])`,
-          columns,
-        );
-        await admin.query('COMMIT');
-      }
-      return (performance.now() - started) / 1000;
+      return {
+        async write(batch, first) {
+          const columns: unknown[][] = Array.from({ length: 11 }, () => []);
+          batch.forEach((e, i) => {
+            const values = plainRow(++seq, e, JSON.stringify(payload(first + i)));
+            values.forEach((v, c) => columns[c].push(v));
+          });
+          await admin.query('BEGIN');
+          await admin.query(
+            `INSERT INTO ${table} (${PLAIN_COLUMNS}) SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[],
+             $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])`,
+            columns,
+          );
+          await admin.query('COMMIT');
+        },
+        close: async () => undefined,
+      };
     },
     async cleanup() {
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

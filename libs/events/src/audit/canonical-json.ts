@@ -9,7 +9,19 @@
  * - no whitespace.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, 0);
+  return flattened(write(value, 0));
+}
+
+/**
+ * `text`, made flat. Built with `+=`, it is a tree of pieces (a rope) that each consumer (sha256, the SQLite binding,
+ * the PostgreSQL driver) would flatten again on its own; converting it to a number once makes V8 flatten it in
+ * place. In the audit writer this saves more than it costs: measured in place, the chain's hashing and the SQLite
+ * insert both got cheaper by more than the conversion.
+ */
+function flattened(text: string): string {
+  // eslint-disable-next-line @typescript-eslint/no-unused-expressions
+  (text as unknown as number) | 0;
+  return text;
 }
 
 /** Thrown when a value has no canonical JSON form (NaN, a lone surrogate, a function...). */
