@@ -157,19 +157,59 @@ describe('audit trail: faults, options and the REST controller', () => {
     expect(() => EventsModule.forRoot({ audit: audit as never })).toThrow(option);
   });
 
-  it('refuses a controller configured through forRootAsync (routes cannot be added after build)', async () => {
-    const moduleRef = await Test.createTestingModule({
-      imports: [
-        EventsModule.forRootAsync({
-          useFactory: () => ({
-            audit: { store: new MemoryAuditStore(), controller: { guard: HeaderGuard } },
+  describe('controller with forRootAsync', () => {
+    async function initAsync(
+      factoryAudit: unknown,
+      auditController?: unknown,
+    ): Promise<{ init: Promise<void>; close: () => Promise<void> }> {
+      const moduleRef = await Test.createTestingModule({
+        imports: [
+          EventsModule.forRootAsync({
+            useFactory: () => ({ audit: factoryAudit as never }),
+            auditController: auditController as never,
           }),
+        ],
+      }).compile();
+      const app = moduleRef.createNestApplication({ logger: false });
+      return { init: app.init().then(() => undefined), close: () => app.close().catch(() => undefined) };
+    }
+
+    it('refuses a controller in the factory options, pointing at auditController', async () => {
+      const { init, close } = await initAsync({
+        store: new MemoryAuditStore(),
+        controller: { guard: HeaderGuard },
+      });
+      await expect(init).rejects.toThrow(EventsConfigError);
+      await expect(init).rejects.toThrow('forRootAsync({ auditController })');
+      await close();
+    });
+
+    it('refuses auditController when the factory leaves the audit trail off', async () => {
+      const { init, close } = await initAsync(false, { guard: HeaderGuard });
+      await expect(init).rejects.toThrow('"auditController"');
+      await close();
+    });
+
+    it('refuses a controller given in both places', async () => {
+      const { init, close } = await initAsync(
+        { store: new MemoryAuditStore(), controller: { guard: HeaderGuard } },
+        { guard: HeaderGuard },
+      );
+      await expect(init).rejects.toThrow('one controller, one place');
+      await close();
+    });
+
+    it('checks auditController when the module is built: a guard is required', () => {
+      expect(() =>
+        EventsModule.forRootAsync({ useFactory: () => ({}), auditController: {} as never }),
+      ).toThrow('auditController.guard');
+      expect(() =>
+        EventsModule.forRootAsync({
+          useFactory: () => ({}),
+          auditController: { guard: HeaderGuard, path: 'not a path' },
         }),
-      ],
-    }).compile();
-    const app = moduleRef.createNestApplication({ logger: false });
-    await expect(app.init()).rejects.toThrow(EventsConfigError);
-    await app.close().catch(() => undefined);
+      ).toThrow('auditController.path');
+    });
   });
 
   it('works with forRootAsync', async () => {
@@ -232,6 +272,46 @@ describe('audit trail: faults, options and the REST controller', () => {
         ).json()) as any;
         expect(againstHead.ok).toBe(true);
         expect((await fetch(`${base}/admin/audit/verify`)).status).toBe(403);
+      } finally {
+        await app.close();
+      }
+    });
+
+    it('serves the routes given as auditController to forRootAsync, from options built by a factory', async () => {
+      @Injectable()
+      class AuditConfig {
+        readonly store = new MemoryAuditStore();
+      }
+      @Module({ providers: [AuditConfig], exports: [AuditConfig] })
+      class ConfigModule {}
+      @Module({
+        imports: [
+          EventsModule.forRootAsync({
+            imports: [ConfigModule],
+            inject: [AuditConfig],
+            useFactory: async (config: AuditConfig) => ({
+              audit: { store: config.store, durability: 'sync' as const },
+            }),
+            auditController: { guard: HeaderGuard, path: 'ops/audit' },
+          }),
+        ],
+      })
+      class AppModule {}
+      const app = (await Test.createTestingModule({ imports: [AppModule] }).compile()).createNestApplication({
+        logger: false,
+      });
+      await app.listen(0, '127.0.0.1');
+      try {
+        await app.get(EventBusService).emitAsync(UserCreated, { id: 'u1', email: 'e' }, { actorId: 'a1' });
+        const base = await app.getUrl();
+        expect((await fetch(`${base}/ops/audit`)).status).toBe(403);
+        const auth = { headers: { 'x-auditor': 'yes' } };
+        const page = (await (await fetch(`${base}/ops/audit?actorId=a1`, auth)).json()) as {
+          records: { seq: number; type: string }[];
+        };
+        expect(page.records).toMatchObject([{ seq: 1, type: 'user.created' }]);
+        const verify = (await (await fetch(`${base}/ops/audit/verify`, auth)).json()) as unknown;
+        expect(verify).toMatchObject({ ok: true, checked: 1 });
       } finally {
         await app.close();
       }

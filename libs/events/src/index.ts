@@ -1,5 +1,5 @@
 // The public API of nestjs-event-bus. Anything not exported here is internal and may change.
-export { EventsModule } from './module/events.module';
+export { EventsModule, type EventsModuleAsyncOptions } from './module/events.module';
 export type { EventsModuleOptions, HistoryOptions } from './module/events-module.options';
 export { EVENTS_MODULE_OPTIONS } from './module/events.tokens';
 

@@ -161,10 +161,17 @@ function checkBatch(batch: unknown): ResolvedAuditOptions['batch'] {
   };
 }
 
-function checkController(controller: unknown): ResolvedAuditOptions['controller'] {
+/**
+ * The REST controller's options checked, with the default path; false when absent. `option` names them in errors
+ * (`audit.controller` for `forRoot()`, `auditController` for `forRootAsync()`).
+ */
+export function checkController(
+  controller: unknown,
+  option = 'audit.controller',
+): ResolvedAuditOptions['controller'] {
   if (controller === undefined || controller === false) return false;
   if (typeof controller !== 'object' || controller === null) {
-    throw new EventsConfigError('audit.controller', '{ guard, path? }', controller);
+    throw new EventsConfigError(option, '{ guard, path? }', controller);
   }
   const { guard, path } = controller as { guard?: unknown; path?: unknown };
   const isGuard =
@@ -172,17 +179,13 @@ function checkController(controller: unknown): ResolvedAuditOptions['controller'
     (typeof guard === 'object' && guard !== null && typeof (guard as CanActivate).canActivate === 'function');
   if (!isGuard) {
     throw new EventsConfigError(
-      'audit.controller.guard',
+      `${option}.guard`,
       'a guard (a CanActivate class or instance): the audit trail is not served without one',
       guard,
     );
   }
   if (path !== undefined && (typeof path !== 'string' || !/^\/?[A-Za-z0-9_\-/]+$/.test(path))) {
-    throw new EventsConfigError(
-      'audit.controller.path',
-      'a route path such as "audit" or "admin/audit"',
-      path,
-    );
+    throw new EventsConfigError(`${option}.path`, 'a route path such as "audit" or "admin/audit"', path);
   }
   return { path: (path ?? 'audit').replace(/^\/+/, ''), guard: guard as Type<CanActivate> | CanActivate };
 }

@@ -29,8 +29,10 @@ import { encodeCursor, toStoreQuery } from './audit-query';
 import { AuditWriter, type AuditWriterStats } from './audit-writer';
 import { SqliteAuditStore } from './sqlite-audit.store';
 
-/** Internal token: true when the module was built with the audit REST controller. */
+/** Internal token: which option the module's audit REST controller was declared from, when it has one. */
 export const AUDIT_CONTROLLER_REGISTERED = Symbol('nestjs-event-bus:audit-controller-registered');
+/** `audit.controller` (given to `forRoot()`) or `auditController` (given to `forRootAsync()`). */
+export type AuditControllerSource = 'audit.controller' | 'auditController';
 
 /** Creates the store the options ask for (SQLite at `./data/audit.db` by default), or null when audit is off. */
 export function createAuditStore(bus: EventBusService): AuditStore | null {
@@ -54,7 +56,9 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   constructor(
     private readonly bus: EventBusService,
     @Optional() @Inject(AUDIT_STORE) private readonly store?: AuditStore | null,
-    @Optional() @Inject(AUDIT_CONTROLLER_REGISTERED) private readonly controllerRegistered?: boolean,
+    @Optional()
+    @Inject(AUDIT_CONTROLLER_REGISTERED)
+    private readonly controllerSource?: AuditControllerSource,
     @Optional() @Inject(AUDIT_TELEMETRY) private readonly telemetry?: AuditTelemetry,
   ) {
     this.options = bus.settings.audit;
@@ -66,19 +70,40 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onModuleInit(): Promise<void> {
+    this.checkControllerSource();
     const options = this.options;
     if (!options || !this.store) return;
-    if (options.controller && this.controllerRegistered !== true) {
-      throw new EventsConfigError(
-        'audit.controller',
-        'to be given to EventsModule.forRoot() (routes are declared when the module is built, so forRootAsync() ' +
-          'cannot add them; use forRoot() or serve AuditService from a controller of your own)',
-        options.controller,
-      );
-    }
     await this.store.init();
     this.writer = new AuditWriter(this.store, options, this.logger, this.telemetry);
     this.removeObserver = this.bus.addObserver(new AuditObserver(this.bus, options.include, this.writer));
+  }
+
+  /** The controller must be declared in exactly one place, and only for an audit trail that is on. */
+  private checkControllerSource(): void {
+    const fromFactory = this.options ? this.options.controller : false;
+    if (this.controllerSource === 'auditController') {
+      if (!this.options) {
+        throw new EventsConfigError(
+          'auditController',
+          'an audit trail to serve: the options from the forRootAsync() factory must turn it on (audit: {...})',
+          this.options,
+        );
+      }
+      if (fromFactory) {
+        throw new EventsConfigError(
+          'audit.controller',
+          'to be left out of the forRootAsync() factory when auditController is given (one controller, one place)',
+          fromFactory,
+        );
+      }
+    } else if (fromFactory && this.controllerSource !== 'audit.controller') {
+      throw new EventsConfigError(
+        'audit.controller',
+        'to be given to EventsModule.forRoot(); with forRootAsync(), give it as forRootAsync({ auditController }) ' +
+          'instead (routes are declared when the module is built, before the factory runs)',
+        fromFactory,
+      );
+    }
   }
 
   /** Runs after the bus drained (`onModuleDestroy`): writes what is buffered, then closes the store. */

@@ -124,6 +124,16 @@ describe('EventsModule', () => {
     expect(error.option).toBe('shutdownTimeoutMs');
   });
 
+  it('types forRootAsync({ auditController }): the guard is required, and checked when the module is built', () => {
+    const build = () =>
+      EventsModule.forRootAsync({
+        useFactory: () => ({}),
+        // @ts-expect-error: the audit REST controller is never served without a guard
+        auditController: { path: 'audit' },
+      });
+    expect(build).toThrow(EventsConfigError);
+  });
+
   it('holds events emitted before startup completes and delivers them once it does', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [EventsModule.forRoot()] }).compile();
     open.push(moduleRef);

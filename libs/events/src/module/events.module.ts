@@ -3,8 +3,13 @@ import { DiscoveryModule } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { createAuditController } from '../audit/audit.controller';
 import { AUDIT_STORE } from '../audit/audit.interfaces';
-import { resolveAuditOptions } from '../audit/audit-options';
-import { AUDIT_CONTROLLER_REGISTERED, AuditService, createAuditStore } from '../audit/audit.service';
+import { checkController, resolveAuditOptions, type AuditControllerOptions } from '../audit/audit-options';
+import {
+  AUDIT_CONTROLLER_REGISTERED,
+  AuditService,
+  createAuditStore,
+  type AuditControllerSource,
+} from '../audit/audit.service';
 import { EventBridges } from '../bridges/event-bridges.service';
 import { EventBusService } from '../bus/event-bus.service';
 import { CorrelationSetupModule } from '../context/correlation.module-setup';
@@ -17,7 +22,11 @@ import { AuditWriteTracker } from '../metrics/audit-write.tracker';
 import { EventMetrics } from '../metrics/event-metrics';
 import { MetricsEndpoint } from '../metrics/metrics.endpoint';
 import { EventsLifecycle } from './events-lifecycle.service';
-import { ConfigurableModuleClass, type OPTIONS_TYPE } from './events.module-definition';
+import {
+  ConfigurableModuleClass,
+  type ASYNC_OPTIONS_TYPE,
+  type OPTIONS_TYPE,
+} from './events.module-definition';
 import { EVENTS_HOLD_UNTIL_READY } from './events.tokens';
 
 /**
@@ -53,16 +62,41 @@ export class EventsModule extends ConfigurableModuleClass {
     const module = super.forRoot(options);
     // The audit REST controller must be declared now: routes cannot be added once the module is built.
     const audit = resolveAuditOptions(options.audit);
-    if (audit && audit.controller) {
-      module.controllers = [
-        ...(module.controllers ?? []),
-        createAuditController(audit.controller.path, audit.controller.guard),
-      ];
-      module.providers = [
-        ...(module.providers ?? []),
-        { provide: AUDIT_CONTROLLER_REGISTERED, useValue: true },
-      ];
-    }
+    if (audit && audit.controller) addAuditController(module, audit.controller, 'audit.controller');
     return module;
   }
+
+  /**
+   * Registers the bus with options built at startup (`useFactory`, `useClass` or `useExisting`). The audit REST
+   * controller is the one thing that cannot come from the factory (routes are declared before it runs): give it
+   * here as `auditController`, and turn the audit trail on in the factory's options.
+   */
+  static forRootAsync(options: EventsModuleAsyncOptions): DynamicModule {
+    const { auditController, ...asyncOptions } = options;
+    const controller = checkController(auditController, 'auditController');
+    const module = super.forRootAsync(asyncOptions);
+    if (controller) addAuditController(module, controller, 'auditController');
+    return module;
+  }
+}
+
+/** `forRootAsync()`'s options: Nest's async module options, plus the audit REST controller. */
+export type EventsModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE & {
+  /** The audit REST controller (`GET /audit`, `GET /audit/verify`), behind `guard`; off when absent. */
+  auditController?: AuditControllerOptions;
+};
+
+function addAuditController(
+  module: DynamicModule,
+  controller: Exclude<ReturnType<typeof checkController>, false>,
+  source: AuditControllerSource,
+): void {
+  module.controllers = [
+    ...(module.controllers ?? []),
+    createAuditController(controller.path, controller.guard),
+  ];
+  module.providers = [
+    ...(module.providers ?? []),
+    { provide: AUDIT_CONTROLLER_REGISTERED, useValue: source },
+  ];
 }
