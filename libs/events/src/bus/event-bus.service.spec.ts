@@ -311,6 +311,22 @@ describe('EventBusService: schemas', () => {
     expect(bus.emit('user.created', { email: 'a@b.co', name: 'x' }).data).toMatchObject({ plan: 'free' });
   });
 
+  it('validates string emits against the declared definition, whatever versions were emitted before', async () => {
+    const bus = newBus();
+    const V1 = defineEvent('user.renamed', { schema: z.object({ id: z.string() }).strict() });
+    const V2 = defineEvent('user.renamed', {
+      version: 2,
+      schema: z.object({ id: z.string(), name: z.string() }).strict(),
+    });
+    bus.register(V1);
+    expect(bus.emit(V2, { id: 'u1', name: 'Ann' }).version).toBe(2);
+    expect(bus.emit('user.renamed', { id: 'u1' }).version).toBe(1);
+    expect(() => bus.emit('user.renamed', { id: 'u1', name: 'Ann' })).toThrow(EventValidationError);
+    expect((await bus.emitAsync(V2, { id: 'u1', name: 'Bo' })).event.version).toBe(2);
+    expect((await bus.emitAsync('user.renamed', { id: 'u1' })).event.version).toBe(1);
+    expect(bus.emit(V1, { id: 'u2' }).version).toBe(1);
+  });
+
   it('explains that an async schema needs emitAsync(), and emitAsync() validates it', async () => {
     const Async = defineEvent('user.checked', {
       schema: z.object({ id: z.string() }).refine(async (value) => value.id !== 'taken', 'id is taken'),

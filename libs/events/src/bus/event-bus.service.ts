@@ -86,7 +86,10 @@ export class EventBusService {
   private readonly cls: ClsService;
   private readonly ids = new EventIdGenerator();
   private readonly registry = new HandlerRegistry();
+  /** Routes of string emits, by type: validated against the type's declared definition (the first registered). */
   private readonly routes = new Map<string, Route>();
+  /** Routes of emits by a definition other than the one declared for its type (another version, say). */
+  private readonly definitionRoutes = new Map<EventDefinition<unknown, unknown>, Route>();
   private routesVersion = 0;
   private readonly definitions = new Map<string, EventDefinition<unknown, unknown>>();
   private readonly typeCounters = new Map<string, { emitted: number }>();
@@ -568,15 +571,15 @@ export class EventBusService {
 
   /** The cached route for a type, built on first sight (and after any (un)subscribe). */
   private routeFor(target: string | EventDefinition<unknown, unknown>): Route {
-    const isString = typeof target === 'string';
-    const type = isString ? target : target?.type;
     if (this.routesVersion !== this.registry.version) {
       this.routes.clear();
+      this.definitionRoutes.clear();
       this.routesVersion = this.registry.version;
     }
-    const route = this.routes.get(type);
-    if (route !== undefined && (isString || route.definition === target)) return route;
-    return this.buildRoute(target);
+    if (typeof target === 'string') return this.routes.get(target) ?? this.buildRoute(target);
+    const route = this.routes.get(target?.type);
+    if (route !== undefined && route.definition === target) return route;
+    return this.definitionRoutes.get(target) ?? this.buildRoute(target);
   }
 
   private buildRoute(target: string | EventDefinition<unknown, unknown>): Route {
@@ -598,8 +601,12 @@ export class EventBusService {
       tiers: undefined,
       counter: this.typeCounter(type),
     };
-    if (this.routes.size >= MAX_ROUTES) this.routes.clear();
-    this.routes.set(type, route);
+    // Only the declared definition's route serves string emits of the type, whatever was emitted before.
+    if (definition !== undefined && definition !== this.definitions.get(type)) {
+      remember(this.definitionRoutes, definition, route);
+    } else {
+      remember(this.routes, type, route);
+    }
     return route;
   }
 
@@ -1121,6 +1128,12 @@ export class EventBusService {
 }
 
 const SKIPPED = Symbol('skipped');
+
+/** Caches a route, starting the cache over when it is full (unbounded types must not grow it forever). */
+function remember<K>(cache: Map<K, Route>, key: K, route: Route): void {
+  if (cache.size >= MAX_ROUTES) cache.clear();
+  cache.set(key, route);
+}
 
 function withTimeout(promise: PromiseLike<unknown>, timeoutMs: number, name: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
