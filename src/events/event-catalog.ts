@@ -1,4 +1,7 @@
 import {
+  CommandExecutionCompleted,
+  CommandExecutionFailed,
+  CommandExecutionStarted,
   HandlerFailed,
   HttpRequestCompleted,
   HttpRequestFailed,
@@ -32,7 +35,10 @@ export const APP_EVENT_DEFINITIONS: readonly EventDefinition<unknown, unknown>[]
   ...TRACE_EVENTS,
 ] as readonly EventDefinition<unknown, unknown>[];
 
-/** Event types the plugin emits for the app: lifecycle, handler failures and HTTP requests. */
+/**
+ * Event types the plugin emits for the app: lifecycle, handler failures, HTTP requests and the
+ * `command.execution.*` events of the CQRS bridge (`bridges.cqrs.commands`).
+ */
 export const PLUGIN_EVENT_DEFINITIONS: readonly EventDefinition<unknown, unknown>[] = [
   SystemStartup,
   SystemShutdown,
@@ -40,18 +46,13 @@ export const PLUGIN_EVENT_DEFINITIONS: readonly EventDefinition<unknown, unknown
   HttpRequestStarted,
   HttpRequestCompleted,
   HttpRequestFailed,
+  CommandExecutionStarted,
+  CommandExecutionCompleted,
+  CommandExecutionFailed,
 ] as readonly EventDefinition<unknown, unknown>[];
-
-/** Types of the `command.execution.*` events the CQRS bridge emits (`bridges.cqrs.commands`). */
-export const COMMAND_EVENT_TYPES = [
-  'command.execution.started',
-  'command.execution.completed',
-  'command.execution.failed',
-] as const;
 
 /** Every event type the example app emits. */
 export const ALL_EVENT_TYPES: readonly string[] = [
   ...APP_EVENT_DEFINITIONS.map((d) => d.type),
   ...PLUGIN_EVENT_DEFINITIONS.map((d) => d.type),
-  ...COMMAND_EVENT_TYPES,
 ];

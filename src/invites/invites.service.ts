@@ -31,8 +31,7 @@ export class InvitesService {
   ) {}
 
   async create(actor: Actor, organizationId: string, input: CreateInviteBody): Promise<InviteRecord> {
-    await this.organizations.load(organizationId);
-    await this.organizations.requireManager(actor, organizationId, 'invite people');
+    await this.organizations.loadForManager(actor, organizationId, 'invite people');
     const email = input.email.toLowerCase();
     if (await this.invites.pendingFor(organizationId, email)) {
       throw new ConflictException(`${email} already has a pending invite to this organization.`);
@@ -69,8 +68,7 @@ export class InvitesService {
   }
 
   async listForOrganization(actor: Actor, organizationId: string): Promise<InviteRecord[]> {
-    await this.organizations.load(organizationId);
-    await this.organizations.requireManager(actor, organizationId, 'see the invites');
+    await this.organizations.loadForManager(actor, organizationId, 'see the invites');
     return this.invites.listForOrganization(organizationId);
   }
 

@@ -36,6 +36,11 @@ interface MemberRow extends Record<string, unknown> {
   joined_at: string;
 }
 
+/** A member with their username; callers add the WHERE clause. */
+const MEMBER_SELECT =
+  'SELECT m.organization_id, m.user_id, u.username, m.permission, m.joined_at ' +
+  'FROM organization_members m JOIN users u ON u.id = m.user_id';
+
 function toOrganization(row: OrganizationRow): OrganizationRecord {
   return {
     id: row.id,
@@ -111,9 +116,7 @@ export class OrganizationsRepository {
 
   async members(organizationId: string): Promise<MemberRecord[]> {
     const rows = await this.db.query<MemberRow>(
-      `SELECT m.organization_id, m.user_id, u.username, m.permission, m.joined_at
-       FROM organization_members m JOIN users u ON u.id = m.user_id
-       WHERE m.organization_id = ? ORDER BY m.joined_at, m.user_id`,
+      `${MEMBER_SELECT} WHERE m.organization_id = ? ORDER BY m.joined_at, m.user_id`,
       [organizationId],
     );
     return rows.map(toMember);
@@ -124,12 +127,10 @@ export class OrganizationsRepository {
     userId: string,
     tx: Queryable = this.db,
   ): Promise<MemberRecord | undefined> {
-    const row = await tx.one<MemberRow>(
-      `SELECT m.organization_id, m.user_id, u.username, m.permission, m.joined_at
-       FROM organization_members m JOIN users u ON u.id = m.user_id
-       WHERE m.organization_id = ? AND m.user_id = ?`,
-      [organizationId, userId],
-    );
+    const row = await tx.one<MemberRow>(`${MEMBER_SELECT} WHERE m.organization_id = ? AND m.user_id = ?`, [
+      organizationId,
+      userId,
+    ]);
     return row && toMember(row);
   }
 

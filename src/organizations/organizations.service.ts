@@ -71,8 +71,7 @@ export class OrganizationsService {
   }
 
   async update(actor: Actor, id: string, input: UpdateOrganizationBody): Promise<OrganizationView> {
-    const org = await this.load(id);
-    await this.requireManager(actor, org.id, 'update this organization');
+    const org = await this.loadForManager(actor, id, 'update this organization');
     const changed: ('name' | 'description')[] = [];
     const next = { ...org };
     if (input.name !== undefined && input.name !== org.name) {
@@ -114,8 +113,7 @@ export class OrganizationsService {
     userId: string,
     permission: 'admin' | 'member',
   ): Promise<MemberRecord> {
-    const org = await this.load(id);
-    await this.requireManager(actor, org.id, 'add members');
+    const org = await this.loadForManager(actor, id, 'add members');
     if (!(await this.users.findById(userId))) throw new NotFoundException(`No user with id "${userId}".`);
     if (await this.organizations.member(org.id, userId)) {
       throw new ConflictException('That user is already a member of this organization.');
@@ -142,8 +140,7 @@ export class OrganizationsService {
     const org = await this.load(id);
     const self = actor.id === userId;
     if (!self) await this.requireManager(actor, org.id, 'remove members');
-    const member = await this.organizations.member(org.id, userId);
-    if (!member) throw new NotFoundException('That user is not a member of this organization.');
+    const member = await this.existingMember(org.id, userId);
     if (member.permission === 'owner') {
       throw new ConflictException('The owner cannot leave or be removed; delete the organization instead.');
     }
@@ -157,10 +154,8 @@ export class OrganizationsService {
     userId: string,
     permission: 'admin' | 'member',
   ): Promise<MemberRecord> {
-    const org = await this.load(id);
-    await this.requireManager(actor, org.id, 'change member permissions');
-    const member = await this.organizations.member(org.id, userId);
-    if (!member) throw new NotFoundException('That user is not a member of this organization.');
+    const org = await this.loadForManager(actor, id, 'change member permissions');
+    const member = await this.existingMember(org.id, userId);
     if (member.permission === 'owner')
       throw new ConflictException('The owner’s permission cannot be changed.');
     if (member.permission !== permission) {
@@ -179,6 +174,13 @@ export class OrganizationsService {
   async load(id: string): Promise<OrganizationRecord> {
     const org = await this.organizations.findById(id);
     if (!org) throw new NotFoundException(`No organization with id "${id}".`);
+    return org;
+  }
+
+  /** 404 when the organization does not exist, then 403 unless the actor manages it (see requireManager). */
+  async loadForManager(actor: Actor, id: string, action: string): Promise<OrganizationRecord> {
+    const org = await this.load(id);
+    await this.requireManager(actor, org.id, action);
     return org;
   }
 
@@ -203,6 +205,13 @@ export class OrganizationsService {
 
   memberOf(organizationId: string, userId: string): Promise<MemberRecord | undefined> {
     return this.organizations.member(organizationId, userId);
+  }
+
+  /** 404 when the user is not a member of the organization. */
+  private async existingMember(organizationId: string, userId: string): Promise<MemberRecord> {
+    const member = await this.organizations.member(organizationId, userId);
+    if (!member) throw new NotFoundException('That user is not a member of this organization.');
+    return member;
   }
 
   private async view(org: OrganizationRecord): Promise<OrganizationView> {

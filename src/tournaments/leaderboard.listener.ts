@@ -89,12 +89,7 @@ export class LeaderboardListener {
 
   /** The current leaderboard, or undefined when the tournament is gone. */
   private async leaderboard(tournamentId: string): Promise<LeaderboardEntry[] | undefined> {
-    const tournament = await this.tournaments.findById(tournamentId);
-    if (!tournament) return undefined;
-    const [races, matches] = await Promise.all([
-      this.tournaments.races(tournamentId),
-      this.tournaments.matches(tournamentId),
-    ]);
-    return computeLeaderboard(tournament.participants, races, matches);
+    const found = await this.tournaments.findWithResults(tournamentId);
+    return found && computeLeaderboard(found.tournament.participants, found.races, found.matches);
   }
 }

@@ -62,8 +62,7 @@ export class CreateTournamentHandler implements ICommandHandler<CreateTournament
   ) {}
 
   async execute({ actor, organizationId, name, game }: CreateTournamentCommand): Promise<TournamentState> {
-    await this.organizations.load(organizationId);
-    await this.organizations.requireManager(actor, organizationId, 'create tournaments');
+    await this.organizations.loadForManager(actor, organizationId, 'create tournaments');
     if (await this.tournaments.existsByName(organizationId, name)) {
       throw new ConflictException(`This organization already has a tournament named "${name}".`);
     }

@@ -62,9 +62,9 @@ export class TournamentsController {
 
   @Get(':id')
   async get(@Param('id') id: string): Promise<TournamentView> {
-    const tournament = await this.tournaments.findById(id);
-    if (!tournament) throw new NotFoundException(`No tournament with id "${id}".`);
-    const [races, matches] = await Promise.all([this.tournaments.races(id), this.tournaments.matches(id)]);
+    const found = await this.tournaments.findWithResults(id);
+    if (!found) throw new NotFoundException(`No tournament with id "${id}".`);
+    const { tournament, races, matches } = found;
     return {
       ...tournament,
       races,

@@ -3,6 +3,14 @@ import { z } from 'zod';
 
 const tournamentId = z.string();
 
+/** A race time and whose it is: the payload of both a submitted and an approved race. */
+const raceTime = z.object({
+  tournamentId,
+  raceId: z.string(),
+  userId: z.string(),
+  timeMs: z.number().int().positive(),
+});
+
 export const TournamentCreated = defineEvent('tournament.created', {
   schema: z.object({ tournamentId, organizationId: z.string(), name: z.string(), game: z.string() }),
   audit: true,
@@ -40,23 +48,13 @@ export const TournamentEnded = defineEvent('tournament.ended', {
 });
 
 export const RaceSubmitted = defineEvent('tournament.race.submitted', {
-  schema: z.object({
-    tournamentId,
-    raceId: z.string(),
-    userId: z.string(),
-    timeMs: z.number().int().positive(),
-  }),
+  schema: raceTime,
   audit: true,
   description: 'A participant submitted a race time; it waits for an organization admin’s review.',
 });
 
 export const RaceApproved = defineEvent('tournament.race.approved', {
-  schema: z.object({
-    tournamentId,
-    raceId: z.string(),
-    userId: z.string(),
-    timeMs: z.number().int().positive(),
-  }),
+  schema: raceTime,
   audit: true,
   description: 'An organization admin approved a race time; it now counts for the leaderboard.',
 });

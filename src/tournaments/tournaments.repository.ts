@@ -66,6 +66,13 @@ function toMatch(row: MatchRow): MatchState {
   };
 }
 
+/** A tournament with all its races and matches (what its leaderboard is computed from). */
+export interface TournamentWithResults {
+  tournament: TournamentState;
+  races: RaceState[];
+  matches: MatchState[];
+}
+
 /** Tournaments with their participants, races and matches. */
 @Injectable()
 export class TournamentsRepository {
@@ -94,19 +101,20 @@ export class TournamentsRepository {
     };
   }
 
+  /** The tournament with its races and matches, or undefined when there is no such tournament. */
+  async findWithResults(id: string): Promise<TournamentWithResults | undefined> {
+    const tournament = await this.findById(id);
+    if (!tournament) return undefined;
+    const [races, matches] = await Promise.all([this.races(id), this.matches(id)]);
+    return { tournament, races, matches };
+  }
+
   async existsByName(organizationId: string, name: string): Promise<boolean> {
     const row = await this.db.one(
       'SELECT id FROM tournaments WHERE organization_id = ? AND lower(name) = lower(?)',
       [organizationId, name],
     );
     return row !== undefined;
-  }
-
-  async listForOrganization(organizationId: string): Promise<TournamentRow[]> {
-    return this.db.query<TournamentRow>(
-      'SELECT * FROM tournaments WHERE organization_id = ? ORDER BY created_at, id',
-      [organizationId],
-    );
   }
 
   async insert(t: TournamentState): Promise<void> {

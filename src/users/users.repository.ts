@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { Database, type Queryable } from '../database/database';
+import { Database } from '../database/database';
 
 /** A stored user (the password hash never leaves the repository and the auth code). */
 export interface UserRecord {
@@ -42,8 +42,8 @@ function toUser(row: UserRow | undefined): UserRecord | undefined {
 export class UsersRepository {
   constructor(@Inject(Database) private readonly db: Database) {}
 
-  async findById(id: string, tx: Queryable = this.db): Promise<UserRecord | undefined> {
-    return toUser(await tx.one<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`, [id]));
+  async findById(id: string): Promise<UserRecord | undefined> {
+    return toUser(await this.db.one<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`, [id]));
   }
 
   async findByUsername(username: string): Promise<UserRecord | undefined> {
