@@ -49,7 +49,7 @@ export type { HttpRequestInfo } from './context/http-request.events';
 export { EventMetrics } from './metrics/event-metrics';
 export type { MetricsOptions, MetricsRegistry } from './metrics/metrics.options';
 export { MetricsDisabledError } from './metrics/metrics-disabled.error';
-export { MissingPeerDependencyError } from './metrics/missing-peer-dependency.error';
+export { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
 export { EventsHealthIndicator } from './health/events-health.indicator';
 export type {
   AuditHealthOptions,

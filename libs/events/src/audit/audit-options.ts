@@ -3,6 +3,7 @@ import { EventsConfigError } from '../errors/events-config.error';
 import { explainPattern } from '../event/event-type';
 import type { AuditStore } from './audit.interfaces';
 import { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from './key-redactor';
+import { isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 
 /** Options of the audit trail (`EventsModule.forRoot({ audit })`); `audit: {}` = SQLite at `./data/audit.db`. */
@@ -69,7 +70,7 @@ const STORE_METHODS = ['init', 'append', 'query', 'head', 'close'] as const;
 /** Checks `audit` and applies its defaults; a wrong value throws `EventsConfigError` naming the option. */
 export function resolveAuditOptions(audit: unknown): false | ResolvedAuditOptions {
   if (audit === undefined || audit === false) return false;
-  if (typeof audit !== 'object' || audit === null || Array.isArray(audit)) {
+  if (!isRecord(audit)) {
     throw new EventsConfigError(
       'audit',
       'false or an object of audit options ({} = SQLite at ./data/audit.db)',

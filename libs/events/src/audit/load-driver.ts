@@ -1,3 +1,4 @@
+import { loadOptionalPeer } from '../common/optional-peer';
 import { AuditStoreError } from './audit.errors';
 
 /**
@@ -5,16 +6,15 @@ import { AuditStoreError } from './audit.errors';
  * uses.
  */
 export function loadDriver<T>(packageName: string, store: string): T {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(packageName) as T;
-  } catch (error) {
-    throw new AuditStoreError(
-      `${store} needs the "${packageName}" package, which could not be loaded (${(error as Error).message}). ` +
-        `Install it: npm install ${packageName}`,
-      { cause: error },
-    );
-  }
+  return loadOptionalPeer<T>(
+    packageName,
+    (cause) =>
+      new AuditStoreError(
+        `${store} needs the "${packageName}" package, which could not be loaded (${(cause as Error).message}). ` +
+          `Install it: npm install ${packageName}`,
+        { cause },
+      ),
+  );
 }
 
 /** Checks a schema or table name, since it is put into SQL text. */

@@ -1,3 +1,4 @@
+import { checkBoolean, isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
 
@@ -83,7 +84,7 @@ function resolveEventEmitterBridge(value: unknown): ResolvedBridges['eventEmitte
     throw new EventsConfigError(option, 'true, false or { forwardToEventEmitter?, typeOf? }', value);
   rejectUnknownKeys(option, value, ['forwardToEventEmitter', 'typeOf']);
   return {
-    forwardToEventEmitter: optionalBoolean(
+    forwardToEventEmitter: checkBoolean(
       `${option}.forwardToEventEmitter`,
       value.forwardToEventEmitter,
       false,
@@ -101,19 +102,9 @@ function resolveCqrsBridge(value: unknown): ResolvedBridges['cqrs'] {
   rejectUnknownKeys(option, value, ['typeOf', 'commands', 'deadLetters']);
   return {
     typeOf: optionalFunction(`${option}.typeOf`, value.typeOf) as ResolvedCqrsBridge['typeOf'],
-    commands: optionalBoolean(`${option}.commands`, value.commands, false),
-    deadLetters: optionalBoolean(`${option}.deadLetters`, value.deadLetters, true),
+    commands: checkBoolean(`${option}.commands`, value.commands, false),
+    deadLetters: checkBoolean(`${option}.deadLetters`, value.deadLetters, true),
   };
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function optionalBoolean(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new EventsConfigError(option, 'true or false', value);
-  return value;
 }
 
 function optionalFunction(option: string, value: unknown): ((...args: never[]) => unknown) | undefined {

@@ -1,4 +1,5 @@
 import type { EventBusService } from '../bus/event-bus.service';
+import { errorMessage } from '../common/error-message';
 import type { BusEvent } from '../event/bus-event.interface';
 import { isValidEventType } from '../event/event-type';
 import type { ResolvedCqrsBridge } from './bridge.options';
@@ -13,7 +14,7 @@ import { cqrsEventToType } from './type-names';
 import type { WarnOnce } from './warn-once';
 
 /** `metadata.bridge` of events the CQRS bridge put on the bus. */
-export const CQRS_BRIDGE = 'cqrs';
+const CQRS_BRIDGE = 'cqrs';
 
 interface Unsubscribable {
   unsubscribe(): void;
@@ -54,6 +55,8 @@ export class CqrsBridge {
   private readonly recorded = new WeakMap<object, BusEvent>();
   private readonly types = new WeakMap<object, string | null>();
   private readonly subscriptions: Unsubscribable[] = [];
+  /** The `UnhandledExceptionBus` when handler failures become dead letters (`deadLetters` on), else undefined. */
+  private readonly failureBus: ObservableLike<UnhandledExceptionInfo> | undefined;
   private originalExecute: ExecuteFn | undefined;
   private wrappedExecute: ExecuteFn | undefined;
   private hadOwnExecute = false;
@@ -64,16 +67,16 @@ export class CqrsBridge {
     private readonly parts: CqrsParts,
     private readonly options: ResolvedCqrsBridge,
     private readonly warnings: WarnOnce,
-  ) {}
+  ) {
+    this.failureBus = options.deadLetters ? parts.unhandledExceptions : undefined;
+  }
 
   install(): void {
     if (this.active) return;
     this.active = true;
     this.subscriptions.push(this.parts.eventBus.subscribe({ next: (event) => this.record(event) }));
-    if (this.options.deadLetters && this.parts.unhandledExceptions) {
-      this.subscriptions.push(
-        this.parts.unhandledExceptions.subscribe({ next: (info) => this.onUnhandled(info) }),
-      );
+    if (this.failureBus) {
+      this.subscriptions.push(this.failureBus.subscribe({ next: (info) => this.onUnhandled(info) }));
     }
     if (this.options.commands && this.parts.commandBus) this.wrapCommandBus(this.parts.commandBus);
   }
@@ -108,12 +111,13 @@ export class CqrsBridge {
       const recorded = this.bus.emit(type, plain.value, {
         metadata: { bridge: CQRS_BRIDGE, eventClass: className },
       });
-      this.recorded.set(event, recorded);
+      // Only onUnhandled() reads it, and it is subscribed only when there is a failure bus.
+      if (this.failureBus) this.recorded.set(event, recorded);
     } catch (error) {
       this.warnings.warn(
         `emit:${type}:${error instanceof Error ? error.name : ''}`,
         `CQRS event ${className} was not recorded on the event bus as "${type}": ` +
-          `${error instanceof Error ? error.message : String(error)} Its @EventsHandler handlers still ran.`,
+          `${errorMessage(error)} Its @EventsHandler handlers still ran.`,
       );
     }
   }
@@ -134,7 +138,7 @@ export class CqrsBridge {
       this.warnings.warn(
         `typeOf:${className}`,
         `bridges.cqrs.typeOf threw for ${className}; it is not recorded on the bus: ` +
-          `${error instanceof Error ? error.message : String(error)}`,
+          `${errorMessage(error)}`,
       );
       return null;
     }
@@ -165,7 +169,7 @@ export class CqrsBridge {
       this.warnings.warn(
         `dead-letter:${event.type}`,
         `A failure of a CQRS handler of "${event.type}" could not be recorded as a dead letter: ` +
-          `${error instanceof Error ? error.message : String(error)}`,
+          `${errorMessage(error)}`,
       );
     }
   }
@@ -193,7 +197,7 @@ export class CqrsBridge {
           executionId: executionId ?? '',
           command: name,
           durationMs,
-          error: error instanceof Error ? error.message : String(error),
+          error: errorMessage(error),
           errorName: error instanceof Error ? error.name : typeof error,
         }),
       );
@@ -231,7 +235,7 @@ export class CqrsBridge {
     } catch (error) {
       this.warnings.warn(
         `command:${error instanceof Error ? error.name : ''}`,
-        `A command.execution.* event could not be emitted: ${error instanceof Error ? error.message : String(error)}`,
+        `A command.execution.* event could not be emitted: ${errorMessage(error)}`,
       );
       return undefined;
     }

@@ -2,6 +2,7 @@ import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } fro
 import { ModuleRef } from '@nestjs/core';
 import { EventBusService } from '../bus/event-bus.service';
 import { loadOptionalPeer } from '../common/optional-peer';
+import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
 import type { ResolvedCqrsBridge, ResolvedEventEmitterBridge } from './bridge.options';
 import {
   CqrsBridge,
@@ -10,7 +11,7 @@ import {
   type UnhandledExceptionInfo,
 } from './cqrs.bridge';
 import { EventEmitterBridge, type BridgedEmitter } from './event-emitter.bridge';
-import { findProvider } from './optional-peer';
+import { findProvider } from './find-provider';
 import { WarnOnce } from './warn-once';
 
 /** What the bridges need from `@nestjs/event-emitter` (its provider token). */
@@ -53,7 +54,10 @@ export class EventBridges implements OnModuleInit, OnApplicationShutdown {
   private installEventEmitter(options: ResolvedEventEmitterBridge): void {
     const option = 'bridges.eventEmitter';
     const moduleName = 'EventEmitterModule.forRoot()';
-    const { EventEmitter2 } = loadOptionalPeer<EventEmitterPackage>('@nestjs/event-emitter', option);
+    const { EventEmitter2 } = loadOptionalPeer<EventEmitterPackage>(
+      '@nestjs/event-emitter',
+      (cause) => new MissingPeerDependencyError('@nestjs/event-emitter', option, cause),
+    );
     const emitter = findProvider(
       (token) => this.get(token),
       EventEmitter2,
@@ -68,7 +72,10 @@ export class EventBridges implements OnModuleInit, OnApplicationShutdown {
   private installCqrs(options: ResolvedCqrsBridge): void {
     const option = 'bridges.cqrs';
     const moduleName = 'CqrsModule.forRoot()';
-    const cqrs = loadOptionalPeer<CqrsPackage>('@nestjs/cqrs', option);
+    const cqrs = loadOptionalPeer<CqrsPackage>(
+      '@nestjs/cqrs',
+      (cause) => new MissingPeerDependencyError('@nestjs/cqrs', option, cause),
+    );
     const eventBus = findProvider((token) => this.get(token), cqrs.EventBus, option, moduleName);
     const bridge = new CqrsBridge(
       this.bus,

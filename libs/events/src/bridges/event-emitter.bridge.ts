@@ -1,5 +1,6 @@
 import type { EventBusService } from '../bus/event-bus.service';
 import type { EmitOptions, Subscription } from '../bus/bus.interfaces';
+import { errorMessage } from '../common/error-message';
 import type { BusEvent } from '../event/bus-event.interface';
 import { isValidEventType } from '../event/event-type';
 import type { EmitterEventName, ResolvedEventEmitterBridge } from './bridge.options';
@@ -8,7 +9,7 @@ import { emitterNameToType } from './type-names';
 import type { WarnOnce } from './warn-once';
 
 /** `metadata.bridge` of events the EventEmitter2 bridge put on the bus. */
-export const EVENT_EMITTER_BRIDGE = 'event-emitter';
+const EVENT_EMITTER_BRIDGE = 'event-emitter';
 
 /** The part of `EventEmitter2` the bridge uses (structural, so the package stays an optional peer). */
 export interface BridgedEmitter {
@@ -108,7 +109,7 @@ export class EventEmitterBridge {
     try {
       this.bus.emit(mapped.type, plain.value, mapped.options);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       this.warnings.warn(
         `emit:${mapped.type}:${error instanceof Error ? error.name : ''}`,
         `EventEmitter2 event "${mapped.type}" was not recorded on the event bus: ${reason} ` +
@@ -136,7 +137,7 @@ export class EventEmitterBridge {
       this.warnings.warn(
         `typeOf:${label}`,
         `bridges.eventEmitter.typeOf threw for EventEmitter2 event ${label}; it is not recorded on the bus: ` +
-          `${error instanceof Error ? error.message : String(error)}`,
+          `${errorMessage(error)}`,
       );
       return null;
     }

@@ -1,3 +1,5 @@
+import { errorMessage } from '../common/error-message';
+
 const MAX_DEPTH = 64;
 
 /** The outcome of `toPlainData()`: the plain value, or why there is none. */
@@ -18,7 +20,7 @@ export function toPlainData(value: unknown): PlainDataResult {
   try {
     return { ok: true, value: convert(value, []) };
   } catch (error) {
-    return { ok: false, reason: error instanceof Error ? error.message : String(error) };
+    return { ok: false, reason: errorMessage(error) };
   }
 }
 

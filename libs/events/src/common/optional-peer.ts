@@ -1,15 +1,13 @@
-import { MissingPeerDependencyError } from '../metrics/missing-peer-dependency.error';
-
 /**
  * Loads an optional peer dependency only when the option that needs it is on, so apps without it build and boot.
- * Throws `MissingPeerDependencyError` naming the package and the option when it cannot be loaded.
+ * When it cannot be loaded, throws the error `toError` makes from the load failure.
  */
-export function loadOptionalPeer<T>(packageName: string, option: string): T {
+export function loadOptionalPeer<T>(packageName: string, toError: (cause: unknown) => Error): T {
   try {
     // A lazy require on purpose: the package is optional and must not load unless its option is on.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     return require(packageName) as T;
   } catch (error) {
-    throw new MissingPeerDependencyError(packageName, option, error);
+    throw toError(error);
   }
 }

@@ -1,5 +1,5 @@
 /** The longest correlation id accepted from outside. */
-export const MAX_CORRELATION_ID_LENGTH = 128;
+const MAX_CORRELATION_ID_LENGTH = 128;
 
 const SAFE_ID = new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_CORRELATION_ID_LENGTH}}$`);
 const LOWER_HEX = /^[0-9a-f]+$/;

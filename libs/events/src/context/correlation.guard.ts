@@ -10,11 +10,9 @@ import {
   HttpRequestCompleted,
   HttpRequestFailed,
   HttpRequestStarted,
-  type HttpRequestInfo,
+  type FinishedHttpRequest,
 } from './http-request.events';
 import { correlationIdFromMessage } from './rpc-correlation';
-
-type FinishedRequest = HttpRequestInfo & { statusCode: number; durationMs: number };
 
 /** The request as Express (the Node request itself) or Fastify (a wrapper with `raw`) hands it over. */
 type PlatformRequest = IncomingMessage & { route?: { path?: unknown }; routeOptions?: { url?: unknown } };
@@ -105,7 +103,7 @@ export class CorrelationGuard implements CanActivate {
   }
 
   /** `http.request.completed`, or `http.request.failed` (with its severity) for a 4xx/5xx or an aborted request. */
-  private emitFinished(info: FinishedRequest, failedSeverity: 'warning' | 'error' | undefined): void {
+  private emitFinished(info: FinishedHttpRequest, failedSeverity: 'warning' | 'error' | undefined): void {
     if (failedSeverity === undefined) this.bus.emit(HttpRequestCompleted, info);
     else this.bus.emit(HttpRequestFailed, info, { severity: failedSeverity });
   }

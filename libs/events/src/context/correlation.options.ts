@@ -1,3 +1,4 @@
+import { checkBoolean, isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
 
@@ -43,7 +44,7 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 export function resolveCorrelationOptions(value: unknown): ResolvedCorrelationOptions | false {
   if (value === false) return false;
   if (value === undefined) value = {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isRecord(value)) {
     throw new EventsConfigError(
       'correlation',
       'false or { headers?, responseHeader?, httpEvents?, generateId? }',
@@ -51,11 +52,11 @@ export function resolveCorrelationOptions(value: unknown): ResolvedCorrelationOp
     );
   }
   rejectUnknownKeys('correlation', value, KNOWN_KEYS);
-  const { headers, responseHeader, httpEvents, generateId } = value as Record<string, unknown>;
+  const { headers, responseHeader, httpEvents, generateId } = value;
   return {
     headers: checkHeaders(headers),
     responseHeader: checkResponseHeader(responseHeader),
-    httpEvents: checkHttpEvents(httpEvents),
+    httpEvents: checkBoolean('correlation.httpEvents', httpEvents, true),
     generateId: checkGenerateId(generateId),
   };
 }
@@ -79,13 +80,6 @@ function checkResponseHeader(responseHeader: unknown): string | false {
     throw new EventsConfigError('correlation.responseHeader', 'a header name or false', responseHeader);
   }
   return responseHeader.toLowerCase();
-}
-
-function checkHttpEvents(httpEvents: unknown): boolean {
-  if (httpEvents === undefined) return true;
-  if (typeof httpEvents !== 'boolean')
-    throw new EventsConfigError('correlation.httpEvents', 'true or false', httpEvents);
-  return httpEvents;
 }
 
 function checkGenerateId(generateId: unknown): (() => string) | undefined {

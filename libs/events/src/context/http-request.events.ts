@@ -8,6 +8,9 @@ export interface HttpRequestInfo {
   route: string;
 }
 
+/** What `http.request.completed` and `http.request.failed` say: the request, its status and how long it took. */
+export type FinishedHttpRequest = HttpRequestInfo & { statusCode: number; durationMs: number };
+
 /** A request was routed: emitted before the route's own guards, pipes and handler run. */
 export const HttpRequestStarted = defineEvent<HttpRequestInfo>('http.request.started', {
   severity: 'debug',
@@ -15,25 +18,19 @@ export const HttpRequestStarted = defineEvent<HttpRequestInfo>('http.request.sta
 });
 
 /** A request's response was sent with a status below 400. */
-export const HttpRequestCompleted = defineEvent<HttpRequestInfo & { statusCode: number; durationMs: number }>(
-  'http.request.completed',
-  {
-    description:
-      'An HTTP request was answered with a status below 400; durationMs runs from routing to the end.',
-  },
-);
+export const HttpRequestCompleted = defineEvent<FinishedHttpRequest>('http.request.completed', {
+  description:
+    'An HTTP request was answered with a status below 400; durationMs runs from routing to the end.',
+});
 
 /**
  * A request was answered with a status of 400 or more (a thrown HttpException, a plain error as 500, a guard's
  * 403...), or the client went away before the response was complete (severity `error`, like any 5xx).
  */
-export const HttpRequestFailed = defineEvent<HttpRequestInfo & { statusCode: number; durationMs: number }>(
-  'http.request.failed',
-  {
-    severity: 'warning',
-    description: 'An HTTP request was answered with a status of 400 or more, or aborted by the client.',
-  },
-);
+export const HttpRequestFailed = defineEvent<FinishedHttpRequest>('http.request.failed', {
+  severity: 'warning',
+  description: 'An HTTP request was answered with a status of 400 or more, or aborted by the client.',
+});
 
 /** The request events, for `register()` and strict mode. */
 export const HTTP_REQUEST_DEFINITIONS = [

@@ -1,3 +1,4 @@
+import { isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
 
@@ -30,7 +31,7 @@ const KNOWN_KEYS: readonly (keyof EventLogOptions)[] = ['sampleDebug', 'format',
 export function resolveEventLogOptions(value: unknown): ResolvedEventLogOptions | false {
   if (value === undefined || value === false) return false;
   if (value === true) return { sampleDebug: 1, format: 'text', context: 'EventLog' };
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isRecord(value)) {
     throw new EventsConfigError('eventLog', 'false, true or { sampleDebug?, format?, context? }', value);
   }
   rejectUnknownKeys('eventLog', value, KNOWN_KEYS);

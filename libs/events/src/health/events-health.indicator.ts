@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AUDIT_STORE, type AuditStore } from '../audit/audit.interfaces';
 import { AuditService } from '../audit/audit.service';
 import { EventBusService } from '../bus/event-bus.service';
+import { errorMessage } from '../common/error-message';
 import { AuditWriteTracker } from '../metrics/audit-write.tracker';
 
 /** How an indicator ended: `up`, or `down` with the reason in `message`. Same shape as a terminus result. */
@@ -119,7 +120,7 @@ export class EventsHealthIndicator {
     try {
       await withTimeout(this.store.head(), timeoutMs);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       return keyed(key, { status: 'down', message: `the audit store is unreachable: ${reason}`, ...details });
     }
     const pingMs = Math.round(performance.now() - started);

@@ -2,6 +2,7 @@ import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { DeadLetter, EventBusStats } from '../bus/bus.interfaces';
 import type { BusObserver, HandlerOutcome } from '../bus/bus-observer';
 import type { EventBusService } from '../bus/event-bus.service';
+import { errorMessage } from '../common/error-message';
 import { EventsConfigError } from '../errors/events-config.error';
 import type { BusEvent } from '../event/bus-event.interface';
 import type { AuditTelemetry } from './audit-telemetry';
@@ -12,8 +13,7 @@ import { OTHER_TYPE_LABEL, TypeLabels } from './type-labels';
 
 /** Counts for one (type label, handler) series. */
 interface HandlerCell extends DurationSeries {
-  readonly type: string;
-  readonly handler: string;
+  readonly labels: Readonly<{ type: string; handler: string }>;
   success: number;
   failure: number;
   deadLetters: number;
@@ -140,8 +140,6 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
     let cell = cells.get(handler);
     if (cell === undefined) {
       cell = {
-        type: label,
-        handler,
         success: 0,
         failure: 0,
         deadLetters: 0,
@@ -196,8 +194,8 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
         collect: () => {
           handled.reset();
           for (const cell of this.cells()) {
-            handled.inc({ type: cell.type, handler: cell.handler, outcome: 'success' }, cell.success);
-            handled.inc({ type: cell.type, handler: cell.handler, outcome: 'failure' }, cell.failure);
+            handled.inc({ ...cell.labels, outcome: 'success' }, cell.success);
+            handled.inc({ ...cell.labels, outcome: 'failure' }, cell.failure);
           }
         },
       }),
@@ -211,8 +209,7 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
         collect: () => {
           deadLetters.reset();
           for (const cell of this.cells()) {
-            if (cell.deadLetters > 0)
-              deadLetters.inc({ type: cell.type, handler: cell.handler }, cell.deadLetters);
+            if (cell.deadLetters > 0) deadLetters.inc(cell.labels, cell.deadLetters);
           }
         },
       }),
@@ -279,7 +276,7 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
       throw new EventsConfigError(
         'metrics.registry',
         `a registry without a metric named "${name}" (another EventsModule in this process may use the same ` +
-          `registry: give each a different metrics.prefix) [${error instanceof Error ? error.message : String(error)}]`,
+          `registry: give each a different metrics.prefix) [${errorMessage(error)}]`,
         this.registry,
       );
     }

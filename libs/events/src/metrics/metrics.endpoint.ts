@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { EventBusService } from '../bus/event-bus.service';
+import { errorMessage } from '../common/error-message';
 import { EventMetrics } from './event-metrics';
 
 type HttpAdapter = NonNullable<HttpAdapterHost['httpAdapter']>;
@@ -44,9 +45,7 @@ export class MetricsEndpoint implements OnModuleInit {
       adapter.setHeader(response, 'Cache-Control', 'no-store');
       adapter.reply(response, body, 200);
     } catch (error) {
-      this.logger.error(
-        `Collecting metrics failed: ${error instanceof Error ? error.message : String(error)}`,
-      );
+      this.logger.error(`Collecting metrics failed: ${errorMessage(error)}`);
       adapter.setHeader(response, 'Content-Type', 'text/plain; charset=utf-8');
       adapter.reply(response, 'Collecting metrics failed; see the application log.', 500);
     }

@@ -1,3 +1,4 @@
+import { isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
 
@@ -61,7 +62,7 @@ const PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
 /** Applies defaults to the `metrics` option and validates it; `undefined` and `false` both mean off. */
 export function resolveMetricsOptions(value: unknown): ResolvedMetricsOptions | false {
   if (value === undefined || value === false) return false;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isRecord(value)) {
     throw new EventsConfigError(
       'metrics',
       'false or { endpoint?, registry?, prefix?, maxTypes?, buckets? }',

@@ -1,4 +1,4 @@
-import { MissingPeerDependencyError } from './missing-peer-dependency.error';
+import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
 
 describe('loadPromClient', () => {
   afterEach(() => jest.dontMock('prom-client'));

@@ -1,4 +1,5 @@
 import { loadOptionalPeer } from '../common/optional-peer';
+import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
 
 /** The part of prom-client's module the metrics use. */
 export type PromClient = typeof import('prom-client');
@@ -8,5 +9,8 @@ export type PromClient = typeof import('prom-client');
  * `MissingPeerDependencyError` when it cannot be loaded.
  */
 export function loadPromClient(): PromClient {
-  return loadOptionalPeer<PromClient>('prom-client', 'metrics');
+  return loadOptionalPeer<PromClient>(
+    'prom-client',
+    (cause) => new MissingPeerDependencyError('prom-client', 'metrics', cause),
+  );
 }

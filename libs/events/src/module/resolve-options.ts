@@ -13,6 +13,7 @@ import {
 } from '../audit/audit-options';
 import { resolveBridgesOptions, type ResolvedBridges } from '../bridges/bridge.options';
 import type { EventsModuleOptions } from './events-module.options';
+import { checkBoolean, isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 
 /** Options with every default applied, checked once at startup. */
@@ -86,12 +87,6 @@ function checkSource(source: unknown): string {
   return source;
 }
 
-function checkBoolean(option: string, value: unknown, fallback: boolean): boolean {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'boolean') throw new EventsConfigError(option, 'true or false', value);
-  return value;
-}
-
 function checkDefinitions(definitions: unknown): readonly EventDefinition<unknown, unknown>[] {
   if (definitions === undefined) return [];
   if (!Array.isArray(definitions) || !definitions.every(isEventDefinition)) {
@@ -116,16 +111,12 @@ function checkHistory(history: unknown): ResolvedEventsOptions['history'] {
 
 function checkDeadLetters(deadLetters: unknown): ResolvedEventsOptions['deadLetters'] {
   if (deadLetters === undefined) return { maxEntries: 1000 };
-  if (typeof deadLetters !== 'object' || deadLetters === null || Array.isArray(deadLetters)) {
+  if (!isRecord(deadLetters)) {
     throw new EventsConfigError('deadLetters', '{ maxEntries? }', deadLetters);
   }
   rejectUnknownKeys('deadLetters', deadLetters, ['maxEntries']);
   return {
-    maxEntries: positiveInt(
-      'deadLetters.maxEntries',
-      (deadLetters as { maxEntries?: unknown }).maxEntries,
-      1000,
-    ),
+    maxEntries: positiveInt('deadLetters.maxEntries', deadLetters.maxEntries, 1000),
   };
 }
 
