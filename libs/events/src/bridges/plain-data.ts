@@ -1,4 +1,5 @@
 import { errorMessage } from '../common/error-message';
+import { setMember } from '../event/json-payload';
 
 const MAX_DEPTH = 64;
 
@@ -89,17 +90,9 @@ function convertRecord(record: Record<string, unknown>, ancestors: object[], pla
     const converted = convert(item, ancestors);
     if (out === undefined && converted !== item) {
       out = {};
-      for (let j = 0; j < i; j++) setOwn(out, keys[j], record[keys[j]]);
+      for (let j = 0; j < i; j++) setMember(out, keys[j], record[keys[j]]);
     }
-    if (out !== undefined && converted !== undefined) setOwn(out, key, converted);
+    if (out !== undefined && converted !== undefined) setMember(out, key, converted);
   }
   return out ?? record;
-}
-
-function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === '__proto__') {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    target[key] = value;
-  }
 }

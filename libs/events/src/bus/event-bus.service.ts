@@ -71,6 +71,8 @@ const MAX_ROUTES = 10_000;
 const MAX_TYPES_IN_STATS = 1000;
 const SYNC_TIMING_SAMPLE_MASK = 15;
 const ENVELOPE_BYTES = 240;
+/** The event fields an emit's options can set that must be non-empty strings. */
+const ID_OPTIONS = ['correlationId', 'causationId', 'actorId', 'source'] as const;
 
 /**
  * The event bus: emit events, subscribe handlers, and read back what happened.
@@ -102,6 +104,10 @@ export class EventBusService {
   private readonly redactor: KeyRedactor | undefined;
   private middleware: readonly EventMiddleware[] = [];
   private observers: readonly BusObserver[] = [];
+  // The observers that have each hook, so a hook's call sites loop only over those that implement it.
+  private eventObservers: readonly BusObserver[] = [];
+  private settledObservers: readonly BusObserver[] = [];
+  private deadLetterObservers: readonly BusObserver[] = [];
   private enabled = true;
   private ready: boolean;
   private held: HeldEvent[] = [];
@@ -117,8 +123,6 @@ export class EventBusService {
   private retriedTotal = 0;
   /** Approximate JSON size of the event `createEvent()` built last; read right after, in the same call. */
   private lastEventSize = 0;
-  /** The context store `createEvent()` read last (null outside any context); read right after, in the same call. */
-  private lastStore: EventContextStore | null = null;
   /** What `invokeIsolated` runs next; set by `runIsolated()` just before it calls it. */
   private isolatedEntry: HandlerEntry | undefined;
   private isolatedEvent: BusEvent | undefined;
@@ -161,16 +165,15 @@ export class EventBusService {
   emit(target: string | EventDefinition<unknown, unknown>, data?: unknown, options?: EmitOptions): BusEvent {
     const route = this.routeFor(target);
     const validated = this.validateSync(route, data);
-    const event = this.createEvent(route, validated, options);
-    // The store createEvent() just read is still the active one: handlers' contexts copy it without a new read.
-    const parent = this.lastStore;
-    this.lastStore = null;
+    // One context read per emit: the event's ids come from it, and handlers' contexts copy it.
+    const store = this.parentStore();
+    const event = this.createEvent(route, validated, options, store);
     if (!this.enabled) return event;
     if (!this.ready) {
       this.hold({ event, size: this.lastEventSize });
       return event;
     }
-    return this.dispatch(route, event, this.lastEventSize, parent) ?? event;
+    return this.dispatch(route, event, this.lastEventSize, store);
   }
 
   /**
@@ -196,15 +199,15 @@ export class EventBusService {
   ): Promise<EmitResult> {
     const route = this.routeFor(target);
     const validated = await this.validate(route, data);
-    const event = this.createEvent(route, validated, options);
+    const store = this.parentStore();
+    const event = this.createEvent(route, validated, options, store);
     const size = this.lastEventSize;
-    this.lastStore = null;
     if (!this.enabled) return { event, handled: 0, failed: [] };
     if (!this.ready) {
       this.warnHeldEmitAsync(event.type);
       return new Promise<EmitResult>((settle, fail) => this.hold({ event, size, settle, fail }));
     }
-    return this.dispatchAsync(route, event, size);
+    return this.dispatchAsync(route, event, size, store);
   }
 
   // ------------------------------------------------------------------------------------------- subscribing
@@ -294,13 +297,19 @@ export class EventBusService {
 
   /**
    * Watches every recorded event and every handler outcome (audit, metrics and tracing use this). Observers run
-   * synchronously on the hot path: keep them cheap. Returns a function that removes the observer.
+   * synchronously on the hot path: keep them cheap. Which hooks an observer has is read when it is added. Returns
+   * a function that removes the observer.
    */
   addObserver(observer: BusObserver): () => void {
-    this.observers = [...this.observers, observer];
-    return () => {
-      this.observers = this.observers.filter((o) => o !== observer);
-    };
+    this.setObservers([...this.observers, observer]);
+    return () => this.setObservers(this.observers.filter((o) => o !== observer));
+  }
+
+  private setObservers(observers: readonly BusObserver[]): void {
+    this.observers = observers;
+    this.eventObservers = observers.filter((o) => typeof o.onEvent === 'function');
+    this.settledObservers = observers.filter((o) => typeof o.onHandlerSettled === 'function');
+    this.deadLetterObservers = observers.filter((o) => typeof o.onDeadLetter === 'function');
   }
 
   /** Declares definitions so `strict` mode accepts their types and string emits get validated. */
@@ -360,7 +369,7 @@ export class EventBusService {
       );
     }
     this.deadLetterQueue.remove(id);
-    const failure = await this.deliverAwaiting(entry, letter.event);
+    const failure = await this.deliverAwaiting(entry, letter.event, this.parentStore());
     return { event: letter.event, handled: 1, failed: failure ? [failure] : [] };
   }
 
@@ -498,7 +507,7 @@ export class EventBusService {
   recordExternalFailure(event: BusEvent, handler: string, thrown: unknown, attempts = 1): void {
     const entry = { name: handler };
     this.failedTotal++;
-    if (this.observers.length > 0) this.notifySettled(entry, event, 'failure');
+    if (this.settledObservers.length > 0) this.notifySettled(entry, event, 'failure');
     this.deadLetter(entry, event, asError(thrown), attempts);
   }
 
@@ -521,7 +530,7 @@ export class EventBusService {
     const priority = options.priority ?? 0;
     if (!Number.isFinite(priority))
       throw new TypeError('Invalid listener option: priority must be a finite number.');
-    const name = options.name ?? (handler.name && handler.name !== 'anonymous' ? handler.name : 'anonymous');
+    const name = options.name ?? (handler.name || 'anonymous');
     const entry = this.registry.add({
       pattern: key,
       priority,
@@ -656,7 +665,12 @@ export class EventBusService {
     );
   }
 
-  private createEvent(route: Route, data: unknown, options: EmitOptions | undefined): BusEvent {
+  private createEvent(
+    route: Route,
+    data: unknown,
+    options: EmitOptions | undefined,
+    store: EventContextStore | null,
+  ): BusEvent {
     let payload: unknown = null;
     let size = ENVELOPE_BYTES;
     if (data !== undefined) {
@@ -678,7 +692,6 @@ export class EventBusService {
       size += normalized.size;
     }
 
-    const store = this.cls.get() as EventContextStore | undefined;
     const id = this.ids.next();
     const definition = route.definition;
     const event: {
@@ -700,22 +713,23 @@ export class EventBusService {
     if (actorId !== undefined) event.actorId = actorId;
     if (options !== undefined) this.checkEmitOptions(route.type, event);
     this.lastEventSize = size;
-    this.lastStore = store ?? null;
     return Object.freeze(event);
   }
 
   private checkEmitOptions(type: string, event: BusEvent): void {
-    const bad = (path: string, message: string) => {
-      throw new EventValidationError(type, [{ path, message }]);
-    };
-    for (const key of ['correlationId', 'causationId', 'actorId', 'source'] as const) {
+    for (const key of ID_OPTIONS) {
       const value = event[key];
       if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 200)) {
-        bad(key, 'must be a non-empty string of at most 200 characters');
+        throw new EventValidationError(type, [
+          { path: key, message: 'must be a non-empty string of at most 200 characters' },
+        ]);
       }
     }
-    if (!EVENT_SEVERITIES.includes(event.severity))
-      bad('severity', `must be one of ${EVENT_SEVERITIES.join(', ')}`);
+    if (!EVENT_SEVERITIES.includes(event.severity)) {
+      throw new EventValidationError(type, [
+        { path: 'severity', message: `must be one of ${EVENT_SEVERITIES.join(', ')}` },
+      ]);
+    }
   }
 
   /** Runs middleware, records, and starts every handler. Returns the (possibly replaced) event. */
@@ -724,7 +738,7 @@ export class EventBusService {
     original: BusEvent,
     size: number,
     store?: EventContextStore | null,
-  ): BusEvent | undefined {
+  ): BusEvent {
     let event = original;
     if (this.middleware.length > 0) {
       const changed = this.runBefore(event);
@@ -738,12 +752,7 @@ export class EventBusService {
     if (pending !== undefined) this.trackObserverWork(event, pending);
     const handlers = route.handlers;
     // Every handler's child context copies the same parent: read the store once per emit, not per handler.
-    const parent =
-      handlers.length === 0
-        ? null
-        : store === undefined || this.middleware.length > 0
-          ? this.parentStore()
-          : store;
+    const parent = handlers.length === 0 ? null : this.handlersParent(store);
     let started = 0;
     for (let i = 0; i < handlers.length; i++) {
       const entry = handlers[i];
@@ -756,7 +765,12 @@ export class EventBusService {
     return event;
   }
 
-  private async dispatchAsync(route: Route, original: BusEvent, size: number): Promise<EmitResult> {
+  private async dispatchAsync(
+    route: Route,
+    original: BusEvent,
+    size: number,
+    store?: EventContextStore | null,
+  ): Promise<EmitResult> {
     let event = original;
     if (this.middleware.length > 0) {
       const changed = this.runBefore(event);
@@ -769,10 +783,12 @@ export class EventBusService {
     const pending = this.record(route, event, size);
     const failed: HandlerFailure[] = [];
     let handled = 0;
+    // The emitter's context is still the active one after each tier's await: one read serves every tier.
+    const parent = this.handlersParent(store);
     for (const tier of this.tiersOf(route)) {
       const outcomes = await Promise.all(
         tier.map((entry) =>
-          entry.active && this.claim(entry, event) ? this.deliverAwaiting(entry, event) : SKIPPED,
+          entry.active && this.claim(entry, event) ? this.deliverAwaiting(entry, event, parent) : SKIPPED,
         ),
       );
       for (const outcome of outcomes) {
@@ -787,9 +803,21 @@ export class EventBusService {
     return result;
   }
 
+  /**
+   * The store every handler's child context copies: the one the emit read, unless middleware ran (it may have
+   * changed the context) or the event was held (its emitter's context is gone).
+   */
+  private handlersParent(store: EventContextStore | null | undefined): EventContextStore | null {
+    return store === undefined || this.middleware.length > 0 ? this.parentStore() : store;
+  }
+
   /** Resolves with the handler's final failure (after retries), or undefined when it succeeded. */
-  private deliverAwaiting(entry: HandlerEntry, event: BusEvent): Promise<HandlerFailure | undefined> {
-    return new Promise((resolve) => this.attempt(entry, event, 1, resolve));
+  private deliverAwaiting(
+    entry: HandlerEntry,
+    event: BusEvent,
+    parent: EventContextStore | null,
+  ): Promise<HandlerFailure | undefined> {
+    return new Promise((resolve) => this.attempt(entry, event, 1, resolve, parent));
   }
 
   private tiersOf(route: Route): readonly (readonly HandlerEntry[])[] {
@@ -809,12 +837,11 @@ export class EventBusService {
     this.emittedTotal++;
     route.counter.emitted++;
     this.recent?.push(event, size);
-    if (this.observers.length === 0) return undefined;
+    if (this.eventObservers.length === 0) return undefined;
     let pending: Promise<void>[] | undefined;
-    for (const observer of this.observers) {
-      if (!observer.onEvent) continue;
+    for (const observer of this.eventObservers) {
       try {
-        const result = observer.onEvent(event);
+        const result = observer.onEvent!(event);
         if (result) (pending ??= []).push(result);
       } catch (error) {
         this.logger.error(
@@ -849,9 +876,9 @@ export class EventBusService {
     outcome: HandlerOutcome,
     durationMs?: number,
   ): void {
-    for (const observer of this.observers) {
+    for (const observer of this.settledObservers) {
       try {
-        observer.onHandlerSettled?.(event, entry.name, outcome, durationMs);
+        observer.onHandlerSettled!(event, entry.name, outcome, durationMs);
       } catch (error) {
         this.logger.error(`An internal observer failed: ${messageOf(error)}`);
       }
@@ -909,7 +936,7 @@ export class EventBusService {
     let durationMs: number | undefined;
     if (timed) counters.recordDuration((durationMs = performance.now() - started));
     this.handledTotal++;
-    if (this.observers.length > 0) this.notifySettled(entry, event, 'success', durationMs);
+    if (this.settledObservers.length > 0) this.notifySettled(entry, event, 'success', durationMs);
     settled?.(undefined);
   }
 
@@ -959,7 +986,7 @@ export class EventBusService {
         const durationMs = performance.now() - started;
         entry.counters.recordDuration(durationMs);
         this.handledTotal++;
-        if (this.observers.length > 0) this.notifySettled(entry, event, 'success', durationMs);
+        if (this.settledObservers.length > 0) this.notifySettled(entry, event, 'success', durationMs);
         settled?.(undefined);
         this.settleOne();
       },
@@ -982,7 +1009,7 @@ export class EventBusService {
   ): void {
     this.failedTotal++;
     entry.counters.failures++;
-    if (this.observers.length > 0) this.notifySettled(entry, event, 'failure', durationMs);
+    if (this.settledObservers.length > 0) this.notifySettled(entry, event, 'failure', durationMs);
     if (attempt < entry.retry.attempts) {
       this.scheduleRetry(entry, event, attempt, settled, thrown);
       return;
@@ -1032,9 +1059,9 @@ export class EventBusService {
     };
     this.deadLetterQueue.add(letter);
     if (replayTo) this.replayTargets.set(letter, replayTo);
-    for (const observer of this.observers) {
+    for (const observer of this.deadLetterObservers) {
       try {
-        observer.onDeadLetter?.(letter);
+        observer.onDeadLetter!(letter);
       } catch (error) {
         this.logger.error(`An internal observer failed: ${messageOf(error)}`);
       }

@@ -33,6 +33,7 @@ export class HandlerCounters {
   }
 }
 
-function round(ms: number): number {
+/** Milliseconds rounded to the microsecond, as the bus reports durations. */
+export function round(ms: number): number {
   return Math.round(ms * 1000) / 1000;
 }

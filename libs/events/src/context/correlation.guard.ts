@@ -13,6 +13,7 @@ import {
   type FinishedHttpRequest,
 } from './http-request.events';
 import { correlationIdFromMessage } from './rpc-correlation';
+import { round } from '../bus/handler-stats';
 
 /** The request as Express (the Node request itself) or Fastify (a wrapper with `raw`) hands it over. */
 type PlatformRequest = IncomingMessage & { route?: { path?: unknown }; routeOptions?: { url?: unknown } };
@@ -86,7 +87,7 @@ export class CorrelationGuard implements CanActivate {
     started: number,
   ): void {
     const statusCode = response.statusCode;
-    const durationMs = Math.round((performance.now() - started) * 1000) / 1000;
+    const durationMs = round(performance.now() - started);
     // Not finished on close: the client went away before the whole response was sent.
     const aborted = !response.writableFinished;
     const info = { method, route, statusCode, durationMs };
