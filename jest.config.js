@@ -36,4 +36,6 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 20000,
+  // Probes PostgreSQL once per run: its tests are skipped when it is down, or the run fails with CI=true.
+  globalSetup: '<rootDir>/test/support/postgres.global-setup.ts',
 };

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { Pool } from 'pg';
 import { PostgresAuditStore, SqliteAuditStore, type AuditStore } from 'nestjs-event-bus';
 import { startAuditApp } from './fixtures/audit-app.fixture';
-import { DATABASE_URL, postgresAvailable, uniqueSchema } from './support/postgres';
+import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../support/postgres';
 
 const register = join(__dirname, 'fixtures', 'ts-register.cjs');
 const childScript = join(__dirname, 'fixtures', 'crash-child.fixture.ts');
@@ -101,19 +101,17 @@ describe('audit durability when the process is killed (SIGKILL) mid-stream', () 
     }, 60_000);
   });
 
-  describe('PostgreSQL', () => {
-    let available = false;
+  describePostgres('PostgreSQL', () => {
     let admin: Pool;
     let schema: string;
-    beforeAll(async () => {
-      available = await postgresAvailable();
-      if (available) admin = new Pool({ connectionString: DATABASE_URL, max: 1 });
+    beforeAll(() => {
+      admin = new Pool({ connectionString: DATABASE_URL, max: 1 });
     });
     beforeEach(() => {
       schema = uniqueSchema('audit_crash');
     });
     afterEach(async () => {
-      if (available) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await dropSchema(schema, admin);
     });
     afterAll(async () => {
       await admin?.end();
@@ -127,7 +125,6 @@ describe('audit durability when the process is killed (SIGKILL) mid-stream', () 
     it.each(['sync', 'batched'] as const)(
       '%s mode',
       async (mode) => {
-        if (!available) return;
         const env = {
           AUDIT_MODE: mode,
           AUDIT_STORE: 'postgres',

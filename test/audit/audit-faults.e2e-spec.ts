@@ -12,8 +12,10 @@ import {
   EventsConfigError,
   EventsModule,
   MemoryAuditStore,
+  SqliteAuditStore,
 } from 'nestjs-event-bus';
 import { CaptureLogger } from '../listeners/support/capture-logger';
+import { until } from '../support/wait';
 import { FlakyAuditStore } from './fixtures/flaky-audit.store';
 import { UserCreated, startAuditApp, type AuditApp } from './fixtures/audit-app.fixture';
 
@@ -67,9 +69,9 @@ describe('audit trail: faults, options and the REST controller', () => {
     const { bus, audit } = await start({ store, batch: { maxSize: 10, maxDelayMs: 5 } });
     store.failing = true;
     bus.emit(UserCreated, { id: 'u1', email: 'e' });
-    while (store.attempts === 0) await new Promise((r) => setTimeout(r, 5));
+    await until(() => store.attempts > 0);
     store.failing = false;
-    while (store.rows.length === 0) await new Promise((r) => setTimeout(r, 20));
+    await until(() => store.rows.length > 0);
     expect(audit.stats()).toMatchObject({ written: 1, buffered: 0 });
   });
 
@@ -230,12 +232,19 @@ describe('audit trail: faults, options and the REST controller', () => {
   });
 
   describe('REST controller', () => {
+    // A real SQLite file: the controller's query and verify go through the SQL a real app's store runs.
+    let dir: string;
+    beforeEach(() => {
+      dir = mkdtempSync(join(tmpdir(), 'audit-rest-'));
+    });
+    afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
     it('serves GET /audit and GET /audit/verify behind the guard', async () => {
       @Module({
         imports: [
           EventsModule.forRoot({
             audit: {
-              store: new MemoryAuditStore(),
+              store: new SqliteAuditStore({ path: join(dir, 'audit.db') }),
               durability: 'sync',
               controller: { guard: HeaderGuard, path: 'admin/audit' },
             },
@@ -280,7 +289,7 @@ describe('audit trail: faults, options and the REST controller', () => {
     it('serves the routes given as auditController to forRootAsync, from options built by a factory', async () => {
       @Injectable()
       class AuditConfig {
-        readonly store = new MemoryAuditStore();
+        readonly store = new SqliteAuditStore({ path: join(dir, 'audit.db') });
       }
       @Module({ providers: [AuditConfig], exports: [AuditConfig] })
       class ConfigModule {}

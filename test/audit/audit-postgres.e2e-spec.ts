@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { Pool } from 'pg';
 import { AuditStoreError, PostgresAuditStore, type AuditOptions } from 'nestjs-event-bus';
 import { UserCreated, UserDeleted, startAuditApp, type AuditApp } from './fixtures/audit-app.fixture';
-import { DATABASE_URL, postgresAvailable, uniqueSchema } from './support/postgres';
+import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../support/postgres';
 import {
   changeData,
   deleteRow,
@@ -18,22 +18,20 @@ import {
   expectUnescapedSpellingToBeCaught,
 } from './support/verify-scenarios';
 
-describe('audit trail on PostgreSQL', () => {
-  let available = false;
+describePostgres('audit trail on PostgreSQL', () => {
   let admin: Pool;
   let schema: string;
   const apps: AuditApp[] = [];
 
-  beforeAll(async () => {
-    available = await postgresAvailable();
-    if (available) admin = new Pool({ connectionString: DATABASE_URL, max: 2 });
+  beforeAll(() => {
+    admin = new Pool({ connectionString: DATABASE_URL, max: 2 });
   });
   beforeEach(() => {
     schema = uniqueSchema('audit_test');
   });
   afterEach(async () => {
     for (const { app } of apps.splice(0)) await app.close();
-    if (available) await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await dropSchema(schema, admin);
   });
   afterAll(async () => {
     await admin?.end();
@@ -59,35 +57,22 @@ describe('audit trail on PostgreSQL', () => {
     },
   });
 
-  const maybe = (name: string, fn: () => Promise<void>, timeout?: number) =>
-    it(
-      name,
-      async () => {
-        if (!available) return;
-        await fn();
-      },
-      timeout,
-    );
+  it('creates its schema, table and indexes idempotently and records audited events as a valid chain', async () => {
+    const { bus, audit } = await start();
+    bus.emit(UserCreated, { id: 'u1', email: 'e' }, { actorId: 'admin', correlationId: 'req-1' });
+    bus.emit(UserDeleted, { id: 'u1' }, { correlationId: 'req-1' });
+    await audit.flush();
+    const { records } = await audit.query({ correlationId: 'req-1' });
+    expect(records.map((r) => [r.seq, r.type, r.severity])).toEqual([
+      [1, 'user.created', 'info'],
+      [2, 'user.deleted', 'warning'],
+    ]);
+    const indexes = await admin.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [schema]);
+    expect(indexes.rows.length).toBeGreaterThanOrEqual(5);
+    await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 2 });
+  });
 
-  maybe(
-    'creates its schema, table and indexes idempotently and records audited events as a valid chain',
-    async () => {
-      const { bus, audit } = await start();
-      bus.emit(UserCreated, { id: 'u1', email: 'e' }, { actorId: 'admin', correlationId: 'req-1' });
-      bus.emit(UserDeleted, { id: 'u1' }, { correlationId: 'req-1' });
-      await audit.flush();
-      const { records } = await audit.query({ correlationId: 'req-1' });
-      expect(records.map((r) => [r.seq, r.type, r.severity])).toEqual([
-        [1, 'user.created', 'info'],
-        [2, 'user.deleted', 'warning'],
-      ]);
-      const indexes = await admin.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [schema]);
-      expect(indexes.rows.length).toBeGreaterThanOrEqual(5);
-      await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 2 });
-    },
-  );
-
-  maybe('filters by correlation id, type, actor and time, and pages with a cursor', async () => {
+  it('filters by correlation id, type, actor and time, and pages with a cursor', async () => {
     const { bus, audit } = await start();
     for (let i = 0; i < 12; i++) {
       const context = { correlationId: i < 5 ? 'req-a' : 'req-b', actorId: i % 4 === 0 ? 'admin' : 'user' };
@@ -119,7 +104,7 @@ describe('audit trail on PostgreSQL', () => {
     expect((await audit.query({ type: 'nothing.here' })).records).toEqual([]);
   });
 
-  maybe('a restart continues the chain (and the DDL runs again harmlessly)', async () => {
+  it('a restart continues the chain (and the DDL runs again harmlessly)', async () => {
     const first = await start();
     for (let i = 0; i < 3; i++) first.bus.emit(UserCreated, { id: `u${i}`, email: 'e' });
     apps.splice(apps.indexOf(first), 1);
@@ -131,67 +116,60 @@ describe('audit trail on PostgreSQL', () => {
     await expect(second.audit.verify()).resolves.toMatchObject({ ok: true, checked: 4 });
   });
 
-  maybe('sync mode: committed when emitAsync() resolves', async () => {
+  it('sync mode: committed when emitAsync() resolves', async () => {
     const { bus } = await start({ durability: 'sync' });
     const { event } = await bus.emitAsync(UserCreated, { id: 'u1', email: 'e' });
     const found = await admin.query(`SELECT seq FROM "${schema}".audit_log WHERE event_id = $1`, [event.id]);
     expect(found.rows).toEqual([{ seq: '1' }]);
   });
 
-  maybe(
-    'four app instances writing at once make one linear chain with no gaps',
-    async () => {
-      const instances = await Promise.all(
-        [0, 1, 2, 3].map((n) => start({ batch: { maxSize: 25, maxDelayMs: 1 } }, `instance-${n}`)),
-      );
-      const perInstance = 400;
-      const emitted: string[] = [];
-      await Promise.all(
-        instances.map(async ({ bus }, n) => {
-          for (let i = 0; i < perInstance; i++) {
-            emitted.push(bus.emit(UserCreated, { id: `i${n}-${i}`, email: 'e' }).id);
-            if (i % 20 === 0) await new Promise((r) => setImmediate(r));
-          }
-        }),
-      );
-      await Promise.all(instances.map(({ audit }) => audit.flush()));
-      const rows = await admin.query<{ seq: string; event_id: string; source: string }>(
-        `SELECT seq, event_id, source FROM "${schema}".audit_log ORDER BY seq`,
-      );
-      expect(rows.rows.map((r) => Number(r.seq))).toEqual(
-        Array.from({ length: 4 * perInstance }, (_, i) => i + 1),
-      );
-      expect(new Set(rows.rows.map((r) => r.event_id))).toEqual(new Set(emitted));
-      // The instances really interleaved: their records are mixed in the chain, not one block each.
-      const switches = rows.rows.filter((r, i) => i > 0 && r.source !== rows.rows[i - 1].source).length;
-      expect(switches).toBeGreaterThan(3);
-      await expect(instances[0].audit.verify()).resolves.toMatchObject({
-        ok: true,
-        checked: 4 * perInstance,
-      });
-    },
-    60_000,
-  );
+  it('four app instances writing at once make one linear chain with no gaps', async () => {
+    const instances = await Promise.all(
+      [0, 1, 2, 3].map((n) => start({ batch: { maxSize: 25, maxDelayMs: 1 } }, `instance-${n}`)),
+    );
+    const perInstance = 400;
+    const emitted: string[] = [];
+    await Promise.all(
+      instances.map(async ({ bus }, n) => {
+        for (let i = 0; i < perInstance; i++) {
+          emitted.push(bus.emit(UserCreated, { id: `i${n}-${i}`, email: 'e' }).id);
+          if (i % 20 === 0) await new Promise((r) => setImmediate(r));
+        }
+      }),
+    );
+    await Promise.all(instances.map(({ audit }) => audit.flush()));
+    const rows = await admin.query<{ seq: string; event_id: string; source: string }>(
+      `SELECT seq, event_id, source FROM "${schema}".audit_log ORDER BY seq`,
+    );
+    expect(rows.rows.map((r) => Number(r.seq))).toEqual(
+      Array.from({ length: 4 * perInstance }, (_, i) => i + 1),
+    );
+    expect(new Set(rows.rows.map((r) => r.event_id))).toEqual(new Set(emitted));
+    // The instances really interleaved: their records are mixed in the chain, not one block each.
+    const switches = rows.rows.filter((r, i) => i > 0 && r.source !== rows.rows[i - 1].source).length;
+    expect(switches).toBeGreaterThan(3);
+    await expect(instances[0].audit.verify()).resolves.toMatchObject({
+      ok: true,
+      checked: 4 * perInstance,
+    });
+  }, 60_000);
 
-  maybe(
-    'reads back actors that are null or spelled like the null marker exactly, and verifies them',
-    async () => {
-      const { bus, audit } = await start();
-      bus.emit(UserCreated, { id: 'u1', email: 'e' }, { actorId: 'n', correlationId: 'req-1' });
-      bus.emit(UserCreated, { id: 'u2', email: 'e' }, { actorId: 'sn', correlationId: 'req-1' });
-      bus.emit(UserCreated, { id: 'u3', email: 'e' }, { correlationId: 'req-1' });
-      await audit.flush();
-      const { records } = await audit.query({ correlationId: 'req-1' });
-      expect(records.map((r) => [r.seq, r.actorId, r.causationId])).toEqual([
-        [1, 'n', null],
-        [2, 'sn', null],
-        [3, null, null],
-      ]);
-      await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 3 });
-    },
-  );
+  it('reads back actors that are null or spelled like the null marker exactly, and verifies them', async () => {
+    const { bus, audit } = await start();
+    bus.emit(UserCreated, { id: 'u1', email: 'e' }, { actorId: 'n', correlationId: 'req-1' });
+    bus.emit(UserCreated, { id: 'u2', email: 'e' }, { actorId: 'sn', correlationId: 'req-1' });
+    bus.emit(UserCreated, { id: 'u3', email: 'e' }, { correlationId: 'req-1' });
+    await audit.flush();
+    const { records } = await audit.query({ correlationId: 'req-1' });
+    expect(records.map((r) => [r.seq, r.actorId, r.causationId])).toEqual([
+      [1, 'n', null],
+      [2, 'sn', null],
+      [3, null, null],
+    ]);
+    await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 3 });
+  });
 
-  maybe('reads back values holding control characters exactly, and verifies them', async () => {
+  it('reads back values holding control characters exactly, and verifies them', async () => {
     const { bus, audit } = await start({}, 'src\x1erecord\x1ffield');
     bus.emit(UserCreated, { id: 'u1', email: '\x1e\x1f' }, { correlationId: 'req-1' });
     bus.emit(UserCreated, { id: 'u2', email: 'e' }, { correlationId: 'req-1' });
@@ -205,100 +183,90 @@ describe('audit trail on PostgreSQL', () => {
     await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 2 });
   });
 
-  maybe('verifies records whose values hold quotes, backslashes or control characters', async () => {
+  it('verifies records whose values hold quotes, backslashes or control characters', async () => {
     await expectEscapedValuesToVerify(await start({ include: ['order.*'] }));
   });
 
-  maybe(
-    'catches values rewritten so that, written unescaped, they would spell the original record',
-    async () => {
-      await expectUnescapedSpellingToBeCaught(await start({ include: ['order.*'] }), tamperer());
-    },
-  );
+  it('catches values rewritten so that, written unescaped, they would spell the original record', async () => {
+    await expectUnescapedSpellingToBeCaught(await start({ include: ['order.*'] }), tamperer());
+  });
 
-  maybe(
-    'verifies a chain of several pages and finds gaps at page boundaries and past the end',
-    async () => {
-      await expectGapsAcrossPagesToBeCaught(await start(), tamperer());
-    },
-    30_000,
-  );
+  it('verifies a chain of several pages and finds gaps at page boundaries and past the end', async () => {
+    await expectGapsAcrossPagesToBeCaught(await start(), tamperer());
+  }, 30_000);
 
-  maybe(
-    'verify() while another instance keeps appending: no false alarm, and at least what was there is checked',
-    async () => {
-      const reader = await start();
-      await emitUsers(reader, 9_000);
-      const writer = await start();
-      let writing = true;
-      const appending = (async () => {
-        for (let round = 0; writing || round < 3; round++)
-          await emitUsers(writer, 500, 100_000 + round * 500);
-      })();
-      const results = [];
-      for (let i = 0; i < 3; i++) results.push(await reader.audit.verify());
-      writing = false;
-      await appending;
-      for (const result of results) expect(result).toMatchObject({ ok: true });
-      expect(results[0].checked).toBeGreaterThanOrEqual(9_000);
-      expect(await reader.audit.verify()).toMatchObject({
-        ok: true,
-        checked: (await reader.audit.head())?.seq,
-      });
-    },
-    60_000,
-  );
+  it('verify() while another instance keeps appending: no false alarm, and at least what was there is checked', async () => {
+    const reader = await start();
+    await emitUsers(reader, 9_000);
+    const writer = await start();
+    let writing = true;
+    const appending = (async () => {
+      for (let round = 0; writing || round < 3; round++) await emitUsers(writer, 500, 100_000 + round * 500);
+    })();
+    const results = [];
+    for (let i = 0; i < 3; i++) results.push(await reader.audit.verify());
+    writing = false;
+    await appending;
+    for (const result of results) expect(result).toMatchObject({ ok: true });
+    expect(results[0].checked).toBeGreaterThanOrEqual(9_000);
+    expect(await reader.audit.verify()).toMatchObject({
+      ok: true,
+      checked: (await reader.audit.head())?.seq,
+    });
+  }, 60_000);
 
   describe('tampering: verify() fails and names the first bad seq', () => {
     let app: AuditApp;
     beforeEach(async () => {
-      if (!available) return;
       app = await start();
       for (let i = 0; i < 10; i++) app.bus.emit(UserCreated, { id: `u${i}`, email: 'e' });
       await app.audit.flush();
       expect(await app.audit.verify()).toMatchObject({ ok: true, checked: 10 });
     });
 
-    maybe('a changed record', async () => {
+    it('a changed record', async () => {
       await changeData(tamperer(), 4);
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 4 });
     });
-    maybe('a null actor replaced by a string spelled like a null', async () => {
+    it('a null actor replaced by a string spelled like a null', async () => {
       await admin.query(`UPDATE "${schema}".audit_log SET actor_id = 'n' WHERE seq = 3`);
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });
     });
-    maybe('a value given a field separator', async () => {
+    it('a value given a field separator', async () => {
       await admin.query(`UPDATE "${schema}".audit_log SET type = type || E'\\x1f' WHERE seq = 8`);
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 8 });
     });
-    maybe('a deleted record', async () => {
+    it('a deleted record', async () => {
       await deleteRow(tamperer(), 6);
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 6 });
     });
-    maybe('two swapped records', async () => {
+    it('two swapped records', async () => {
       await swapRows(tamperer(), 2, 9);
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 2 });
     });
-    maybe('a forged record inserted in the middle', async () => {
+    it('a forged record inserted in the middle', async () => {
       await insertForged(tamperer(), 5, false);
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 5 });
     });
-    maybe('a well-formed forged record inserted in the middle (caught at the displaced row)', async () => {
+    it('a well-formed forged record inserted in the middle (caught at the displaced row)', async () => {
       await insertForged(tamperer(), 5, true);
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 6 });
     });
-    maybe('a suffix rewritten with recomputed hashes but a wrong link', async () => {
+    it('a suffix rewritten with recomputed hashes but a wrong link', async () => {
       await rewriteSuffix(tamperer(), 7, false);
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 7 });
     });
-    maybe('a re-chained suffix is only caught against an expected head', async () => {
+    it('a re-chained suffix is only caught against an expected head', async () => {
       const head = await app.audit.head();
       await rewriteSuffix(tamperer(), 7, true);
       expect(await app.audit.verify()).toMatchObject({ ok: true });
       expect(await app.audit.verify({ expectedHead: head })).toMatchObject({ ok: false, firstBadSeq: 10 });
     });
   });
+});
 
+// Needs no server: these run whether PostgreSQL is up or not.
+describe('audit trail on PostgreSQL', () => {
   describe('unreachable at boot', () => {
     it('fails fast with an error naming host and port when the port refuses connections', async () => {
       const store = new PostgresAuditStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test' });

@@ -1,6 +1,6 @@
 import { CommandBus, EventBus } from '@nestjs/cqrs';
 import { EventContext, HandlerFailed, type EventsModuleOptions } from 'nestjs-event-bus';
-import { ProcessGuard } from '../listeners/support/process-guard';
+import { guardEachTest } from '../listeners/support/process-guard';
 import {
   BanNotifier,
   UserRegisteredEvent,
@@ -16,16 +16,10 @@ async function start(options: EventsModuleOptions): Promise<StartedBridgeApp> {
 
 describe('bridges.cqrs: an existing @nestjs/cqrs app adds EventsModule', () => {
   let started: StartedBridgeApp | undefined;
-  let guard: ProcessGuard;
 
-  beforeEach(() => {
-    guard = new ProcessGuard().install();
-  });
-  afterEach(async () => {
+  guardEachTest(async () => {
     await started?.app.close();
     started = undefined;
-    guard.uninstall();
-    expect(guard.problems).toEqual([]);
   });
 
   it("records an aggregate's events (mergeObjectContext + commit) with the request's correlation id", async () => {

@@ -7,7 +7,7 @@ import {
   type EventsModuleOptions,
 } from 'nestjs-event-bus';
 import { CaptureLogger } from '../listeners/support/capture-logger';
-import { ProcessGuard } from '../listeners/support/process-guard';
+import { guardEachTest } from '../listeners/support/process-guard';
 import {
   BridgeWithoutEmitterModule,
   Order,
@@ -29,16 +29,10 @@ async function start(options: EventsModuleOptions): Promise<Started> {
 
 describe('bridges.eventEmitter: an existing @nestjs/event-emitter app adds EventsModule', () => {
   let started: Started | undefined;
-  let guard: ProcessGuard;
 
-  beforeEach(() => {
-    guard = new ProcessGuard().install();
-  });
-  afterEach(async () => {
+  guardEachTest(async () => {
     await started?.app.close();
     started = undefined;
-    guard.uninstall();
-    expect(guard.problems).toEqual([]);
   });
 
   it('records EventEmitter2 events with the request correlation id in history, audit, metrics and @OnEvent listeners', async () => {
@@ -145,8 +139,9 @@ describe('bridges.eventEmitter: an existing @nestjs/event-emitter app adds Event
   it('fails at startup, saying what to import, when the app has no EventEmitterModule', async () => {
     const moduleRef = await Test.createTestingModule({ imports: [BridgeWithoutEmitterModule] }).compile();
     const app = moduleRef.createNestApplication({ logger: false });
-    await expect(app.init()).rejects.toThrow(BridgeUnavailableError);
-    await expect(app.init()).rejects.toThrow(/EventEmitterModule\.forRoot\(\)/);
+    const init = app.init();
+    await expect(init).rejects.toThrow(BridgeUnavailableError);
+    await expect(init).rejects.toThrow(/EventEmitterModule\.forRoot\(\)/);
     await app.close();
   });
 

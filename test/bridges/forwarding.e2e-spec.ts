@@ -3,7 +3,8 @@ import { EventEmitter2 } from '@nestjs/event-emitter';
 import { Test } from '@nestjs/testing';
 import { EventBusService, EventContext } from 'nestjs-event-bus';
 import { EventRecorder } from 'nestjs-event-bus/testing';
-import { ProcessGuard } from '../listeners/support/process-guard';
+import { delay } from '../support/wait';
+import { guardEachTest } from '../listeners/support/process-guard';
 import { BusSpy, ForwardingAppModule, InvoiceMailer } from './fixtures/forwarding.fixture';
 
 const DOMAIN = /^(invoice|order|ticket)\./;
@@ -14,12 +15,11 @@ describe('bridges.eventEmitter.forwardToEventEmitter: both ways, each event once
   let emitter: EventEmitter2;
   let context: EventContext;
   let events: EventRecorder;
-  let guard: ProcessGuard;
   /** Every name EventEmitter2 delivered to its listeners (onAny sees exactly what they get). */
   let delivered: string[];
 
+  guardEachTest(() => app.close());
   beforeEach(async () => {
-    guard = new ProcessGuard().install();
     const moduleRef = await Test.createTestingModule({ imports: [ForwardingAppModule] }).compile();
     app = moduleRef.createNestApplication({ logger: false });
     events = EventRecorder.attach(app);
@@ -29,11 +29,6 @@ describe('bridges.eventEmitter.forwardToEventEmitter: both ways, each event once
     context = app.get(EventContext);
     delivered = [];
     emitter.onAny((name) => delivered.push(String(name)));
-  });
-  afterEach(async () => {
-    await app.close();
-    guard.uninstall();
-    expect(guard.problems).toEqual([]);
   });
 
   const recordedTypes = () =>
@@ -122,7 +117,7 @@ describe('bridges.eventEmitter.forwardToEventEmitter: both ways, each event once
     }
     await events.flush();
     const count = recordedTypes().length;
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await delay(50);
     await events.flush();
 
     expect(count).toBe(40);

@@ -7,7 +7,8 @@ import {
   ordersApp,
   type ClsSetup,
 } from './fixtures/orders.fixture';
-import { PLATFORMS, startHttpApp, until, type RunningApp } from './support/http-app';
+import { PLATFORMS, startHttpApp, type RunningApp } from './support/http-app';
+import { until } from '../support/wait';
 
 /** [label, the app's own nestjs-cls set-up, concurrent requests]: the two main set-ups at full load. */
 const SETUPS: [string, ClsSetup, number][] = [

@@ -6,7 +6,8 @@ import {
   type BusEvent,
 } from 'nestjs-event-bus';
 import { httpEventsApp } from './fixtures/http-events.fixture';
-import { PLATFORMS, startHttpApp, until, type RunningApp } from './support/http-app';
+import { PLATFORMS, startHttpApp, type RunningApp } from './support/http-app';
+import { delay, until } from '../support/wait';
 
 const SECRET_HEADERS = { authorization: 'Bearer header-secret-token', cookie: 'session=cookie-secret' };
 const SECRETS = [
@@ -124,7 +125,7 @@ describe.each(PLATFORMS)('request events on %s', (platform) => {
     it('reports nothing for a request that matches no route', async () => {
       const response = await fetch(`${running.url}/nowhere`, { headers: { 'x-correlation-id': 'no-route' } });
       expect(response.status).toBe(404);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      await delay(50);
       expect(bus.history({ correlationId: 'no-route' })).toEqual([]);
     });
   });

@@ -5,7 +5,8 @@ import { Test } from '@nestjs/testing';
 import { EventBusService, type BusEvent } from 'nestjs-event-bus';
 import { lastValueFrom } from 'rxjs';
 import { StockHandlers, StockReleased, StockServiceModule } from './fixtures/microservice.fixture';
-import { UUID_V7, until } from './support/http-app';
+import { UUID_V7 } from './support/http-app';
+import { until } from '../support/wait';
 
 describe('correlation over a TCP microservice', () => {
   let service: INestMicroservice;

@@ -7,7 +7,8 @@ import {
   ReportTick,
   ScheduledAppModule,
 } from './fixtures/scheduled.fixture';
-import { UUID_V7, delay, until } from './support/http-app';
+import { UUID_V7 } from './support/http-app';
+import { delay, until } from '../support/wait';
 
 describe('correlation outside requests', () => {
   let moduleRef: TestingModule;

@@ -1,34 +1,26 @@
 import { readdirSync } from 'node:fs';
 import { edges, PASSWORDS, runTournamentScenario } from './support/scenario';
-import {
-  dropSchema,
-  POSTGRES_URL,
-  postgresAvailable,
-  startExampleApp,
-  tempDataDir,
-  type ExampleApp,
-} from './support/example-app';
+import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../support/postgres';
+import { startExampleApp, tempDataDir, type ExampleApp } from './support/example-app';
 
 /** The same story with DATABASE_URL set: the app's tables and the audit trail in PostgreSQL, a schema of our own. */
-describe('example app on PostgreSQL: the tournament story over HTTP', () => {
-  const data = tempDataDir();
-  const schema = `example_app_${process.pid}_${Date.now()}`;
-  let available = false;
+describePostgres('example app on PostgreSQL: the tournament story over HTTP', () => {
+  const schema = uniqueSchema('example_app');
+  let data: ReturnType<typeof tempDataDir>;
   let app: ExampleApp | undefined;
 
-  beforeAll(async () => {
-    available = await postgresAvailable();
+  beforeAll(() => {
+    data = tempDataDir();
   });
 
   afterAll(async () => {
     await app?.close();
-    if (available) await dropSchema(schema);
+    await dropSchema(schema);
     data.remove();
   });
 
   it('runs the whole story, traces it, verifies the audit chain, and keeps it across a restart', async () => {
-    if (!available) return;
-    const config = { dataDir: data.dir, databaseUrl: POSTGRES_URL, databaseSchema: schema };
+    const config = { dataDir: data.dir, databaseUrl: DATABASE_URL, databaseSchema: schema };
     app = await startExampleApp(config);
     expect(app.db.dialect).toBe('postgres');
     const story = await runTournamentScenario(app);

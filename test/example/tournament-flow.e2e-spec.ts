@@ -1,4 +1,5 @@
 import { edges, PASSWORDS, runTournamentScenario, type ScenarioResult } from './support/scenario';
+import { parseExposition } from '../metrics/support/prometheus-text';
 import { startExampleApp, tempDataDir, type ExampleApp } from './support/example-app';
 
 /** Finds the first node of `type` in a trace tree. */
@@ -9,11 +10,6 @@ function find(nodes: any[], type: string): any {
     if (inner) return inner;
   }
   return undefined;
-}
-
-function metricValue(exposition: string, line: string): number | undefined {
-  const found = exposition.split('\n').find((l) => l.startsWith(`${line} `));
-  return found === undefined ? undefined : Number(found.slice(line.length + 1));
 }
 
 describe('example app on SQLite: the tournament story over HTTP', () => {
@@ -66,28 +62,30 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
     const reply = await app.call('GET', '/metrics');
     expect(reply.status).toBe(200);
     expect(reply.headers.get('content-type')).toContain('text/plain');
-    const text: string = reply.body;
-    expect(metricValue(text, 'events_emitted_total{type="user.created"}')).toBe(4);
-    expect(metricValue(text, 'events_emitted_total{type="tournament.race.submitted"}')).toBe(2);
-    expect(metricValue(text, 'events_emitted_total{type="tournament.race.approved"}')).toBe(1);
-    expect(metricValue(text, 'events_emitted_total{type="tournament.winner.declared"}')).toBe(1);
+    const metrics = parseExposition(reply.body);
+    expect(metrics.value('events_emitted_total', { type: 'user.created' })).toBe(4);
+    expect(metrics.value('events_emitted_total', { type: 'tournament.race.submitted' })).toBe(2);
+    expect(metrics.value('events_emitted_total', { type: 'tournament.race.approved' })).toBe(1);
+    expect(metrics.value('events_emitted_total', { type: 'tournament.winner.declared' })).toBe(1);
     // Every welcome email is greylisted once, then accepted on the retry.
     expect(
-      metricValue(
-        text,
-        'events_handled_total{type="user.created",handler="Notifications.welcomeEmail",outcome="failure"}',
-      ),
+      metrics.value('events_handled_total', {
+        type: 'user.created',
+        handler: 'Notifications.welcomeEmail',
+        outcome: 'failure',
+      }),
     ).toBe(4);
     expect(
-      metricValue(
-        text,
-        'events_handled_total{type="user.created",handler="Notifications.welcomeEmail",outcome="success"}',
-      ),
+      metrics.value('events_handled_total', {
+        type: 'user.created',
+        handler: 'Notifications.welcomeEmail',
+        outcome: 'success',
+      }),
     ).toBe(4);
     expect(
-      metricValue(text, 'example_domain_events_total{aggregate="tournament",action="race.submitted"}'),
+      metrics.value('example_domain_events_total', { aggregate: 'tournament', action: 'race.submitted' }),
     ).toBe(2);
-    expect(metricValue(text, 'example_approved_race_seconds_total')).toBeCloseTo(62.345);
+    expect(metrics.value('example_approved_race_seconds_total')).toBeCloseTo(62.345);
   });
 
   it('traces the race approval request as a causal tree with each handler’s outcome', async () => {

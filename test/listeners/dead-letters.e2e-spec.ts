@@ -15,7 +15,8 @@ import {
   ShipmentListeners,
 } from './fixtures/dead-letters.fixture';
 import { MisbehavingAppModule, MisbehavingListeners } from './fixtures/misbehaving.fixture';
-import { ProcessGuard } from './support/process-guard';
+import { delay } from '../support/wait';
+import { guardEachTest } from './support/process-guard';
 
 async function start(
   module: unknown,
@@ -31,15 +32,9 @@ describe('dead letters and event.handler.failed', () => {
   let app: INestApplication;
   let bus: EventBusService;
   let events: EventRecorder;
-  let guard: ProcessGuard;
 
-  beforeEach(() => {
-    guard = new ProcessGuard().install();
-  });
-  afterEach(async () => {
+  guardEachTest(async () => {
     await app?.close();
-    guard.uninstall();
-    expect(guard.problems).toEqual([]);
   });
 
   it('keeps the event, handler name, error message and stack, attempts and time of the last failure', async () => {
@@ -213,15 +208,12 @@ describe('dead letters and event.handler.failed', () => {
 
 describe('whatever a listener does', () => {
   let app: INestApplication;
-  let guard: ProcessGuard;
-
-  beforeEach(() => {
-    guard = new ProcessGuard().install();
-  });
-  afterEach(async () => {
-    await app?.close();
-    guard.uninstall();
-  });
+  const guard = guardEachTest(
+    async () => {
+      await app?.close();
+    },
+    { expectNone: false },
+  );
 
   it('nothing reaches the emitter, other listeners or the process', async () => {
     let bus: EventBusService;
@@ -232,7 +224,7 @@ describe('whatever a listener does', () => {
     const result = await bus.emitAsync('chaos.async', {});
     await events.flush();
     // Let late rejections (after a timeout already failed the try) surface if anything leaked them.
-    await new Promise((resolve) => setTimeout(resolve, 40));
+    await delay(40);
 
     expect(guard.problems).toEqual([]);
     expect(app.get(MisbehavingListeners).healthy).toBe(2);

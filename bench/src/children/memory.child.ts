@@ -1,6 +1,7 @@
 // Heap growth after N emits with history at its defaults. Run with --expose-gc; argv[2] is N. Sends
 // { before, after, ... } to the parent.
 import { createOursApp } from '../fixtures/ours.app';
+import { settle } from '../harness';
 import { payload } from '../scenario';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -17,13 +18,13 @@ async function main(): Promise<void> {
   const app = await createOursApp('single');
   // A few emits first so the route, the listener and the JIT are in place before the baseline is taken.
   for (let i = 0; i < 100; i++) app.bus.emit('user.created', payload(i));
-  await new Promise((resolve) => setImmediate(resolve));
+  await settle();
   collect();
   const before = process.memoryUsage().heapUsed;
   const started = process.hrtime.bigint();
   for (let i = 0; i < count; i++) app.bus.emit('user.created', payload(i));
   const elapsedNs = Number(process.hrtime.bigint() - started);
-  await new Promise((resolve) => setImmediate(resolve));
+  await settle();
   collect();
   const after = process.memoryUsage().heapUsed;
   app.sink.expect(count + 100, 'memory');

@@ -1,8 +1,8 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { median, medianRatio, type RoundFigures } from '../harness';
-import { target, type RunSettings, type ScenarioResult } from '../scenario';
+import { medianRatio, type RoundFigures } from '../harness';
+import { rowsFrom, target, type RunSettings, type ScenarioResult } from '../scenario';
 
 interface AutocannonResult {
   requests: { total: number };
@@ -91,11 +91,7 @@ export async function httpScenario(settings: RunSettings): Promise<ScenarioResul
     title: `http: GET /ping, ${amount.toLocaleString('en-US')} requests, ${connections} connections (autocannon)`,
     unit: 'req/s',
     reference: BARE,
-    rows: [...figures.entries()].map(([candidate, values]) => ({
-      candidate,
-      value: median(values),
-      ratio: medianRatio(figures, candidate, BARE),
-    })),
+    rows: rowsFrom(figures, BARE),
     targets: [target('http req/s with EventsModule >= 0.9x the bare app', ratio, '>=', 0.9)],
     notes: [
       'Each server runs in its own process; autocannon runs in the bench process, on 127.0.0.1.',

@@ -4,7 +4,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditService, EventBusService } from 'nestjs-event-bus';
-import { Client } from 'pg';
 import { AppModule } from '../../../src/app.module';
 import { APP_CONFIG, type AppConfig } from '../../../src/config/app.config';
 import { Database } from '../../../src/database/database';
@@ -87,41 +86,4 @@ export async function startExampleApp(config: Partial<AppConfig> & { dataDir: st
     settle: () => bus.drain(10_000),
     close: () => app.close(),
   };
-}
-
-/** DATABASE_URL or the local server. */
-export const POSTGRES_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
-
-/**
- * True when PostgreSQL answers. In CI (`CI=true`) an unreachable server fails the suite loudly; elsewhere the
- * caller skips with a printed notice.
- */
-export async function postgresAvailable(): Promise<boolean> {
-  const client = new Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('SELECT 1');
-    return true;
-  } catch (error) {
-    if (process.env.CI === 'true') {
-      throw new Error(`PostgreSQL at ${POSTGRES_URL} is unreachable in CI: ${(error as Error).message}`);
-    }
-    console.warn(
-      `Skipping PostgreSQL example tests: ${POSTGRES_URL} unreachable (${(error as Error).message}).`,
-    );
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
-
-/** Drops a test's own schema. */
-export async function dropSchema(schema: string): Promise<void> {
-  const client = new Client({ connectionString: POSTGRES_URL });
-  await client.connect();
-  try {
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
 }

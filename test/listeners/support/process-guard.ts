@@ -25,3 +25,25 @@ export class ProcessGuard {
     this.process.off('uncaughtException', this.onException);
   }
 }
+
+/**
+ * Guards every test of the enclosing `describe`: installs a guard before each test; after it, runs `teardown`
+ * while still installed (so what closing the app does is watched too), uninstalls it and expects that nothing
+ * escaped. With `expectNone: false` the test asserts on the returned guard's `problems` itself.
+ */
+export function guardEachTest(
+  teardown: () => Promise<unknown> | void,
+  { expectNone = true }: { expectNone?: boolean } = {},
+): ProcessGuard {
+  const guard = new ProcessGuard();
+  beforeEach(() => {
+    guard.problems.length = 0;
+    guard.install();
+  });
+  afterEach(async () => {
+    await teardown();
+    guard.uninstall();
+    if (expectNone) expect(guard.problems).toEqual([]);
+  });
+  return guard;
+}
