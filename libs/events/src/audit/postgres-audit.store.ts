@@ -12,7 +12,13 @@ import type {
   ChainTextSource,
 } from './audit.interfaces';
 import { checkIdentifier, loadDriver } from './load-driver';
-import { AUDIT_COLUMNS, toAuditRow, type RawAuditRow } from './audit-row.columns';
+import {
+  AUDIT_COLUMNS,
+  selectRows,
+  STRING_COLUMNS_SQL,
+  toAuditRow,
+  type RawAuditRow,
+} from './audit-row.columns';
 
 /** Options of `PostgresAuditStore`. */
 export interface PostgresAuditStoreOptions {
@@ -150,11 +156,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
         const known = new Set(existing.rows.map((row) => row.event_id));
         fresh = entries.filter((entry) => !known.has(entry.eventId));
       }
-      const head = await client.query<{ seq: string; hash: string }>(
-        `SELECT seq, hash FROM ${this.qualified} ORDER BY seq DESC LIMIT 1`,
-      );
-      const last = head.rows[0];
-      const rows = chainEntries(last && { seq: Number(last.seq), hash: last.hash }, fresh);
+      const rows = chainEntries(await this.readHead(client), fresh);
       if (rows.length > 0) await this.insertRows(client, rows);
       await client.query('COMMIT');
     } catch (error) {
@@ -195,22 +197,9 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
   }
 
   async query(query: AuditStoreQuery): Promise<AuditRow[]> {
-    const where = ['seq > $1'];
-    const params: (string | number)[] = [query.afterSeq];
-    const filter = (column: string, op: string, value: string | undefined) => {
-      if (value === undefined) return;
-      params.push(value);
-      where.push(`${column} ${op} $${params.length}`);
-    };
-    filter('correlation_id', '=', query.correlationId);
-    filter('type', '=', query.type);
-    filter('actor_id', '=', query.actorId);
-    filter('timestamp', '>=', query.from);
-    filter('timestamp', '<', query.to);
-    params.push(query.limit);
+    const { sql, params } = selectRows(this.qualified, query, (n) => `$${n}`);
     const result = await this.connection().query<RawAuditRow>({
-      text: `SELECT ${AUDIT_COLUMNS} FROM ${this.qualified} WHERE ${where.join(' AND ')} ORDER BY seq
-             LIMIT $${params.length}`,
+      text: sql,
       values: params,
       rowMode: 'array',
     });
@@ -231,7 +220,11 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
   }
 
   async head(): Promise<AuditHead | undefined> {
-    const result = await this.connection().query<{ seq: string; hash: string }>(
+    return this.readHead(this.connection());
+  }
+
+  private async readHead(db: Pick<Pool, 'query'>): Promise<AuditHead | undefined> {
+    const result = await db.query<{ seq: string; hash: string }>(
       `SELECT seq, hash FROM ${this.qualified} ORDER BY seq DESC LIMIT 1`,
     );
     const last = result.rows[0];
@@ -270,10 +263,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
 // As SqliteAuditStore's: the text is the record's canonical JSON when no string value holds a quote or a backslash,
 // else NULL (and verify() checks the record from its values). A control character makes a text that no writer
 // hashed, so that record is checked from its values too.
-const STRINGS =
-  "event_id || type || timestamp || correlation_id || coalesce(causation_id, '') || coalesce(actor_id, '') || " +
-  'source || severity || prev_hash';
-const CHAIN_TEXT = `CASE WHEN strpos(${STRINGS}, '"') = 0 AND strpos(${STRINGS}, E'\\\\') = 0 THEN
+const CHAIN_TEXT = `CASE WHEN strpos(${STRING_COLUMNS_SQL}, '"') = 0 AND strpos(${STRING_COLUMNS_SQL}, E'\\\\') = 0 THEN
   prev_hash || '{"actorId":' || coalesce('"' || actor_id || '"', 'null') || ',"causationId":' ||
   coalesce('"' || causation_id || '"', 'null') || ',"correlationId":"' || correlation_id || '","data":' || data ||
   ',"eventId":"' || event_id || '","prevHash":"' || prev_hash || '","seq":' || seq || ',"severity":"' || severity ||

@@ -13,7 +13,13 @@ import type {
   ChainTextSource,
 } from './audit.interfaces';
 import { checkIdentifier, loadDriver } from './load-driver';
-import { AUDIT_COLUMNS, toAuditRow, type RawAuditRow } from './audit-row.columns';
+import {
+  AUDIT_COLUMNS,
+  selectRows,
+  STRING_COLUMNS_SQL,
+  toAuditRow,
+  type RawAuditRow,
+} from './audit-row.columns';
 
 /** Options of `SqliteAuditStore`. */
 export interface SqliteAuditStoreOptions {
@@ -150,21 +156,9 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource {
   }
 
   async query(query: AuditStoreQuery): Promise<AuditRow[]> {
-    const where = ['seq > ?'];
-    const params: (string | number)[] = [query.afterSeq];
-    const filter = (column: string, op: string, value: string | undefined) => {
-      if (value === undefined) return;
-      where.push(`${column} ${op} ?`);
-      params.push(value);
-    };
-    filter('correlation_id', '=', query.correlationId);
-    filter('type', '=', query.type);
-    filter('actor_id', '=', query.actorId);
-    filter('timestamp', '>=', query.from);
-    filter('timestamp', '<', query.to);
-    params.push(query.limit);
+    const { sql, params } = selectRows(this.table, query, () => '?');
     return this.database
-      .prepare(`SELECT ${AUDIT_COLUMNS} FROM ${this.table} WHERE ${where.join(' AND ')} ORDER BY seq LIMIT ?`)
+      .prepare(sql)
       .raw()
       .all(...params)
       .map((raw) => toAuditRow(raw as RawAuditRow));
@@ -199,10 +193,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource {
 // quote or a backslash: otherwise (and when version is not an integer, or a NOT NULL column holds NULL) the text is
 // NULL and verify() checks the record from its values. A control character is not caught here, but it makes the
 // text differ from any canonical JSON, so the hash does not match and the record is checked from its values too.
-const STRINGS =
-  "event_id || type || timestamp || correlation_id || coalesce(causation_id, '') || coalesce(actor_id, '') || " +
-  'source || severity || prev_hash';
-const CHAIN_TEXT = `CASE WHEN instr(${STRINGS}, '"') = 0 AND instr(${STRINGS}, '\\') = 0
+const CHAIN_TEXT = `CASE WHEN instr(${STRING_COLUMNS_SQL}, '"') = 0 AND instr(${STRING_COLUMNS_SQL}, '\\') = 0
     AND typeof(version) = 'integer' THEN printf('%s{"actorId":%s,"causationId":%s,"correlationId":"%s","data":%s,\
 "eventId":"%s","prevHash":"%s","seq":%d,"severity":"%s","source":"%s","timestamp":"%s","type":"%s","version":%d}',
     prev_hash, coalesce('"' || actor_id || '"', 'null'), coalesce('"' || causation_id || '"', 'null'),
