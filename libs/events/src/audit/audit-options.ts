@@ -2,7 +2,7 @@ import type { CanActivate, Type } from '@nestjs/common';
 import { EventsConfigError } from '../errors/events-config.error';
 import { explainPattern } from '../event/event-type';
 import type { AuditStore } from './audit.interfaces';
-import { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from './key-redactor';
+import { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from '../event/key-redactor';
 import { isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 

@@ -19,6 +19,6 @@ export { PostgresAuditStore, type PostgresAuditStoreOptions } from './postgres-a
 export { MemoryAuditStore } from './memory-audit.store';
 export { chainEntries, GENESIS_HASH } from './audit-chain';
 export { canonicalJson, CanonicalJsonError } from './canonical-json';
-export { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from './key-redactor';
+export { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from '../event/key-redactor';
 export { AuditDisabledError, AuditStoreError, AuditWriteError } from './audit.errors';
 export { AuditQueryError } from './audit-query';

@@ -37,7 +37,7 @@ import type {
   ListenerOptions,
   Subscription,
 } from './bus.interfaces';
-import { KeyRedactor } from '../audit/key-redactor';
+import { KeyRedactor } from '../event/key-redactor';
 import type { BusObserver, HandlerOutcome } from './bus-observer';
 import { DeadLetterQueue } from './dead-letter.queue';
 import { EventHistory } from './event-history';

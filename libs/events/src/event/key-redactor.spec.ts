@@ -1,4 +1,4 @@
-import { normalizePayload } from '../event/json-payload';
+import { normalizePayload } from './json-payload';
 import { KeyRedactor } from './key-redactor';
 
 describe('KeyRedactor', () => {
