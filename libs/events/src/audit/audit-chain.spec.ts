@@ -33,6 +33,53 @@ describe('the audit chain', () => {
     expect(() => canonicalRow({ ...rows[4], type: 'lone \ud800' })).toThrow(CanonicalJsonError);
   });
 
+  it.each([
+    'eventId',
+    'type',
+    'timestamp',
+    'correlationId',
+    'causationId',
+    'actorId',
+    'source',
+    'severity',
+    'prevHash',
+  ] as const)(
+    'escapes %s alone when it needs it, short or long, and rejects a lone surrogate in it',
+    (field) => {
+      const [row] = chainEntries(undefined, [entry(1, { correlationId: 'plain', causationId: 'cause' })]);
+      const { hash: _hash, ...plain } = row;
+      const canonical = (value: string) =>
+        canonicalJson({ ...plain, [field]: value, data: JSON.parse(plain.data) });
+      for (const value of [
+        'q"',
+        'x'.repeat(15) + '\\',
+        'x'.repeat(16) + '\n',
+        '\ud83d\ude00',
+        'x'.repeat(20) + '\ud83d\ude00',
+      ]) {
+        expect(canonicalRow({ ...plain, [field]: value })).toBe(canonical(value));
+      }
+      expect(canonicalRow({ ...plain, [field]: 'x'.repeat(14) + '\t' })).toBe(
+        canonicalRow(plain).replace(`"${field}":"${plain[field]}"`, `"${field}":"xxxxxxxxxxxxxx\\t"`),
+      );
+      for (const value of ['\ud800', 'x'.repeat(20) + '\udc00']) {
+        expect(() => canonicalRow({ ...plain, [field]: value })).toThrow(CanonicalJsonError);
+      }
+    },
+  );
+
+  it('writes a row without escapes as plain quoted values', () => {
+    const [row] = chainEntries(undefined, [
+      entry(1, { correlationId: 'corr-1', causationId: 'cause-1', data: '{"a":1}' }),
+    ]);
+    const { hash: _hash, ...plain } = row;
+    expect(canonicalRow(plain)).toBe(
+      '{"actorId":"actor","causationId":"cause-1","correlationId":"corr-1","data":{"a":1},' +
+        `"eventId":"0190000-1","prevHash":"${GENESIS_HASH}","seq":1,"severity":"info","source":"app",` +
+        '"timestamp":"2026-01-01T00:00:00.000Z","type":"user.created","version":1}',
+    );
+  });
+
   it('links each record to the one before, starting from the genesis hash', () => {
     const rows = chainEntries(undefined, [entry(1), entry(2), entry(3)]);
     expect(rows.map((r) => r.seq)).toEqual([1, 2, 3]);

@@ -1,6 +1,6 @@
 import { hash as digest } from 'node:crypto';
 import type { AuditEntry, AuditHead, AuditRow } from './audit.interfaces';
-import { canonicalNumber, canonicalString, NEEDS_WORK } from './canonical-json';
+import { canonicalNumber, canonicalString, needsEscaping } from './canonical-json';
 
 /** `prevHash` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -11,19 +11,20 @@ export const GENESIS_HASH = '0'.repeat(64);
  */
 export function canonicalRow(row: Omit<AuditRow, 'hash'>): string {
   const { actorId, causationId } = row;
-  // One scan over all the string values: when none needs escaping (the usual case), each is its own canonical
-  // form between plain quotes, and ten separate checks are saved.
-  const strings =
-    row.eventId +
-    row.type +
-    row.timestamp +
-    row.correlationId +
-    (causationId ?? '') +
-    (actorId ?? '') +
-    row.source +
-    row.severity +
-    row.prevHash;
-  if (NEEDS_WORK.test(strings)) return escapedRow(row);
+  // When no string value needs escaping (the usual case), each is its own canonical form between plain quotes.
+  if (
+    needsEscaping(row.eventId) ||
+    needsEscaping(row.type) ||
+    needsEscaping(row.timestamp) ||
+    needsEscaping(row.correlationId) ||
+    (causationId !== null && needsEscaping(causationId)) ||
+    (actorId !== null && needsEscaping(actorId)) ||
+    needsEscaping(row.source) ||
+    needsEscaping(row.severity) ||
+    needsEscaping(row.prevHash)
+  ) {
+    return escapedRow(row);
+  }
   return (
     '{"actorId":' +
     (actorId === null ? 'null' : '"' + actorId + '"') +

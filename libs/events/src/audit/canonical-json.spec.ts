@@ -1,4 +1,4 @@
-import { CanonicalJsonError, canonicalJson } from './canonical-json';
+import { CanonicalJsonError, canonicalJson, canonicalString, needsEscaping } from './canonical-json';
 
 /** Builds a double from its IEEE 754 bit pattern, as RFC 8785 appendix B lists them. */
 function fromHex(hex: string): number {
@@ -80,6 +80,109 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(() => canonicalJson('a\ud800b')).toThrow(CanonicalJsonError);
     expect(() => canonicalJson({ ['\udc00']: 1 })).toThrow(CanonicalJsonError);
     expect(canonicalJson('\ud83d\ude00')).toBe('"\ud83d\ude00"');
+  });
+
+  it('sorts integer-like keys as text, although they are enumerated first in numeric order', () => {
+    expect(canonicalJson({ a: 1, 10: 2, 9: 3, '-1': 4, 1: 5, '01': 6, '': 7 })).toBe(
+      '{"":7,"-1":4,"01":6,"1":5,"10":2,"9":3,"a":1}',
+    );
+  });
+
+  it('sorts keys that need escaping by their raw code units, not by their escaped text', () => {
+    expect(canonicalJson({ 'b"': 1, 'a\n': 2, '\\': 3, a: 4, '\u001f': 5, ' ': 6 })).toBe(
+      '{"\\u001f":5," ":6,"\\\\":3,"a":4,"a\\n":2,"b\\"":1}',
+    );
+  });
+
+  // Keys in RFC 8785 order: integer-like keys as text, a surrogate pair (U+1F600) before U+E000 and above.
+  const sortedKeys = [
+    '',
+    '-1',
+    '1',
+    '10',
+    '100',
+    '2',
+    '9',
+    'A',
+    '_',
+    'a',
+    'aa',
+    '\u00e9',
+    '\u20ac',
+    '\ud800\udc00',
+    '\ud83d\ude00',
+    '\ue000',
+    '\ufb33',
+    '\uffff',
+  ];
+
+  it.each([
+    [16, sortedKeys.slice(2)],
+    [17, sortedKeys.slice(1)],
+    [18, sortedKeys],
+    [
+      42,
+      [
+        ...sortedKeys.slice(0, 11),
+        ...Array.from({ length: 24 }, (_, i) => `k${i + 10}`),
+        ...sortedKeys.slice(11),
+      ],
+    ],
+  ])('sorts %i keys given in reverse order by UTF-16 code units', (count, keys) => {
+    expect(keys).toHaveLength(count);
+    const record: Record<string, number> = {};
+    for (let i = keys.length - 1; i >= 0; i--) record[keys[i]] = i;
+    expect(canonicalJson(record)).toBe('{' + keys.map((key, i) => `"${key}":${i}`).join(',') + '}');
+  });
+
+  it('writes the 18-key example exactly', () => {
+    const record: Record<string, number> = {};
+    for (let i = sortedKeys.length - 1; i >= 0; i--) record[sortedKeys[i]] = i;
+    expect(canonicalJson(record)).toBe(
+      '{"":0,"-1":1,"1":2,"10":3,"100":4,"2":5,"9":6,"A":7,"_":8,"a":9,"aa":10,"\u00e9":11,"\u20ac":12,' +
+        '"\ud800\udc00":13,"\ud83d\ude00":14,"\ue000":15,"\ufb33":16,"\uffff":17}',
+    );
+  });
+
+  const lone = 'a string holds a lone UTF-16 surrogate, which I-JSON (and RFC 8785) forbid';
+
+  it.each([1, 14, 15, 16, 17, 40])(
+    'checks strings of %i characters for every character needing work',
+    (length) => {
+      const plain = 'x'.repeat(length - 1);
+      for (const [char, escaped] of [
+        ['"', '\\"'],
+        ['\\', '\\\\'],
+        ['\u0000', '\\u0000'],
+        ['\u001f', '\\u001f'],
+        ['\n', '\\n'],
+      ]) {
+        expect(needsEscaping(plain + char)).toBe(true);
+        expect(needsEscaping(char + plain)).toBe(true);
+        expect(canonicalString(plain + char)).toBe(`"${plain}${escaped}"`);
+        expect(canonicalString(char + plain)).toBe(`"${escaped}${plain}"`);
+      }
+      for (const char of [' ', '/', '\u007f', '\u2028', '\ud7ff', '\ue000', '\uffff']) {
+        expect(needsEscaping(plain + char)).toBe(false);
+        expect(canonicalString(plain + char)).toBe(`"${plain}${char}"`);
+      }
+      for (const half of ['\ud800', '\udbff', '\udc00', '\udfff']) {
+        expect(needsEscaping(plain + half)).toBe(true);
+        expect(() => canonicalString(plain + half)).toThrow(new CanonicalJsonError(lone));
+        expect(() => canonicalString(half + plain)).toThrow(new CanonicalJsonError(lone));
+        expect(() => canonicalJson({ [plain + half]: 1 })).toThrow(new CanonicalJsonError(lone));
+        expect(() => canonicalJson({ k: [plain + half] })).toThrow(new CanonicalJsonError(lone));
+      }
+    },
+  );
+
+  it.each([14, 15, 16, 17])('keeps a surrogate pair that ends a string of %i code units', (length) => {
+    const text = 'x'.repeat(length - 2) + '\ud83d\ude00';
+    expect(needsEscaping(text)).toBe(true);
+    expect(canonicalString(text)).toBe('"' + text + '"');
+    expect(canonicalJson({ [text]: text })).toBe(`{"${text}":"${text}"}`);
+    expect(() => canonicalString(text.slice(0, -1))).toThrow(new CanonicalJsonError(lone));
+    expect(() => canonicalString(text.slice(0, -2) + '\ude00\ud83d')).toThrow(new CanonicalJsonError(lone));
   });
 
   it('sorts nested objects, keeps array order, drops undefined members and has no whitespace', () => {

@@ -30,8 +30,12 @@ export class CanonicalJsonError extends Error {
 }
 
 const MAX_DEPTH = 128;
+/** Objects with more keys than this are sorted with `Array.prototype.sort`. */
+const INSERTION_SORT_LIMIT = 16;
+/** Strings this long or longer are checked with `NEEDS_WORK`, shorter ones character by character. */
+const SCAN_LIMIT = 16;
 /** Characters that need escaping, or a surrogate half (checked for pairing separately). */
-export const NEEDS_WORK = /[\u0000-\u001f"\\\ud800-\udfff]/;
+const NEEDS_WORK = /[\u0000-\u001f"\\\ud800-\udfff]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const SHORT_ESCAPES: Readonly<Record<number, string>> = {
   0x08: '\\b',
@@ -74,11 +78,11 @@ function writeArray(array: readonly unknown[], depth: number): string {
 }
 
 function writeObject(record: Record<string, unknown>, depth: number): string {
-  // Default sort compares UTF-16 code units, which is exactly the order RFC 8785 asks for.
-  const keys = Object.keys(record).sort();
+  const keys = sortedKeys(record);
   let out = '{';
   let first = true;
-  for (const key of keys) {
+  for (let i = 0; i < keys.length; i++) {
+    const key = keys[i];
     const item = record[key];
     if (item === undefined) continue;
     if (!first) out += ',';
@@ -86,6 +90,25 @@ function writeObject(record: Record<string, unknown>, depth: number): string {
     out += canonicalString(key) + ':' + write(item, depth + 1);
   }
   return out + '}';
+}
+
+/** The record's own keys in RFC 8785 order. */
+function sortedKeys(record: object): string[] {
+  const keys = Object.keys(record);
+  // Default sort compares UTF-16 code units, which is exactly the order RFC 8785 asks for; so does `<` on strings.
+  // For the few keys of a usual payload an insertion sort costs a fraction of a sort() call; it is quadratic, so
+  // large objects keep sort().
+  if (keys.length > INSERTION_SORT_LIMIT) return keys.sort();
+  for (let i = 1; i < keys.length; i++) {
+    const key = keys[i];
+    let j = i - 1;
+    while (j >= 0 && keys[j] > key) {
+      keys[j + 1] = keys[j];
+      j--;
+    }
+    keys[j + 1] = key;
+  }
+  return keys;
 }
 
 /** A number as RFC 8785 writes it: ECMAScript's shortest round-trip form. */
@@ -97,7 +120,24 @@ export function canonicalNumber(value: number): string {
 
 /** A string as RFC 8785 writes it (quotes included). */
 export function canonicalString(value: string): string {
-  if (!NEEDS_WORK.test(value)) return '"' + value + '"';
+  return needsEscaping(value) ? escapedString(value) : '"' + value + '"';
+}
+
+/**
+ * True when `value` is not its own canonical form between plain quotes: it holds a character that must be escaped
+ * or a surrogate half (paired or not; `canonicalString` tells them apart).
+ */
+export function needsEscaping(value: string): boolean {
+  // Each regex call has a fixed cost that a plain loop only catches up with at about SCAN_LIMIT characters.
+  if (value.length >= SCAN_LIMIT) return NEEDS_WORK.test(value);
+  for (let i = 0; i < value.length; i++) {
+    const code = value.charCodeAt(i);
+    if (code < 0x20 || code === 0x22 || code === 0x5c || (code >= 0xd800 && code <= 0xdfff)) return true;
+  }
+  return false;
+}
+
+function escapedString(value: string): string {
   if (LONE_SURROGATE.test(value)) {
     throw new CanonicalJsonError(
       'a string holds a lone UTF-16 surrogate, which I-JSON (and RFC 8785) forbid',
