@@ -136,8 +136,14 @@ export async function insertForged(tamperer: Tamperer, seq: number, validHash: b
  * Rewrites every record from `from` on with new data and hashes recomputed correctly for each row, but the first
  * rewritten row's link is wrong (it points at a made-up predecessor). With `correctLink`, the forger also gets
  * the link right: the whole suffix is then a valid chain and only an expected head kept elsewhere catches it.
+ * `linkTo` is the record the forger links the suffix to (the one before `from`, unless that one was deleted).
  */
-export async function rewriteSuffix(tamperer: Tamperer, from: number, correctLink: boolean): Promise<void> {
+export async function rewriteSuffix(
+  tamperer: Tamperer,
+  from: number,
+  correctLink: boolean,
+  linkTo = from - 1,
+): Promise<void> {
   const { exec, table } = tamperer;
   const rows = ((await exec(`SELECT * FROM ${table} WHERE seq >= ? ORDER BY seq`, [from])) as RawRow[]).map(
     (r) => ({
@@ -145,7 +151,7 @@ export async function rewriteSuffix(tamperer: Tamperer, from: number, correctLin
       seq: Number(r.seq),
     }),
   );
-  let prevHash = correctLink ? (await rowAt(tamperer, from - 1)).hash : 'a'.repeat(64);
+  let prevHash = correctLink ? (await rowAt(tamperer, linkTo)).hash : 'a'.repeat(64);
   for (const row of rows) {
     const rewritten = { ...row, data: '{"id":"rewritten"}', prev_hash: prevHash };
     rewritten.hash = forgeHash(rewritten);

@@ -132,6 +132,13 @@ export class ChainChecker {
     return this.checked === 0 ? undefined : { seq: this.expectedSeq - 1, hash: this.prevHash };
   }
 
+  /** Takes records 1 to `head.seq` as checked (by the store, on other threads): the walk goes on after `head`. */
+  resumeAfter(head: AuditHead): void {
+    this.checked = head.seq;
+    this.expectedSeq = head.seq + 1;
+    this.prevHash = head.hash;
+  }
+
   /**
    * True when `text` (`prevHash` + canonical JSON of the record, built by the database) continues the chain and
    * hashes to `hash`. False says nothing about the record: check it from its stored values with `check()`.

@@ -93,6 +93,20 @@ export interface ChainTextSource {
   chainTexts(fromSeq: number, toSeq: number): Promise<ChainText[]>;
 }
 
+/**
+ * Internal (not exported by the package): a store that can check a long chain on several threads. It only ever
+ * answers "intact" or "cannot tell": `verify()` then walks the chain itself, to find the first bad record.
+ */
+export interface ParallelChainCheck {
+  /** True when records 1 to `head.seq` are all there and linked, the last one hashing to `head.hash`. */
+  chainIntactUpTo(head: AuditHead): Promise<boolean>;
+}
+
+/** Whether the store implements `ParallelChainCheck`. */
+export function canCheckInParallel(store: AuditStore): store is AuditStore & ParallelChainCheck {
+  return typeof (store as Partial<ParallelChainCheck>).chainIntactUpTo === 'function';
+}
+
 /** Whether the store implements `ChainTextSource`. */
 export function canBuildChainTexts(store: AuditStore): store is AuditStore & ChainTextSource {
   const source = store as Partial<ChainTextSource>;

@@ -1,6 +1,7 @@
 import type { ChainChecker } from './audit-chain';
 import {
   canBuildChainTexts,
+  canCheckInParallel,
   type AuditRow,
   type AuditStore,
   type ChainText,
@@ -20,7 +21,15 @@ export interface ChainProblem {
  * Feeds every record of the store to `checker`, in seq order, and returns the first problem (undefined when the
  * whole chain checks out). Uses the texts the database builds when the store can build them.
  */
-export function walkChain(store: AuditStore, checker: ChainChecker): Promise<ChainProblem | undefined> {
+export async function walkChain(store: AuditStore, checker: ChainChecker): Promise<ChainProblem | undefined> {
+  if (canCheckInParallel(store)) {
+    const head = await store.head();
+    if (head && (await store.chainIntactUpTo(head))) {
+      checker.resumeAfter(head);
+      // Records written since the head was read are checked in order, like those past the last range below.
+      return walkRows(store, checker, head.seq);
+    }
+  }
   return canBuildChainTexts(store) ? walkChainTexts(store, checker) : walkRows(store, checker);
 }
 

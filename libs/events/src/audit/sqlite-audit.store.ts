@@ -1,7 +1,8 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { chainEntries } from './audit-chain';
+import { chainEntries, GENESIS_HASH } from './audit-chain';
 import { AuditStoreError } from './audit.errors';
 import type {
   AuditEntry,
@@ -11,7 +12,10 @@ import type {
   AuditStoreQuery,
   ChainText,
   ChainTextSource,
+  ParallelChainCheck,
 } from './audit.interfaces';
+import { VERIFY_PAGE } from './chain-walk';
+import { checkRangeOnThread } from './sqlite-verify.worker';
 import { checkIdentifier, loadDriver } from './load-driver';
 import {
   AUDIT_COLUMNS,
@@ -32,22 +36,33 @@ export interface SqliteAuditStoreOptions {
    * process crash only, and is faster.
    */
   synchronous?: 'full' | 'normal';
+  /**
+   * Threads `verify()` checks a trail of at least 20,000 records on, each taking one part of it; default the
+   * machine's cores, at most 4. `1` checks on the main thread only. Whatever the threads find, a chain that is not
+   * intact is always walked again on the main thread, which names the first bad record.
+   */
+  verifyThreads?: number;
 }
+
+/** Below this many records, starting threads costs more than they save. */
+const PARALLEL_VERIFY_FROM = 20_000;
 
 type SqliteDriver = typeof BetterSqlite3;
 type Statement = BetterSqlite3.Statement;
 
 /**
  * The audit trail in an SQLite file (better-sqlite3, WAL). Appends run in `BEGIN IMMEDIATE` transactions, so
- * several processes sharing the file still make one chain.
+ * several processes sharing the file still make one chain. `verify()` checks a long trail on worker threads, each
+ * reading and hashing one part of it through a connection of its own.
  */
-export class SqliteAuditStore implements AuditStore, ChainTextSource {
+export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelChainCheck {
   /** Absolute path of the database file. */
   readonly path: string;
   /** @internal better-sqlite3 answers each page at once: verify() gains nothing from asking ahead. */
   readonly pagesAhead = 1;
   private readonly table: string;
   private readonly synchronous: 'full' | 'normal';
+  private readonly verifyThreads: number;
   private readonly Driver: SqliteDriver;
   private db: BetterSqlite3.Database | undefined;
   private insert!: Statement;
@@ -55,12 +70,15 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource {
   private headStatement!: Statement;
   private chainTextStatement!: Statement;
   private appendTransaction!: (entries: readonly AuditEntry[]) => void;
+  private readonly chainTextSql: string;
 
   constructor(options: SqliteAuditStoreOptions = {}) {
     this.path = resolve(options.path ?? './data/audit.db');
     this.table = checkIdentifier('SqliteAuditStore', 'table', options.table ?? 'audit_log');
     this.synchronous = options.synchronous ?? 'full';
+    this.verifyThreads = checkThreads(options.verifyThreads ?? Math.min(4, availableParallelism()));
     this.Driver = loadDriver<SqliteDriver>('better-sqlite3', 'SqliteAuditStore');
+    this.chainTextSql = `SELECT seq, ${CHAIN_TEXT}, hash FROM ${this.table} WHERE seq BETWEEN ? AND ? ORDER BY seq`;
   }
 
   async init(): Promise<void> {
@@ -88,9 +106,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource {
     );
     this.exists = db.prepare(`SELECT 1 FROM ${t} WHERE event_id = ?`).pluck();
     this.headStatement = db.prepare(`SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1`);
-    this.chainTextStatement = db
-      .prepare(`SELECT seq, ${CHAIN_TEXT}, hash FROM ${t} WHERE seq BETWEEN ? AND ? ORDER BY seq`)
-      .raw();
+    this.chainTextStatement = db.prepare(this.chainTextSql).raw();
     const transaction = db.transaction((entries: readonly AuditEntry[], skipKnown: boolean) => {
       const fresh = skipKnown
         ? entries.filter((entry) => this.exists.get(entry.eventId) === undefined)
@@ -169,6 +185,33 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource {
     return this.database && (this.chainTextStatement.all(fromSeq, toSeq) as ChainText[]);
   }
 
+  /** @internal verify(): true when records 1 to `head.seq` form an intact chain ending in `head.hash`. */
+  async chainIntactUpTo(head: AuditHead): Promise<boolean> {
+    this.checkOpen();
+    const threads = Math.min(this.verifyThreads, Math.floor(head.seq / VERIFY_PAGE));
+    if (threads < 2 || head.seq < PARALLEL_VERIFY_FROM) return false;
+    const part = Math.ceil(head.seq / threads);
+    const driverPath = require.resolve('better-sqlite3');
+    const ranges = await Promise.all(
+      Array.from({ length: threads }, (_, i) =>
+        checkRangeOnThread({
+          driverPath,
+          path: this.path,
+          chainTextSql: this.chainTextSql,
+          fromSeq: i * part + 1,
+          toSeq: Math.min(head.seq, (i + 1) * part),
+          page: VERIFY_PAGE,
+        }),
+      ),
+    );
+    let link = GENESIS_HASH;
+    for (const range of ranges) {
+      if (!range.linked || range.startLink !== link || range.endHash === undefined) return false;
+      link = range.endHash;
+    }
+    return link === head.hash;
+  }
+
   async head(): Promise<AuditHead | undefined> {
     return this.database && this.readHead();
   }
@@ -182,11 +225,25 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource {
     this.db = undefined;
   }
 
+  private checkOpen(): void {
+    void this.database;
+  }
+
   private get database(): BetterSqlite3.Database {
     if (!this.db)
       throw new AuditStoreError(`SqliteAuditStore("${this.path}") is not open: call init() first.`);
     return this.db;
   }
+}
+
+function checkThreads(threads: number): number {
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new AuditStoreError(
+      `SqliteAuditStore: verifyThreads must be a whole number of at least 1 (1 checks on the main thread only), ` +
+        `got ${String(threads)}.`,
+    );
+  }
+  return threads;
 }
 
 // The string values' text is written between plain quotes, which is their canonical JSON only when none holds a

@@ -1,0 +1,84 @@
+import { Worker } from 'node:worker_threads';
+
+/** What one verify thread is started with. */
+interface VerifyWorkerData {
+  /** Resolved path of better-sqlite3, as the main thread loaded it. */
+  driverPath: string;
+  /** Database file. */
+  path: string;
+  /** `[seq, text, hash]` rows of a seq range (two parameters), as `ChainTextSource.chainTexts()` reads them. */
+  chainTextSql: string;
+  /** The range this thread checks, both ends included. */
+  fromSeq: number;
+  toSeq: number;
+  /** Records read per query. */
+  page: number;
+}
+
+/**
+ * What a thread found in its range. `linked` is true only when every record from `fromSeq` to `toSeq` is there, in
+ * order, each text begins with the hash of the record before it in the range, and each hashes to its stored hash.
+ * Then `startLink` is the link the first record claims and `endHash` the last record's hash.
+ */
+export interface RangeCheck {
+  linked: boolean;
+  startLink?: string;
+  endHash?: string;
+}
+
+/**
+ * The thread's code, run with `eval: true`: a file next to this one would not be found when the plugin runs from
+ * its TypeScript sources (tests) or inside a bundle. It can only say "this range is linked": anything else sends
+ * `verify()` to the exact walk on the main thread, which finds and explains the first bad record.
+ */
+const VERIFY_WORKER_SOURCE = `
+'use strict';
+const { parentPort, workerData } = require('node:worker_threads');
+const { hash } = require('node:crypto');
+const { driverPath, path, chainTextSql, fromSeq, toSeq, page } = workerData;
+
+function checkRange() {
+  const Database = require(driverPath);
+  const db = new Database(path, { fileMustExist: true });
+  try {
+    const read = db.prepare(chainTextSql).raw();
+    let count = 0;
+    let previous;
+    let startLink;
+    for (let from = fromSeq; from <= toSeq; from += page) {
+      for (const [, text, stored] of read.all(from, Math.min(toSeq, from + page - 1))) {
+        // Rows come in seq order between the bounds and seq is unique: the count at the end finds any gap.
+        if (typeof text !== 'string' || text.charCodeAt(64) !== 0x7b) return { linked: false };
+        const link = text.slice(0, 64);
+        if (previous === undefined) startLink = link;
+        else if (link !== previous) return { linked: false };
+        if (hash('sha256', text, 'hex') !== stored) return { linked: false };
+        previous = stored;
+        count++;
+      }
+    }
+    return count === toSeq - fromSeq + 1 ? { linked: true, startLink, endHash: previous } : { linked: false };
+  } finally {
+    db.close();
+  }
+}
+
+let result;
+try {
+  result = checkRange();
+} catch (error) {
+  result = { linked: false };
+}
+parentPort.postMessage(result);
+`;
+
+/** Checks `[fromSeq, toSeq]` on a thread of its own; a thread that fails reports the range as not linked. */
+export function checkRangeOnThread(data: VerifyWorkerData): Promise<RangeCheck> {
+  return new Promise((resolve) => {
+    const worker = new Worker(VERIFY_WORKER_SOURCE, { eval: true, workerData: data });
+    let result: RangeCheck = { linked: false };
+    worker.once('message', (message: RangeCheck) => (result = message));
+    worker.once('error', () => undefined);
+    worker.once('exit', () => resolve(result));
+  });
+}
