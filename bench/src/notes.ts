@@ -71,6 +71,12 @@ export const HOT_PATH_CHANGES: readonly string[] = [
   'Audit chain: canonicalJson() flattens the text it built with += once, instead of sha256, the SQLite binding ' +
     'and the driver each flattening the rope: per record, hashing 4.0 -> 3.6 us and the insert 9.9 -> 8.7 us ' +
     '(plain 8.6 -> 8.3 us in the same runs); SQLite chain / plain 1.56x -> 1.50x in that A/B.',
+  'Canonical JSON: small key lists insertion-sorted with < (the same UTF-16 order) and strings under 16 ' +
+    'characters scanned by hand instead of a regex each: an order payload ~1.1 -> ~0.75 us, canonicalRow -14%; ' +
+    'SQLite chain / plain 1.58x -> 1.46-1.49x on the same host.',
+  'SQLite verify() on worker threads: records 1..head split into one part per thread, each read and hashed ' +
+    'through its own connection, the parts joined on the main thread (anything not intact falls back to the ' +
+    'exact walk): 187k -> 257-277k records/s for 100,000 records on 2 threads.',
 ];
 
 export const MISS_NOTES: Readonly<Record<string, string>> = {
@@ -112,23 +118,22 @@ export const MISS_NOTES: Readonly<Record<string, string>> = {
     'and a global guard adds two async wrappers per request. Next steps: the diagnostics channel for response ' +
     'finish instead of a listener per response, and a cheaper event build for flat payloads.',
   'SQLite batched >= 50000 events/s':
-    'the rate follows the machine: it passed at 66-71k events/s in runs where @nestjs/event-emitter took ~325 ' +
-    'ns per single emit, and drops to 36-44k where that anchor takes ~650 ns (the same 2 vCPU kind, a slower ' +
-    'host). Per event, the SQLite insert and commit with five indexes are about two thirds of the time (the ' +
-    "plain-insert row above is that ceiling); the emit, the payload's canonical JSON and the chain the rest.",
+    'the rate follows the machine: 51-58k events/s on a host where @nestjs/event-emitter takes ~330 ns per ' +
+    'single emit, 36-44k where that anchor takes ~650 ns (the same 2 vCPU kind, a slower host). Per event, the ' +
+    'SQLite insert and commit with five indexes are about two thirds of the time (the plain-insert row above is ' +
+    "that ceiling); the emit, the payload's canonical JSON and the chain the rest.",
   'SQLite verify >= 200k records/s':
-    'passed at 245-280k records/s on the faster host (see the batched note); here it is ~150-200k. Per record ' +
-    'SQLite building the hash input (printf, ~2.7 us on the slower host) and the quote/backslash check (~1.2 us) ' +
-    'cost three times the sha256; the check cannot go (it is what keeps a value from spelling another record), ' +
-    'and every alternative measured (GLOB, per-column instr, ||) was slower. Next step: two threads each ' +
-    'reading and hashing half the ranges (each check needs only the stored hash before its range).',
+    'with two threads 257-277k records/s where @nestjs/event-emitter takes ~330 ns per emit; the threads only ' +
+    'start from 20,000 records and only confirm an intact chain whose every text the database could build ' +
+    '(no quote or backslash in a string value): otherwise verify() walks on one thread (~190k on that host).',
   'PostgreSQL batched >= 20000 events/s':
     'passes on a quiet machine (22-33k events/s); the server and the bench share the 2 cores.',
   'SQLite chain <= 1.5x plain inserts':
-    '1.46-1.53x across runs since plain and chain take turns batch by batch. Per record on the slower host: ' +
-    "sha256 ~1.5 us, the payload's canonical JSON ~1 us more than JSON.stringify, building the record's " +
-    'canonical JSON ~0.5 us, and the two hash columns ~1 us of insert and commit, against ~11-13 us for a plain ' +
-    'insert. Nothing more to cut without changing the schema or the hash format.',
+    '1.46-1.49x across runs since the canonical JSON change (1.58x before it), plain and chain taking turns ' +
+    "batch by batch: little room. Per record: sha256 ~1-1.5 us, the payload's canonical JSON ~0.3 us more than " +
+    "JSON.stringify, the record's canonical JSON ~0.5 us, and the two hash columns, against ~8-11 us for a " +
+    'plain insert. Tried: inserting on a worker thread while the next chunk is hashed; postMessage of the rows ' +
+    'cost more than it hid (14-17 vs 13-14 us per record).',
   'PostgreSQL chain <= 1.5x plain inserts':
     '1.39-1.47x across runs: the same costs as SQLite, with the advisory lock per batch.',
   'PostgreSQL verify >= 200k records/s':
