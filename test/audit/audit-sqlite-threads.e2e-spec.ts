@@ -1,10 +1,10 @@
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { AuditStoreError, SqliteAuditStore, type AuditEntry } from 'nestjs-event-bus';
 import { UserCreated, startAuditApp, type AuditApp } from './fixtures/audit-app.fixture';
 import { changeData, deleteRow, forgeHash, rewriteSuffix, swapRows, type Tamperer } from './support/tamper';
+import { sqliteTamperer } from './support/sqlite-tamperer';
 
 /** Long enough for verify() to split the chain over two threads: records 1-10,000 and 10,001-20,000. */
 const RECORDS = 20_000;
@@ -64,15 +64,7 @@ describe('audit verify() on SQLite, checked on several threads', () => {
   });
 
   function tamperer(): Tamperer & { close(): void } {
-    const db = new Database(store.path);
-    return {
-      table: 'audit_log',
-      exec: async (sql, params = []) => {
-        const statement = db.prepare(sql);
-        return statement.reader ? statement.all(...params) : (statement.run(...params), []);
-      },
-      close: () => db.close(),
-    };
+    return sqliteTamperer(store.path);
   }
 
   async function tampered(change: (t: Tamperer) => Promise<void>) {

@@ -18,6 +18,7 @@ import {
   swapRows,
   type Tamperer,
 } from './support/tamper';
+import { sqliteTamperer } from './support/sqlite-tamperer';
 import {
   expectEscapedValuesToVerify,
   expectGapsAcrossPagesToBeCaught,
@@ -54,15 +55,7 @@ describe('audit trail on SQLite', () => {
 
   /** Opens the file the way an attacker with disk access would. */
   function tamperer(path = join(dir, 'audit.db')): Tamperer & { close(): void } {
-    const db = new Database(path);
-    return {
-      table: 'audit_log',
-      exec: async (sql, params = []) => {
-        const statement = db.prepare(sql);
-        return statement.reader ? statement.all(...params) : (statement.run(...params), []);
-      },
-      close: () => db.close(),
-    };
+    return sqliteTamperer(path);
   }
 
   it('records audited events (definition audit: true, include patterns) and nothing else, as a valid chain', async () => {
