@@ -31,6 +31,7 @@ describe('audit verify() on SQLite, checked on several threads', () => {
   let app: AuditApp | undefined;
   let store: SqliteAuditStore;
   let parallelAnswers: boolean[];
+  let copies = 0;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'audit-threads-'));
@@ -46,7 +47,7 @@ describe('audit verify() on SQLite, checked on several threads', () => {
 
   /** A copy of the seeded trail, under an app whose store reports what its threads answered. */
   beforeEach(async () => {
-    const path = join(dir, `copy-${expect.getState().currentTestName?.length}-${Date.now()}.db`);
+    const path = join(dir, `copy-${copies++}.db`);
     copyFileSync(seeded, path);
     store = new SqliteAuditStore({ path, verifyThreads: 2 });
     parallelAnswers = [];

@@ -206,7 +206,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
     );
     let link = GENESIS_HASH;
     for (const range of ranges) {
-      if (!range.linked || range.startLink !== link || range.endHash === undefined) return false;
+      if (!range.linked || range.startLink !== link) return false;
       link = range.endHash;
     }
     return link === head.hash;

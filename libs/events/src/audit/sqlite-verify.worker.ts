@@ -16,15 +16,11 @@ interface VerifyWorkerData {
 }
 
 /**
- * What a thread found in its range. `linked` is true only when every record from `fromSeq` to `toSeq` is there, in
- * order, each text begins with the hash of the record before it in the range, and each hashes to its stored hash.
- * Then `startLink` is the link the first record claims and `endHash` the last record's hash.
+ * What a thread found in its range: linked only when every record from `fromSeq` to `toSeq` is there, each text
+ * begins with the hash of the record before it in the range, and each hashes to its stored hash. `startLink` is
+ * the link the first record claims, `endHash` the last record's hash.
  */
-export interface RangeCheck {
-  linked: boolean;
-  startLink?: string;
-  endHash?: string;
-}
+export type RangeCheck = { linked: false } | { linked: true; startLink: string; endHash: string };
 
 /**
  * The thread's code, run with `eval: true`: a file next to this one would not be found when the plugin runs from
@@ -47,7 +43,8 @@ function checkRange() {
     let startLink;
     for (let from = fromSeq; from <= toSeq; from += page) {
       for (const [, text, stored] of read.all(from, Math.min(toSeq, from + page - 1))) {
-        // Rows come in seq order between the bounds and seq is unique: the count at the end finds any gap.
+        // Rows come in seq order between the bounds and seq is unique: the count at the end finds any gap. A link
+        // is a sha256 in hex, 64 characters, and the record's canonical JSON must begin right after it.
         if (typeof text !== 'string' || text.charCodeAt(64) !== 0x7b) return { linked: false };
         const link = text.slice(0, 64);
         if (previous === undefined) startLink = link;
@@ -66,7 +63,7 @@ function checkRange() {
 let result;
 try {
   result = checkRange();
-} catch (error) {
+} catch {
   result = { linked: false };
 }
 parentPort.postMessage(result);
