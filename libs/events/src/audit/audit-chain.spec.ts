@@ -90,6 +90,42 @@ describe('the audit chain', () => {
     expect(more[0]).toMatchObject({ seq: 4, prevHash: rows[2].hash });
   });
 
+  it('hashes every record of a batch over its canonical JSON, whatever the records before it held', () => {
+    // Plain and escaped values take turns in each field, repeated and not, so a value seen before in the batch
+    // is only taken as plain when it was.
+    const fields = [
+      'eventId',
+      'type',
+      'timestamp',
+      'correlationId',
+      'causationId',
+      'actorId',
+      'source',
+      'severity',
+    ] as const;
+    const batch: AuditEntry[] = [];
+    for (const field of fields) {
+      for (const value of ['plain', 'plain', 'q"', 'q"', 'plain', 'tab\t', 'x'.repeat(20) + '\\']) {
+        batch.push(entry(batch.length + 1, { correlationId: 'corr', [field]: value }));
+      }
+    }
+    const rows = chainEntries(undefined, batch);
+    for (const { hash, ...withoutHash } of rows) {
+      expect(canonicalRow(withoutHash)).toBe(
+        canonicalJson({ ...withoutHash, data: JSON.parse(withoutHash.data) }),
+      );
+      expect(hash).toBe(hashRow(withoutHash));
+    }
+  });
+
+  it('escapes a head hash read back from the store when it is not a hex digest', () => {
+    const head = { seq: 7, hash: 'not "hex"' };
+    const [row] = chainEntries(head, [entry(8, { correlationId: 'corr' })]);
+    expect(row.prevHash).toBe(head.hash);
+    expect(row.hash).toBe(hashRow(row));
+    expect(canonicalRow(row)).toContain('"prevHash":"not \\"hex\\""');
+  });
+
   it('the checker accepts an intact chain and names the first bad record otherwise', () => {
     const rows = chainEntries(
       undefined,

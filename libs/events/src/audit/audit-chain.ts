@@ -25,6 +25,12 @@ export function canonicalRow(row: Omit<AuditRow, 'hash'>): string {
   ) {
     return escapedRow(row);
   }
+  return unescapedRow(row);
+}
+
+/** The canonical JSON of a row none of whose strings needs escaping: every value between plain quotes. */
+function unescapedRow(row: Omit<AuditRow, 'hash'>): string {
+  const { actorId, causationId } = row;
   return (
     '{"actorId":' +
     (actorId === null ? 'null' : '"' + actorId + '"') +
@@ -97,6 +103,9 @@ export function hashRow(row: Omit<AuditRow, 'hash'>): string {
 export function chainEntries(head: AuditHead | undefined, entries: readonly AuditEntry[]): AuditRow[] {
   let seq = head?.seq ?? 0;
   let prevHash = head?.hash ?? GENESIS_HASH;
+  // Links this function makes are hex digests; only a head read back from the store could hold anything else.
+  let linkIsHex = HEX_DIGEST.test(prevHash);
+  let plainBefore: AuditEntry | undefined;
   const rows = new Array<AuditRow>(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
@@ -115,10 +124,42 @@ export function chainEntries(head: AuditHead | undefined, entries: readonly Audi
       prevHash,
       hash: '',
     };
-    row.hash = prevHash = hashRow(row);
+    let text: string;
+    if (linkIsHex && stringsArePlain(e, plainBefore)) {
+      text = unescapedRow(row);
+      plainBefore = e;
+    } else {
+      text = canonicalRow(row);
+    }
+    row.hash = prevHash = digest('sha256', prevHash + text, 'hex');
+    linkIsHex = true;
     rows[i] = row;
   }
   return rows;
+}
+
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
+
+/**
+ * True when none of the entry's strings needs escaping. A batch repeats most values (type, source, severity,
+ * actor, often correlation id and timestamp), so a value equal to `before`'s, which was found plain, is not
+ * scanned again: the scans were a third of a record's chain cost.
+ */
+function stringsArePlain(e: AuditEntry, before: AuditEntry | undefined): boolean {
+  return (
+    !needsEscaping(e.eventId) &&
+    isPlainAfter(e.type, before?.type) &&
+    isPlainAfter(e.timestamp, before?.timestamp) &&
+    isPlainAfter(e.correlationId, before?.correlationId) &&
+    isPlainAfter(e.causationId, before?.causationId) &&
+    isPlainAfter(e.actorId, before?.actorId) &&
+    isPlainAfter(e.source, before?.source) &&
+    isPlainAfter(e.severity, before?.severity)
+  );
+}
+
+function isPlainAfter(value: string | null, plainBefore: string | null | undefined): boolean {
+  return value === null || value === plainBefore || !needsEscaping(value);
 }
 
 /** Walks rows in `seq` order and reports the first that breaks the chain. */
