@@ -88,6 +88,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
         { cause: error },
       );
     }
+    const release = watchForLoss(client);
     try {
       await client.query('BEGIN');
       // Instances starting together would race on CREATE ... IF NOT EXISTS; the lock makes it one at a time.
@@ -120,14 +121,14 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      client.release();
+      release();
       await pool.end().catch(() => undefined);
       throw new AuditStoreError(
         `Cannot create the audit table ${this.qualified} on PostgreSQL at ${this.address()}: ${(error as Error).message}.`,
         { cause: error },
       );
     }
-    client.release();
+    release();
     this.pool = pool;
   }
 
@@ -144,6 +145,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
 
   private async appendOnce(entries: readonly AuditEntry[], skipKnown: boolean): Promise<void> {
     const client = await this.connection().connect();
+    const release = watchForLoss(client);
     try {
       await client.query('BEGIN');
       await client.query('SELECT pg_advisory_xact_lock($1)', [this.lockKey]);
@@ -163,7 +165,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release();
+      release();
     }
   }
 
@@ -269,3 +271,20 @@ const CHAIN_TEXT = `CASE WHEN strpos(${STRING_COLUMNS_SQL}, '"') = 0 AND strpos(
   ',"eventId":"' || event_id || '","prevHash":"' || prev_hash || '","seq":' || seq || ',"severity":"' || severity ||
   '","source":"' || source || '","timestamp":"' || timestamp || '","type":"' || type || '","version":' || version ||
   '}' END`;
+
+/**
+ * Keeps a checked-out client's 'error' event handled and returns its release. pg-pool listens on idle clients only,
+ * so a connection the server ends while lent out (a restart, a failover, an admin's kill) would otherwise crash the
+ * app; its pending query fails anyway. Released with that error, the broken connection is dropped, not lent again.
+ */
+function watchForLoss(client: PoolClient): () => void {
+  let lost: Error | undefined;
+  const onLost = (error: Error): void => {
+    lost = error;
+  };
+  client.on('error', onLost);
+  return () => {
+    client.removeListener('error', onLost);
+    client.release(lost);
+  };
+}
