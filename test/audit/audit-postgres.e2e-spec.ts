@@ -13,8 +13,12 @@ import {
 } from './support/tamper';
 import {
   emitUsers,
+  expectCustomTableToHoldTheTrail,
+  expectCutTailToBeCaughtAgainstSavedHead,
+  expectEarlierHeadToHoldAsTheTrailGrows,
   expectEscapedValuesToVerify,
   expectGapsAcrossPagesToBeCaught,
+  expectRewriteAtEarlierHeadToBeCaught,
   expectUnescapedSpellingToBeCaught,
 } from './support/verify-scenarios';
 
@@ -37,15 +41,15 @@ describePostgres('audit trail on PostgreSQL', () => {
     await admin?.end();
   });
 
-  async function start(options: AuditOptions = {}, source = 'audit-test'): Promise<AuditApp> {
-    const store = new PostgresAuditStore({ connectionString: DATABASE_URL, schema });
+  async function start(options: AuditOptions = {}, source = 'audit-test', table?: string): Promise<AuditApp> {
+    const store = new PostgresAuditStore({ connectionString: DATABASE_URL, schema, table });
     const started = await startAuditApp({ store, ...options }, { source });
     apps.push(started);
     return started;
   }
 
-  const tamperer = (): Tamperer => ({
-    table: `"${schema}".audit_log`,
+  const tamperer = (table = 'audit_log'): Tamperer => ({
+    table: `"${schema}".${table}`,
     exec: async (sql, params = []) => {
       let n = 0;
       return (
@@ -195,6 +199,30 @@ describePostgres('audit trail on PostgreSQL', () => {
     await expectGapsAcrossPagesToBeCaught(await start(), tamperer());
   }, 30_000);
 
+  it('a head saved earlier still verifies after more records were appended', async () => {
+    await expectEarlierHeadToHoldAsTheTrailGrows(await start());
+  });
+
+  it('the record at a saved head rewritten and re-chained: only the saved head catches it, at its seq', async () => {
+    await expectRewriteAtEarlierHeadToBeCaught(await start(), tamperer());
+  });
+
+  it('a cut tail verifies alone but fails against a head saved before the cut', async () => {
+    await expectCutTailToBeCaughtAgainstSavedHead(await start(), tamperer());
+  });
+
+  it('writes to and verifies the table it is given, and creates no audit_log', async () => {
+    await expectCustomTableToHoldTheTrail(
+      await start({}, 'audit-test', 'custom_trail'),
+      tamperer('custom_trail'),
+    );
+    const tables = await admin.query<{ tablename: string }>(
+      'SELECT tablename FROM pg_tables WHERE schemaname = $1',
+      [schema],
+    );
+    expect(tables.rows).toEqual([{ tablename: 'custom_trail' }]);
+  });
+
   it('verify() while another instance keeps appending: no false alarm, and at least what was there is checked', async () => {
     const reader = await start();
     await emitUsers(reader, 9_000);
@@ -268,23 +296,38 @@ describePostgres('audit trail on PostgreSQL', () => {
 // Needs no server: these run whether PostgreSQL is up or not.
 describe('audit trail on PostgreSQL', () => {
   describe('unreachable at boot', () => {
-    it('fails fast with an error naming host and port when the port refuses connections', async () => {
-      const store = new PostgresAuditStore({ connectionString: 'postgres://postgres@127.0.0.1:1/test' });
-      const failing = startAuditApp({ store });
-      await expect(failing).rejects.toThrow(AuditStoreError);
-      await expect(failing).rejects.toThrow('127.0.0.1:1');
+    /** Well past the default connectionTimeoutMillis (5 s): failing under it shows the boot gave up, not hung. */
+    const NOT_A_HANG_MS = 8_000;
+
+    /** Boots an app on `connectionString` and returns what the boot failed with, and after how long. */
+    async function bootFailure(connectionString: string): Promise<{ error: unknown; elapsedMs: number }> {
+      const started = performance.now();
+      const error = await startAuditApp({ store: new PostgresAuditStore({ connectionString }) }).then(
+        () => {
+          throw new Error('the app booted, but the audit database is unreachable');
+        },
+        (failure: unknown) => failure,
+      );
+      return { error, elapsedMs: performance.now() - started };
+    }
+
+    it('fails fast with an AuditStoreError naming host and port when the port refuses connections', async () => {
+      const { error, elapsedMs } = await bootFailure('postgres://postgres@127.0.0.1:1/test');
+      expect(error).toBeInstanceOf(AuditStoreError);
+      expect((error as AuditStoreError).message).toContain('127.0.0.1:1');
+      expect(elapsedMs).toBeLessThan(NOT_A_HANG_MS);
     });
 
-    it('gives up after connectionTimeoutMillis, naming host and port, when the server never answers', async () => {
+    it('gives up after the default connectionTimeoutMillis with an AuditStoreError naming host and port, when the server never answers', async () => {
       const sockets: Socket[] = [];
       const silent: Server = createServer((socket) => sockets.push(socket));
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       const port = (silent.address() as { port: number }).port;
       try {
-        const store = new PostgresAuditStore({
-          connectionString: `postgres://postgres@127.0.0.1:${port}/test`,
-        });
-        await expect(startAuditApp({ store })).rejects.toThrow(`127.0.0.1:${port}`);
+        const { error, elapsedMs } = await bootFailure(`postgres://postgres@127.0.0.1:${port}/test`);
+        expect(error).toBeInstanceOf(AuditStoreError);
+        expect((error as AuditStoreError).message).toContain(`127.0.0.1:${port}`);
+        expect(elapsedMs).toBeLessThan(NOT_A_HANG_MS);
       } finally {
         for (const socket of sockets) socket.destroy();
         await new Promise((resolve) => silent.close(resolve));

@@ -3,7 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditStoreError, SqliteAuditStore, type AuditEntry } from 'nestjs-event-bus';
 import { UserCreated, startAuditApp, type AuditApp } from './fixtures/audit-app.fixture';
-import { changeData, deleteRow, forgeHash, rewriteSuffix, swapRows, type Tamperer } from './support/tamper';
+import {
+  changeData,
+  deleteRow,
+  forgeHash,
+  insertForged,
+  rewriteSuffix,
+  swapRows,
+  type Tamperer,
+} from './support/tamper';
 import { sqliteTamperer } from './support/sqlite-tamperer';
 
 /** Long enough for verify() to split the chain over two threads: records 1-10,000 and 10,001-20,000. */
@@ -120,6 +128,23 @@ describe('audit verify() on SQLite, checked on several threads', () => {
     const cut = await app!.audit.verify({ expectedHead: head });
     expect(cut).toMatchObject({ ok: false, firstBadSeq: RECORDS + 2 });
     expect(cut.reason).toContain('removed from the end');
+  });
+
+  /** Inserts a forged record at the trail's middle, in one transaction: it moves the 10,001 records after it. */
+  async function forgeInTheMiddle(t: Tamperer, validHash: boolean): Promise<void> {
+    await t.exec('BEGIN');
+    await insertForged(t, RECORDS / 2, validHash);
+    await t.exec('COMMIT');
+  }
+
+  it('a forged record inserted in the middle (bad hash: caught at the forged row)', async () => {
+    const result = await tampered((t) => forgeInTheMiddle(t, false));
+    expect(result).toMatchObject({ ok: false, firstBadSeq: RECORDS / 2, checked: RECORDS / 2 - 1 });
+  });
+
+  it('a forged record inserted in the middle (well-formed: caught at the displaced row after it)', async () => {
+    const result = await tampered((t) => forgeInTheMiddle(t, true));
+    expect(result).toMatchObject({ ok: false, firstBadSeq: RECORDS / 2 + 1, checked: RECORDS / 2 });
   });
 
   it('two records swapped across the parts', async () => {

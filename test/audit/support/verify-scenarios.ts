@@ -1,6 +1,7 @@
+import type { AuditHead } from 'nestjs-event-bus';
 import type { AuditApp } from '../fixtures/audit-app.fixture';
 import { UserCreated } from '../fixtures/audit-app.fixture';
-import { deleteRow, type Tamperer } from './tamper';
+import { changeData, deleteRow, rewriteSuffix, type Tamperer } from './tamper';
 
 // verify() scenarios that both SQL stores must pass the same way: each builds the text it hashes in the database
 // and checks it in pages of 5,000 records, so what differs between them is only how they are reached.
@@ -82,4 +83,67 @@ export async function expectGapsAcrossPagesToBeCaught(app: AuditApp, t: Tamperer
   expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: 5_001, checked: 5_000 });
   await deleteRow(t, 5_000);
   expect(await audit.verify()).toMatchObject({ ok: false, firstBadSeq: 5_000, checked: 4_999 });
+}
+
+/** 10 records with the head saved at 5, as a daily job would keep it. */
+async function trailWithHeadSavedAtFive(app: AuditApp): Promise<AuditHead> {
+  await emitUsers(app, 5);
+  const saved = await app.audit.head();
+  expect(saved).toMatchObject({ seq: 5 });
+  await emitUsers(app, 5, 5);
+  return saved!;
+}
+
+/** A head saved earlier still holds after the trail grew past it. */
+export async function expectEarlierHeadToHoldAsTheTrailGrows(app: AuditApp): Promise<void> {
+  const expectedHead = await trailWithHeadSavedAtFive(app);
+  expect(await app.audit.verify({ expectedHead })).toEqual({
+    ok: true,
+    checked: 10,
+    head: await app.audit.head(),
+  });
+}
+
+/**
+ * The record at the saved head's seq rewritten, with every hash from there recomputed: the chain is intact, so
+ * only the saved head catches it, at its own seq.
+ */
+export async function expectRewriteAtEarlierHeadToBeCaught(app: AuditApp, t: Tamperer): Promise<void> {
+  const expectedHead = await trailWithHeadSavedAtFive(app);
+  await rewriteSuffix(t, 5, true);
+  expect(await app.audit.verify()).toMatchObject({ ok: true, checked: 10 });
+  const result = await app.audit.verify({ expectedHead });
+  expect(result).toMatchObject({ ok: false, firstBadSeq: 5, checked: 10 });
+  expect(result.reason).toContain('the chain was rewritten');
+}
+
+/** Records cut off the end leave a valid, shorter chain: only a head kept elsewhere catches it, even when all are gone. */
+export async function expectCutTailToBeCaughtAgainstSavedHead(app: AuditApp, t: Tamperer): Promise<void> {
+  await emitUsers(app, 10);
+  const expectedHead = await app.audit.head();
+  await deleteRow(t, 10);
+  await deleteRow(t, 9);
+  expect(await app.audit.verify()).toMatchObject({ ok: true, checked: 8 });
+  const cut = await app.audit.verify({ expectedHead });
+  expect(cut).toMatchObject({ ok: false, firstBadSeq: 9, checked: 8 });
+  expect(cut.reason).toContain('removed from the end');
+
+  await t.exec(`DELETE FROM ${t.table}`);
+  expect(await app.audit.verify()).toEqual({ ok: true, checked: 0, head: undefined });
+  expect(await app.audit.verify({ expectedHead })).toMatchObject({ ok: false, firstBadSeq: 1, checked: 0 });
+}
+
+/** A store given its own table name writes there, and verify() reads that table. `t.table` is that table. */
+export async function expectCustomTableToHoldTheTrail(app: AuditApp, t: Tamperer): Promise<void> {
+  await emitUsers(app, 3);
+  const rows = (await t.exec(`SELECT seq, event_id FROM ${t.table} ORDER BY seq`)) as {
+    seq: number | string;
+    event_id: string;
+  }[];
+  const { records } = await app.audit.query();
+  expect(rows.map((r) => [Number(r.seq), r.event_id])).toEqual(records.map((r) => [r.seq, r.eventId]));
+  expect(rows).toHaveLength(3);
+  expect(await app.audit.verify()).toMatchObject({ ok: true, checked: 3 });
+  await changeData(t, 2);
+  expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 2 });
 }
