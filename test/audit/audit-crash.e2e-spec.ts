@@ -6,54 +6,96 @@ import Database from 'better-sqlite3';
 import { Pool } from 'pg';
 import { PostgresAuditStore, SqliteAuditStore, type AuditStore } from 'nestjs-event-bus';
 import { startAuditApp } from './fixtures/audit-app.fixture';
+import { CRASH_BATCH } from './fixtures/crash-child.fixture';
 import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../support/postgres';
 
 const register = join(__dirname, 'fixtures', 'ts-register.cjs');
 const childScript = join(__dirname, 'fixtures', 'crash-child.fixture.ts');
-/** The child's batch settings: a window is at most one batch being committed plus one filling. */
-const BATCH_MAX_SIZE = 100;
-const KILL_AFTER = 600;
+/** Sync mode: the child is killed once this many emitAsync() calls resolved. */
+const SYNC_KILL_AFTER = 600;
+/** Batched mode: the child is killed once it has been emitting this long (by its own clock). */
+const BATCHED_RUN_MS = 5_000;
+/**
+ * Batched mode: how long before the last emitted event a lost one may have been emitted. The batch window, plus a
+ * write in progress and a loaded machine's pauses, generously: still far below the run, so a writer that waited for
+ * full batches (or for a much longer delay) would lose more than this.
+ */
+const LOSS_WINDOW_MS = CRASH_BATCH.maxDelayMs + 1_500;
 
-/** Runs the child until it reported KILL_AFTER resolved emits, kills it with SIGKILL, returns what it reported. */
-function runAndKill(env: Record<string, string>): Promise<string[]> {
+/** One event the child reported: its id, and when (the child's `performance.now()`) it was emitted. */
+interface Emitted {
+  id: string;
+  at: number;
+}
+
+function parseReport(line: string): Emitted | undefined {
+  const [word, id, at] = line.split(' ');
+  return word === 'resolved' && id?.length === 36 && at !== undefined ? { id, at: Number(at) } : undefined;
+}
+
+/** Runs the child until `enough` holds for what it reported, kills it with SIGKILL, returns everything it reported. */
+function runAndKill(
+  env: Record<string, string>,
+  enough: (emitted: Emitted[]) => boolean,
+): Promise<Emitted[]> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['-r', register, childScript], {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    let stdout = '';
+    const emitted: Emitted[] = [];
+    let partial = '';
     let stderr = '';
-    let resolvedCount = 0;
-    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    let killed = false;
+    const guard = setTimeout(() => child.kill('SIGKILL'), 40_000);
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-      resolvedCount += chunk.split('resolved ').length - 1;
-      if (resolvedCount >= KILL_AFTER) child.kill('SIGKILL');
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        const report = parseReport(line);
+        if (report) emitted.push(report);
+      }
+      if (!killed && emitted.length > 0 && enough(emitted)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     child.on('error', reject);
     child.on('close', (_code, signal) => {
       clearTimeout(guard);
-      if (signal !== 'SIGKILL' || resolvedCount < KILL_AFTER) {
+      if (signal !== 'SIGKILL' || !killed) {
         reject(
-          new Error(`child ended unexpectedly (signal ${signal}, ${resolvedCount} resolved): ${stderr}`),
+          new Error(`child ended unexpectedly (signal ${signal}, ${emitted.length} reported): ${stderr}`),
         );
         return;
       }
-      resolve(
-        stdout
-          .split('\n')
-          .filter((line) => line.startsWith('resolved '))
-          .map((line) => line.slice('resolved '.length).trim())
-          .filter((id) => id.length === 36),
-      );
+      resolve(emitted);
     });
   });
 }
 
-/** Ids the child reported as resolved that the database does not hold, in emission order. */
-function missing(reported: string[], stored: Set<string>): string[] {
-  return reported.filter((id) => !stored.has(id));
+const syncEnough = (emitted: Emitted[]): boolean => emitted.length >= SYNC_KILL_AFTER;
+const batchedEnough = (emitted: Emitted[]): boolean =>
+  emitted[emitted.length - 1].at - emitted[0].at >= BATCHED_RUN_MS;
+
+/** Events the child reported that the database does not hold, in emission order. */
+function missing(emitted: Emitted[], stored: Set<string>): Emitted[] {
+  return emitted.filter((event) => !stored.has(event.id));
+}
+
+/**
+ * Batched mode's promise: what is lost is the newest records only (a suffix of what was emitted), all emitted
+ * within the batch window before the crash, over a run long enough that waiting for full batches would lose more.
+ */
+function expectOnlyTheLastWindowLost(emitted: Emitted[], stored: Set<string>): void {
+  const lost = missing(emitted, stored);
+  const last = emitted[emitted.length - 1];
+  expect(emitted.length).toBeLessThan(CRASH_BATCH.maxSize);
+  expect(last.at - emitted[0].at).toBeGreaterThanOrEqual(BATCHED_RUN_MS);
+  expect(lost).toEqual(emitted.slice(emitted.length - lost.length));
+  // The oldest lost record was emitted at most the window before the last one.
+  expect(last.at - (lost[0]?.at ?? last.at)).toBeLessThanOrEqual(LOSS_WINDOW_MS);
 }
 
 async function verifyWith(store: AuditStore): Promise<void> {
@@ -84,19 +126,17 @@ describe('audit durability when the process is killed (SIGKILL) mid-stream', () 
 
     it('sync mode loses nothing that emitAsync() reported as resolved', async () => {
       const path = join(dir, 'audit.db');
-      const reported = await runAndKill({ AUDIT_MODE: 'sync', AUDIT_STORE: 'sqlite', AUDIT_DB: path });
-      expect(missing(reported, storedIds(path))).toEqual([]);
+      const env = { AUDIT_MODE: 'sync', AUDIT_STORE: 'sqlite', AUDIT_DB: path };
+      const emitted = await runAndKill(env, syncEnough);
+      expect(missing(emitted, storedIds(path))).toEqual([]);
       await verifyWith(new SqliteAuditStore({ path }));
     }, 60_000);
 
-    it('batched mode loses at most the last batch window, never anything older', async () => {
+    it('batched mode loses only what was emitted in the last batch window, never anything older', async () => {
       const path = join(dir, 'audit.db');
-      const reported = await runAndKill({ AUDIT_MODE: 'batched', AUDIT_STORE: 'sqlite', AUDIT_DB: path });
-      const lost = missing(reported, storedIds(path));
-      // What is lost is the newest records only (a suffix of what was emitted), at most two batches' worth.
-      expect(lost).toEqual(reported.slice(reported.length - lost.length));
-      expect(lost.length).toBeLessThanOrEqual(2 * BATCH_MAX_SIZE);
-      expect(reported.length - lost.length).toBeGreaterThan(0);
+      const env = { AUDIT_MODE: 'batched', AUDIT_STORE: 'sqlite', AUDIT_DB: path };
+      const emitted = await runAndKill(env, batchedEnough);
+      expectOnlyTheLastWindowLost(emitted, storedIds(path));
       await verifyWith(new SqliteAuditStore({ path }));
     }, 60_000);
   });
@@ -122,25 +162,20 @@ describe('audit durability when the process is killed (SIGKILL) mid-stream', () 
       return new Set(result.rows.map((row) => row.event_id));
     }
 
-    it.each(['sync', 'batched'] as const)(
-      '%s mode',
-      async (mode) => {
-        const env = {
-          AUDIT_MODE: mode,
-          AUDIT_STORE: 'postgres',
-          AUDIT_DB: DATABASE_URL,
-          AUDIT_SCHEMA: schema,
-        };
-        const reported = await runAndKill(env);
-        const lost = missing(reported, await storedIds());
-        if (mode === 'sync') expect(lost).toEqual([]);
-        else {
-          expect(lost).toEqual(reported.slice(reported.length - lost.length));
-          expect(lost.length).toBeLessThanOrEqual(2 * BATCH_MAX_SIZE);
-        }
-        await verifyWith(new PostgresAuditStore({ connectionString: DATABASE_URL, schema }));
-      },
-      60_000,
-    );
+    function envFor(mode: 'sync' | 'batched'): Record<string, string> {
+      return { AUDIT_MODE: mode, AUDIT_STORE: 'postgres', AUDIT_DB: DATABASE_URL, AUDIT_SCHEMA: schema };
+    }
+
+    it('sync mode loses nothing that emitAsync() reported as resolved', async () => {
+      const emitted = await runAndKill(envFor('sync'), syncEnough);
+      expect(missing(emitted, await storedIds())).toEqual([]);
+      await verifyWith(new PostgresAuditStore({ connectionString: DATABASE_URL, schema }));
+    }, 60_000);
+
+    it('batched mode loses only what was emitted in the last batch window, never anything older', async () => {
+      const emitted = await runAndKill(envFor('batched'), batchedEnough);
+      expectOnlyTheLastWindowLost(emitted, await storedIds());
+      await verifyWith(new PostgresAuditStore({ connectionString: DATABASE_URL, schema }));
+    }, 60_000);
   });
 });
