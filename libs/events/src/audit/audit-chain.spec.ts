@@ -104,9 +104,18 @@ describe('the audit chain', () => {
       'severity',
     ] as const;
     const batch: AuditEntry[] = [];
+    const values = ['plain', 'plain', 'q"', 'q"', 'plain', 'tab\t', 'x'.repeat(20) + '\\'];
     for (const field of fields) {
-      for (const value of ['plain', 'plain', 'q"', 'q"', 'plain', 'tab\t', 'x'.repeat(20) + '\\']) {
+      for (const value of values) {
         batch.push(entry(batch.length + 1, { correlationId: 'corr', [field]: value }));
+      }
+    }
+    // Two fields changing at once, one to a new plain value and the other to a value that needs escaping.
+    for (const plainField of fields) {
+      for (const escapedField of fields.filter((f) => f !== plainField)) {
+        for (const n of [1, 2]) {
+          batch.push(entry(batch.length + 1, { [plainField]: `plain-${n}`, [escapedField]: 'q"' }));
+        }
       }
     }
     const rows = chainEntries(undefined, batch);

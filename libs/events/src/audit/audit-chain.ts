@@ -1,6 +1,7 @@
 import { hash as digest } from 'node:crypto';
 import type { AuditEntry, AuditHead, AuditRow } from './audit.interfaces';
 import { canonicalNumber, canonicalString, needsEscaping } from './canonical-json';
+import { PlainRowTexts } from './plain-row-text';
 
 /** `prevHash` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -25,12 +26,6 @@ export function canonicalRow(row: Omit<AuditRow, 'hash'>): string {
   ) {
     return escapedRow(row);
   }
-  return unescapedRow(row);
-}
-
-/** The canonical JSON of a row none of whose strings needs escaping: every value between plain quotes. */
-function unescapedRow(row: Omit<AuditRow, 'hash'>): string {
-  const { actorId, causationId } = row;
   return (
     '{"actorId":' +
     (actorId === null ? 'null' : '"' + actorId + '"') +
@@ -105,7 +100,7 @@ export function chainEntries(head: AuditHead | undefined, entries: readonly Audi
   let prevHash = head?.hash ?? GENESIS_HASH;
   // Links this function makes are hex digests; only a head read back from the store could hold anything else.
   let linkIsHex = HEX_DIGEST.test(prevHash);
-  let plainBefore: AuditEntry | undefined;
+  const plainTexts = new PlainRowTexts();
   const rows = new Array<AuditRow>(entries.length);
   for (let i = 0; i < entries.length; i++) {
     const e = entries[i];
@@ -124,13 +119,7 @@ export function chainEntries(head: AuditHead | undefined, entries: readonly Audi
       prevHash,
       hash: '',
     };
-    let text: string;
-    if (linkIsHex && stringsArePlain(e, plainBefore)) {
-      text = unescapedRow(row);
-      plainBefore = e;
-    } else {
-      text = canonicalRow(row);
-    }
+    const text = (linkIsHex && plainTexts.textOf(row)) || canonicalRow(row);
     row.hash = prevHash = digest('sha256', prevHash + text, 'hex');
     linkIsHex = true;
     rows[i] = row;
@@ -139,28 +128,6 @@ export function chainEntries(head: AuditHead | undefined, entries: readonly Audi
 }
 
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
-
-/**
- * True when none of the entry's strings needs escaping. A batch repeats most values (type, source, severity,
- * actor, often correlation id and timestamp), so a value equal to `before`'s, which was found plain, is not
- * scanned again: the scans were a third of a record's chain cost.
- */
-function stringsArePlain(e: AuditEntry, before: AuditEntry | undefined): boolean {
-  return (
-    !needsEscaping(e.eventId) &&
-    isPlainAfter(e.type, before?.type) &&
-    isPlainAfter(e.timestamp, before?.timestamp) &&
-    isPlainAfter(e.correlationId, before?.correlationId) &&
-    isPlainAfter(e.causationId, before?.causationId) &&
-    isPlainAfter(e.actorId, before?.actorId) &&
-    isPlainAfter(e.source, before?.source) &&
-    isPlainAfter(e.severity, before?.severity)
-  );
-}
-
-function isPlainAfter(value: string | null, plainBefore: string | null | undefined): boolean {
-  return value === null || value === plainBefore || !needsEscaping(value);
-}
 
 /** Walks rows in `seq` order and reports the first that breaks the chain. */
 export class ChainChecker {

@@ -18,7 +18,7 @@ export function canonicalJson(value: unknown): string {
  * place. In the audit writer this saves more than it costs: measured in place, the chain's hashing and the SQLite
  * insert both got cheaper by more than the conversion.
  */
-function flattened(text: string): string {
+export function flattened(text: string): string {
   // eslint-disable-next-line @typescript-eslint/no-unused-expressions
   (text as unknown as number) | 0;
   return text;
