@@ -77,6 +77,14 @@ export const HOT_PATH_CHANGES: readonly string[] = [
   'SQLite verify() on worker threads: records 1..head split into one part per thread, each read and hashed ' +
     'through its own connection, the parts joined on the main thread (anything not intact falls back to the ' +
     'exact walk): 187k -> 257-277k records/s for 100,000 records on 2 threads.',
+  'Audit chain: chainEntries() no longer scans its own links (hex digests) nor a value equal to the last plain ' +
+    "entry's (type, source, severity, actor, often correlation id and timestamp): the scans were about a third " +
+    "of building a record's text. SQLite chain / plain, interleaved A/B of the bench's chain step (6 runs each): " +
+    '1.51x -> 1.43x on average.',
+  "Audit chain: each record's hash input is built from 14 pieces instead of 27 (the values a batch repeats kept " +
+    "as flat pieces with their member names): V8's flattening of the text for sha256 costs by the piece, and " +
+    'cost about as much as the sha256. Text + sha256 ~1,680 -> ~1,360 ns; SQLite chain / plain 1.45x -> 1.41x ' +
+    'on average over 4 interleaved runs. Full and audit-only runs since both changes: 1.37-1.47x.',
 ];
 
 export const MISS_NOTES: Readonly<Record<string, string>> = {
@@ -129,11 +137,12 @@ export const MISS_NOTES: Readonly<Record<string, string>> = {
   'PostgreSQL batched >= 20000 events/s':
     'passes on a quiet machine (22-33k events/s); the server and the bench share the 2 cores.',
   'SQLite chain <= 1.5x plain inserts':
-    '1.46-1.49x across runs since the canonical JSON change (1.58x before it), plain and chain taking turns ' +
-    "batch by batch: little room. Per record: sha256 ~1-1.5 us, the payload's canonical JSON ~0.3 us more than " +
-    "JSON.stringify, the record's canonical JSON ~0.5 us, and the two hash columns, against ~8-11 us for a " +
-    'plain insert. Tried: inserting on a worker thread while the next chunk is hashed; postMessage of the rows ' +
-    'cost more than it hid (14-17 vs 13-14 us per record).',
+    '1.37-1.47x across runs since the two changes to the record text (1.46-1.51x before them), plain and chain ' +
+    "taking turns batch by batch. Per record: sha256 ~0.5-1 us (most of it Node's per-call cost), the record's " +
+    'text and its flattening ~0.7 us, the ' +
+    "payload's canonical JSON ~0.3 us more than JSON.stringify, and the two hash columns (~5-8% of an insert), " +
+    'against ~7-11 us for a plain insert. Tried: inserting on a worker thread while the ' +
+    'next chunk is hashed; postMessage of the rows cost more than it hid (14-17 vs 13-14 us per record).',
   'PostgreSQL chain <= 1.5x plain inserts':
     '1.39-1.47x across runs: the same costs as SQLite, with the advisory lock per batch.',
   'PostgreSQL verify >= 200k records/s':
