@@ -1,8 +1,7 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { Pool } from 'pg';
 import { AuditStoreError, PostgresAuditStore, type AuditOptions } from 'nestjs-event-bus';
 import { UserCreated, UserDeleted, startAuditApp, type AuditApp } from './fixtures/audit-app.fixture';
-import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../support/postgres';
+import { DATABASE_URL, describePostgres } from '../support/postgres';
 import {
   changeData,
   deleteRow,
@@ -21,39 +20,24 @@ import {
   expectRewriteAtEarlierHeadToBeCaught,
   expectUnescapedSpellingToBeCaught,
 } from './support/verify-scenarios';
+import { postgresAuditSuite } from './support/postgres-suite';
 
 describePostgres('audit trail on PostgreSQL', () => {
-  let admin: Pool;
-  let schema: string;
-  const apps: AuditApp[] = [];
-
-  beforeAll(() => {
-    admin = new Pool({ connectionString: DATABASE_URL, max: 2 });
-  });
-  beforeEach(() => {
-    schema = uniqueSchema('audit_test');
-  });
-  afterEach(async () => {
-    for (const { app } of apps.splice(0)) await app.close();
-    await dropSchema(schema, admin);
-  });
-  afterAll(async () => {
-    await admin?.end();
-  });
+  const pg = postgresAuditSuite('audit_test');
 
   async function start(options: AuditOptions = {}, source = 'audit-test', table?: string): Promise<AuditApp> {
-    const store = new PostgresAuditStore({ connectionString: DATABASE_URL, schema, table });
+    const store = new PostgresAuditStore({ connectionString: DATABASE_URL, schema: pg.schema, table });
     const started = await startAuditApp({ store, ...options }, { source });
-    apps.push(started);
+    pg.apps.push(started);
     return started;
   }
 
   const tamperer = (table = 'audit_log'): Tamperer => ({
-    table: `"${schema}".${table}`,
+    table: `"${pg.schema}".${table}`,
     exec: async (sql, params = []) => {
       let n = 0;
       return (
-        await admin.query(
+        await pg.admin.query(
           sql.replace(/\?/g, () => `$${++n}`),
           params,
         )
@@ -71,7 +55,9 @@ describePostgres('audit trail on PostgreSQL', () => {
       [1, 'user.created', 'info'],
       [2, 'user.deleted', 'warning'],
     ]);
-    const indexes = await admin.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [schema]);
+    const indexes = await pg.admin.query('SELECT indexname FROM pg_indexes WHERE schemaname = $1', [
+      pg.schema,
+    ]);
     expect(indexes.rows.length).toBeGreaterThanOrEqual(5);
     await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 2 });
   });
@@ -79,7 +65,10 @@ describePostgres('audit trail on PostgreSQL', () => {
   it('filters by correlation id, type, actor and time, and pages with a cursor', async () => {
     const { bus, audit } = await start();
     for (let i = 0; i < 12; i++) {
-      const context = { correlationId: i < 5 ? 'req-a' : 'req-b', actorId: i % 4 === 0 ? 'admin' : 'user' };
+      const context = {
+        correlationId: i < 5 ? 'req-a' : 'req-b',
+        actorId: i % 4 === 0 ? 'admin' : 'user',
+      };
       if (i % 3 === 0) bus.emit(UserDeleted, { id: `u${i}` }, context);
       else bus.emit(UserCreated, { id: `u${i}`, email: 'e"\\\n\u2028' }, context);
     }
@@ -111,7 +100,7 @@ describePostgres('audit trail on PostgreSQL', () => {
   it('a restart continues the chain (and the DDL runs again harmlessly)', async () => {
     const first = await start();
     for (let i = 0; i < 3; i++) first.bus.emit(UserCreated, { id: `u${i}`, email: 'e' });
-    apps.splice(apps.indexOf(first), 1);
+    pg.apps.splice(pg.apps.indexOf(first), 1);
     await first.app.close();
     const second = await start();
     await second.bus.emitAsync(UserCreated, { id: 'u3', email: 'e' });
@@ -123,7 +112,9 @@ describePostgres('audit trail on PostgreSQL', () => {
   it('sync mode: committed when emitAsync() resolves', async () => {
     const { bus } = await start({ durability: 'sync' });
     const { event } = await bus.emitAsync(UserCreated, { id: 'u1', email: 'e' });
-    const found = await admin.query(`SELECT seq FROM "${schema}".audit_log WHERE event_id = $1`, [event.id]);
+    const found = await pg.admin.query(`SELECT seq FROM "${pg.schema}".audit_log WHERE event_id = $1`, [
+      event.id,
+    ]);
     expect(found.rows).toEqual([{ seq: '1' }]);
   });
 
@@ -142,8 +133,8 @@ describePostgres('audit trail on PostgreSQL', () => {
       }),
     );
     await Promise.all(instances.map(({ audit }) => audit.flush()));
-    const rows = await admin.query<{ seq: string; event_id: string; source: string }>(
-      `SELECT seq, event_id, source FROM "${schema}".audit_log ORDER BY seq`,
+    const rows = await pg.admin.query<{ seq: string; event_id: string; source: string }>(
+      `SELECT seq, event_id, source FROM "${pg.schema}".audit_log ORDER BY seq`,
     );
     expect(rows.rows.map((r) => Number(r.seq))).toEqual(
       Array.from({ length: 4 * perInstance }, (_, i) => i + 1),
@@ -216,9 +207,9 @@ describePostgres('audit trail on PostgreSQL', () => {
       await start({}, 'audit-test', 'custom_trail'),
       tamperer('custom_trail'),
     );
-    const tables = await admin.query<{ tablename: string }>(
+    const tables = await pg.admin.query<{ tablename: string }>(
       'SELECT tablename FROM pg_tables WHERE schemaname = $1',
-      [schema],
+      [pg.schema],
     );
     expect(tables.rows).toEqual([{ tablename: 'custom_trail' }]);
   });
@@ -257,11 +248,11 @@ describePostgres('audit trail on PostgreSQL', () => {
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 4 });
     });
     it('a null actor replaced by a string spelled like a null', async () => {
-      await admin.query(`UPDATE "${schema}".audit_log SET actor_id = 'n' WHERE seq = 3`);
+      await pg.admin.query(`UPDATE "${pg.schema}".audit_log SET actor_id = 'n' WHERE seq = 3`);
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 3 });
     });
     it('a value given a field separator', async () => {
-      await admin.query(`UPDATE "${schema}".audit_log SET type = type || E'\\x1f' WHERE seq = 8`);
+      await pg.admin.query(`UPDATE "${pg.schema}".audit_log SET type = type || E'\\x1f' WHERE seq = 8`);
       expect(await app.audit.verify()).toMatchObject({ ok: false, firstBadSeq: 8 });
     });
     it('a deleted record', async () => {

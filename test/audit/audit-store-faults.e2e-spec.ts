@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { Client, Pool } from 'pg';
+import { Client } from 'pg';
 import { PostgresAuditStore, SqliteAuditStore, type AuditEntry, type AuditStore } from 'nestjs-event-bus';
 import { CaptureLogger } from '../listeners/support/capture-logger';
-import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../support/postgres';
+import { DATABASE_URL, describePostgres } from '../support/postgres';
 import { until } from '../support/wait';
 import { UserCreated, startAuditApp, type AuditApp } from './fixtures/audit-app.fixture';
+import { postgresAuditSuite } from './support/postgres-suite';
 
 // The real SQL stores failing at runtime, and a batch retried after its commit went through but its answer was
 // lost (the store then meets its own records: a UNIQUE violation on event_id).
@@ -120,23 +121,7 @@ describe('audit trail on SQLite: faults at runtime', () => {
 });
 
 describePostgres('audit trail on PostgreSQL: faults at runtime', () => {
-  let admin: Pool;
-  let schema: string;
-  const apps: AuditApp[] = [];
-
-  beforeAll(() => {
-    admin = new Pool({ connectionString: DATABASE_URL, max: 2 });
-  });
-  beforeEach(() => {
-    schema = uniqueSchema('audit_store_faults');
-  });
-  afterEach(async () => {
-    for (const { app } of apps.splice(0)) await app.close();
-    await dropSchema(schema, admin);
-  });
-  afterAll(async () => {
-    await admin?.end();
-  });
+  const pg = postgresAuditSuite('audit_store_faults');
 
   /** The store's connections carry the schema's name as application_name: the test kills those and no others. */
   async function open(
@@ -144,20 +129,20 @@ describePostgres('audit trail on PostgreSQL: faults at runtime', () => {
     settings: Record<string, string> = {},
   ): Promise<{ app: AuditApp; store: PostgresAuditStore }> {
     const url = new URL(DATABASE_URL);
-    for (const [name, value] of Object.entries({ application_name: schema, ...settings }))
+    for (const [name, value] of Object.entries({ application_name: pg.schema, ...settings }))
       url.searchParams.set(name, value);
-    const store = new PostgresAuditStore({ connectionString: url.toString(), schema });
+    const store = new PostgresAuditStore({ connectionString: url.toString(), schema: pg.schema });
     const app = await startAuditApp({ store, batch: { maxDelayMs: 5 } }, {}, logger);
-    apps.push(app);
+    pg.apps.push(app);
     return { app, store };
   }
 
   /** Resolves once one of the store's connections is blocked on the table lock. */
   async function untilStoreWaitsOnLock(): Promise<void> {
     await until(async () => {
-      const { rows } = await admin.query<{ n: number }>(
+      const { rows } = await pg.admin.query<{ n: number }>(
         `SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND wait_event_type = 'Lock'`,
-        [schema],
+        [pg.schema],
       );
       return rows[0].n > 0;
     }, 10_000);
@@ -179,7 +164,7 @@ describePostgres('audit trail on PostgreSQL: faults at runtime', () => {
     await locker.connect();
     try {
       await locker.query('BEGIN');
-      await locker.query(`LOCK TABLE "${schema}".audit_log IN ACCESS EXCLUSIVE MODE`);
+      await locker.query(`LOCK TABLE "${pg.schema}".audit_log IN ACCESS EXCLUSIVE MODE`);
       emitted.push(...emitUsers(bus, 2, 3));
       await failWrites();
       await until(() => audit.stats().writeFailures > 0);
@@ -213,9 +198,9 @@ describePostgres('audit trail on PostgreSQL: faults at runtime', () => {
       logger,
       async () => {
         await untilStoreWaitsOnLock();
-        await admin.query(
+        await pg.admin.query(
           'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1',
-          [schema],
+          [pg.schema],
         );
       },
       /terminat/i,

@@ -16,6 +16,18 @@ const entry = (n: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
   ...extra,
 });
 
+/** The entry's string fields: each is written between quotes, escaped when it needs it. */
+const STRING_FIELDS = [
+  'eventId',
+  'type',
+  'timestamp',
+  'correlationId',
+  'causationId',
+  'actorId',
+  'source',
+  'severity',
+] as const;
+
 describe('the audit chain', () => {
   it('serializes a row exactly as RFC 8785 canonical JSON of the whole record would', () => {
     const rows = chainEntries(undefined, [
@@ -33,17 +45,7 @@ describe('the audit chain', () => {
     expect(() => canonicalRow({ ...rows[4], type: 'lone \ud800' })).toThrow(CanonicalJsonError);
   });
 
-  it.each([
-    'eventId',
-    'type',
-    'timestamp',
-    'correlationId',
-    'causationId',
-    'actorId',
-    'source',
-    'severity',
-    'prevHash',
-  ] as const)(
+  it.each([...STRING_FIELDS, 'prevHash'] as const)(
     'escapes %s alone when it needs it, short or long, and rejects a lone surrogate in it',
     (field) => {
       const [row] = chainEntries(undefined, [entry(1, { correlationId: 'plain', causationId: 'cause' })]);
@@ -93,26 +95,16 @@ describe('the audit chain', () => {
   it('hashes every record of a batch over its canonical JSON, whatever the records before it held', () => {
     // Plain and escaped values take turns in each field, repeated and not, so a value seen before in the batch
     // is only taken as plain when it was.
-    const fields = [
-      'eventId',
-      'type',
-      'timestamp',
-      'correlationId',
-      'causationId',
-      'actorId',
-      'source',
-      'severity',
-    ] as const;
     const batch: AuditEntry[] = [];
     const values = ['plain', 'plain', 'q"', 'q"', 'plain', 'tab\t', 'x'.repeat(20) + '\\'];
-    for (const field of fields) {
+    for (const field of STRING_FIELDS) {
       for (const value of values) {
         batch.push(entry(batch.length + 1, { correlationId: 'corr', [field]: value }));
       }
     }
     // Two fields changing at once, one to a new plain value and the other to a value that needs escaping.
-    for (const plainField of fields) {
-      for (const escapedField of fields.filter((f) => f !== plainField)) {
+    for (const plainField of STRING_FIELDS) {
+      for (const escapedField of STRING_FIELDS.filter((f) => f !== plainField)) {
         for (const n of [1, 2]) {
           batch.push(entry(batch.length + 1, { [plainField]: `plain-${n}`, [escapedField]: 'q"' }));
         }
