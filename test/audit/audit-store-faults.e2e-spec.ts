@@ -84,8 +84,12 @@ describe('audit trail on SQLite: faults at runtime', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  async function open(logger?: CaptureLogger): Promise<{ app: AuditApp; store: SqliteAuditStore }> {
-    const store = new SqliteAuditStore({ path });
+  /** The store gives up on another connection's lock after `busyTimeoutMs`, so that an attempt fails quickly. */
+  async function open(
+    logger?: CaptureLogger,
+    busyTimeoutMs = 200,
+  ): Promise<{ app: AuditApp; store: SqliteAuditStore }> {
+    const store = new SqliteAuditStore({ path, busyTimeoutMs });
     const app = await startAuditApp({ store, batch: { maxDelayMs: 5 } }, {}, logger);
     apps.push(app);
     return { app, store };
@@ -93,7 +97,6 @@ describe('audit trail on SQLite: faults at runtime', () => {
 
   retriedBatchScenarios(() => open());
 
-  // The store waits out its 5 s busy_timeout (not configurable) before an attempt fails.
   it('keeps what is emitted while another connection holds the database locked, then writes it once, in order', async () => {
     const logger = new CaptureLogger();
     const { app } = await open(logger);
@@ -117,7 +120,34 @@ describe('audit trail on SQLite: faults at runtime', () => {
     expect(audit.stats()).toMatchObject({ written: 7, buffered: 0, dropped: 0 });
     expect(await chain(audit)).toEqual(inOrder(emitted));
     await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 7 });
-  }, 40_000);
+  });
+
+  it("waits busyTimeoutMs for another connection's lock, then fails the attempt", async () => {
+    const { store } = await open(undefined, 300);
+    const locker = new Database(path);
+    locker.exec('BEGIN EXCLUSIVE');
+    try {
+      const started = performance.now();
+      await expect(store.append(entries(0, 1))).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
+      const waitedMs = performance.now() - started;
+      expect(waitedMs).toBeGreaterThanOrEqual(250);
+      // Far below the 5 s default: the option, not the default, set the wait.
+      expect(waitedMs).toBeLessThan(3_000);
+    } finally {
+      locker.exec('ROLLBACK');
+      locker.close();
+    }
+    await store.append(entries(0, 1));
+  });
+
+  it('refuses a busyTimeoutMs that is not a whole number of milliseconds, saying what to give', () => {
+    for (const busyTimeoutMs of [-1, 1.5, Number.NaN]) {
+      expect(() => new SqliteAuditStore({ path, busyTimeoutMs })).toThrow(
+        /busyTimeoutMs must be a whole number of at least 0/,
+      );
+    }
+    expect(() => new SqliteAuditStore({ path, busyTimeoutMs: 0 })).not.toThrow();
+  });
 });
 
 describePostgres('audit trail on PostgreSQL: faults at runtime', () => {

@@ -42,6 +42,12 @@ export interface SqliteAuditStoreOptions {
    * intact is always walked again on the main thread, which names the first bad record.
    */
   verifyThreads?: number;
+  /**
+   * How long a write waits for a lock another connection holds (another process writing to the same file) before
+   * the attempt fails and the writer retries it later; default 5000 ms. better-sqlite3 is synchronous: the wait
+   * pauses the event loop, so keep it short when other processes write to the file.
+   */
+  busyTimeoutMs?: number;
 }
 
 /** Below this many records, starting threads costs more than they save. */
@@ -63,6 +69,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
   private readonly table: string;
   private readonly synchronous: 'full' | 'normal';
   private readonly verifyThreads: number;
+  private readonly busyTimeoutMs: number;
   private readonly Driver: SqliteDriver;
   private db: BetterSqlite3.Database | undefined;
   private insert!: Statement;
@@ -76,7 +83,18 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
     this.path = resolve(options.path ?? './data/audit.db');
     this.table = checkIdentifier('SqliteAuditStore', 'table', options.table ?? 'audit_log');
     this.synchronous = options.synchronous ?? 'full';
-    this.verifyThreads = checkThreads(options.verifyThreads ?? Math.min(4, availableParallelism()));
+    this.verifyThreads = checkWholeNumber(
+      'verifyThreads',
+      options.verifyThreads ?? Math.min(4, availableParallelism()),
+      1,
+      '1 checks on the main thread only',
+    );
+    this.busyTimeoutMs = checkWholeNumber(
+      'busyTimeoutMs',
+      options.busyTimeoutMs ?? 5000,
+      0,
+      '0 fails at once when another connection holds the lock',
+    );
     this.Driver = loadDriver<SqliteDriver>('better-sqlite3', 'SqliteAuditStore');
     this.chainTextSql = `SELECT seq, ${CHAIN_TEXT}, hash FROM ${this.table} WHERE seq BETWEEN ? AND ? ORDER BY seq`;
   }
@@ -89,7 +107,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
       db = new this.Driver(this.path);
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${this.synchronous.toUpperCase()}`);
-      db.pragma('busy_timeout = 5000');
+      db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
       this.createSchema(db);
     } catch (error) {
       throw new AuditStoreError(
@@ -236,14 +254,13 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
   }
 }
 
-function checkThreads(threads: number): number {
-  if (!Number.isInteger(threads) || threads < 1) {
+function checkWholeNumber(option: string, value: number, min: number, meaning: string): number {
+  if (!Number.isInteger(value) || value < min) {
     throw new AuditStoreError(
-      `SqliteAuditStore: verifyThreads must be a whole number of at least 1 (1 checks on the main thread only), ` +
-        `got ${String(threads)}.`,
+      `SqliteAuditStore: ${option} must be a whole number of at least ${min} (${meaning}), got ${String(value)}.`,
     );
   }
-  return threads;
+  return value;
 }
 
 // The string values' text is written between plain quotes, which is their canonical JSON only when none holds a
