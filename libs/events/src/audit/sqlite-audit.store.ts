@@ -205,7 +205,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
 
   /** @internal verify(): true when records 1 to `head.seq` form an intact chain ending in `head.hash`. */
   async chainIntactUpTo(head: AuditHead): Promise<boolean> {
-    this.checkOpen();
+    void this.database; // throws when the store is not open
     const threads = Math.min(this.verifyThreads, Math.floor(head.seq / VERIFY_PAGE));
     if (threads < 2 || head.seq < PARALLEL_VERIFY_FROM) return false;
     const part = Math.ceil(head.seq / threads);
@@ -241,10 +241,6 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
   async close(): Promise<void> {
     this.db?.close();
     this.db = undefined;
-  }
-
-  private checkOpen(): void {
-    void this.database;
   }
 
   private get database(): BetterSqlite3.Database {

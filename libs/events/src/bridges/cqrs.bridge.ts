@@ -137,8 +137,7 @@ export class CqrsBridge {
     } catch (error) {
       this.warnings.warn(
         `typeOf:${className}`,
-        `bridges.cqrs.typeOf threw for ${className}; it is not recorded on the bus: ` +
-          `${errorMessage(error)}`,
+        `bridges.cqrs.typeOf threw for ${className}; it is not recorded on the bus: ` + errorMessage(error),
       );
       return null;
     }
@@ -169,7 +168,7 @@ export class CqrsBridge {
       this.warnings.warn(
         `dead-letter:${event.type}`,
         `A failure of a CQRS handler of "${event.type}" could not be recorded as a dead letter: ` +
-          `${errorMessage(error)}`,
+          errorMessage(error),
       );
     }
   }

@@ -137,7 +137,7 @@ export class EventEmitterBridge {
       this.warnings.warn(
         `typeOf:${label}`,
         `bridges.eventEmitter.typeOf threw for EventEmitter2 event ${label}; it is not recorded on the bus: ` +
-          `${errorMessage(error)}`,
+          errorMessage(error),
       );
       return null;
     }

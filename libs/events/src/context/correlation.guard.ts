@@ -91,11 +91,7 @@ export class CorrelationGuard implements CanActivate {
     // Not finished on close: the client went away before the whole response was sent.
     const aborted = !response.writableFinished;
     const info = { method, route, statusCode, durationMs };
-    const severity = !(aborted || statusCode >= 400)
-      ? undefined
-      : aborted || statusCode >= 500
-        ? 'error'
-        : 'warning';
+    const severity = aborted || statusCode >= 500 ? 'error' : statusCode >= 400 ? 'warning' : undefined;
     // The response usually closes inside the request's own context (Express): emit right away. When it does not,
     // emit inside the request's store, or outside any context when the request had none.
     if (this.cls.get() === store) this.emitFinished(info, severity);

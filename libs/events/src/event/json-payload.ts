@@ -42,7 +42,6 @@ export function normalizePayload(input: unknown, redactor?: PayloadRedactor): No
   }
 }
 
-/** Sets `out[key]`; a `__proto__` key becomes an own data property, never the copy's prototype. */
 /** Sets `out[key]` as an own data property, `__proto__` included (plain assignment would set the prototype). */
 export function setMember(out: Record<string, unknown>, key: string, value: unknown): void {
   if (key === '__proto__') {

@@ -120,7 +120,6 @@ function checkDeadLetters(deadLetters: unknown): ResolvedEventsOptions['deadLett
   };
 }
 
-/** A misspelt nested key would otherwise be ignored silently and its default used. */
 function checkRetry(retry: RetryPolicy | undefined): ResolvedRetryPolicy {
   const resolved = resolveRetryPolicy(retry, 'retry');
   if (typeof resolved === 'string') throw new EventsConfigError('retry', resolved, retry);
