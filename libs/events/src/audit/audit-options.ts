@@ -2,7 +2,13 @@ import type { CanActivate, Type } from '@nestjs/common';
 import { EventsConfigError } from '../errors/events-config.error';
 import { explainPattern } from '../event/event-type';
 import type { AuditStore } from './audit.interfaces';
-import { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from '../event/key-redactor';
+import {
+  DEFAULT_REDACTED_KEYS,
+  DEFAULT_REDACTION_MARKER,
+  type ResolvedRedaction,
+} from '../event/key-redactor';
+
+export type { ResolvedRedaction };
 import { isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 
@@ -53,7 +59,6 @@ export interface ResolvedAuditOptions {
 }
 
 /** How event payloads are redacted; `false` when turned off. */
-export type ResolvedRedaction = false | { keys: readonly string[]; marker: string };
 
 const AUDIT_KEYS = [
   'store',

@@ -1,9 +1,13 @@
+import { backoffDelay } from '../common/backoff';
+import { checkNumber, isRecord } from '../common/option-checks';
+import { rejectUnknownKeys } from '../common/reject-unknown-keys';
+import { EventsConfigError } from '../errors/events-config.error';
 import type { RetryPolicy } from './bus.interfaces';
 
 /** A retry policy with every field filled in. */
-export type ResolvedRetryPolicy = Required<RetryPolicy>;
+export type ResolvedRetryPolicy = Readonly<Required<RetryPolicy>>;
 
-export const NO_RETRY: ResolvedRetryPolicy = Object.freeze({
+const DEFAULT_POLICY: ResolvedRetryPolicy = Object.freeze({
   attempts: 1,
   backoffMs: 100,
   factor: 2,
@@ -11,43 +15,46 @@ export const NO_RETRY: ResolvedRetryPolicy = Object.freeze({
   jitter: 0.5,
 });
 
-/** Fills in the defaults; returns a message naming the bad field instead when the policy is wrong. */
-export function resolveRetryPolicy(
-  policy: RetryPolicy | undefined,
-  where: string,
-): ResolvedRetryPolicy | string {
-  if (policy === undefined) return NO_RETRY;
-  if (typeof policy !== 'object' || policy === null) return `${where} must be an object like { attempts: 3 }`;
-  for (const key of Object.keys(policy)) {
-    if (!(key in NO_RETRY)) {
-      return `${where}.${key} is not a retry setting (use ${Object.keys(NO_RETRY).join(', ')})`;
-    }
+/**
+ * Fills in the defaults of a retry policy given as option `where` (`retry`, or a listener's); a wrong field throws
+ * `EventsConfigError` for `where`, saying which field and what it needs.
+ */
+export function resolveRetryPolicy(policy: unknown, where: string): ResolvedRetryPolicy {
+  if (policy === undefined) return DEFAULT_POLICY;
+  if (!isRecord(policy)) throw new EventsConfigError(where, 'an object like { attempts: 3 }', policy);
+  try {
+    rejectUnknownKeys(where, policy, Object.keys(DEFAULT_POLICY));
+    return Object.freeze({
+      attempts: checkNumber(`${where}.attempts`, policy.attempts, DEFAULT_POLICY.attempts, {
+        min: 1,
+        integer: true,
+        expected: 'an integer >= 1 (it counts every try, the first included)',
+      }),
+      backoffMs: checkNumber(`${where}.backoffMs`, policy.backoffMs, DEFAULT_POLICY.backoffMs, { unit: 'ms' }),
+      factor: checkNumber(`${where}.factor`, policy.factor, DEFAULT_POLICY.factor, { min: 1 }),
+      maxBackoffMs: checkNumber(`${where}.maxBackoffMs`, policy.maxBackoffMs, DEFAULT_POLICY.maxBackoffMs, {
+        unit: 'ms',
+      }),
+      jitter: checkNumber(`${where}.jitter`, policy.jitter, DEFAULT_POLICY.jitter, { max: 1 }),
+    });
+  } catch (error) {
+    if (!(error instanceof EventsConfigError)) throw error;
+    // Reported against the policy as a whole, naming the field: the policy is one option.
+    throw new EventsConfigError(where, `${error.option} must be ${error.expected}`, policy);
   }
-  const resolved: ResolvedRetryPolicy = { ...NO_RETRY, ...policy };
-  if (!Number.isInteger(resolved.attempts) || resolved.attempts < 1) {
-    return `${where}.attempts must be an integer >= 1 (it counts every try, the first included)`;
-  }
-  for (const key of ['backoffMs', 'maxBackoffMs'] as const) {
-    if (!Number.isFinite(resolved[key]) || resolved[key] < 0) return `${where}.${key} must be a number >= 0`;
-  }
-  if (!Number.isFinite(resolved.factor) || resolved.factor < 1)
-    return `${where}.factor must be a number >= 1`;
-  if (!Number.isFinite(resolved.jitter) || resolved.jitter < 0 || resolved.jitter > 1) {
-    return `${where}.jitter must be a number from 0 to 1`;
-  }
-  return Object.freeze(resolved);
 }
 
-/**
- * The delay before the next try after `failedAttempt` tries failed: exponential, capped, then reduced by up to
- * `jitter` of itself so that handlers failing together do not retry in lockstep.
- */
+/** The delay before the next try after `failedAttempt` tries failed (exponential, capped, with jitter). */
 export function retryDelay(
   policy: ResolvedRetryPolicy,
   failedAttempt: number,
   random: () => number = Math.random,
 ): number {
-  const exponential = policy.backoffMs * Math.pow(policy.factor, failedAttempt - 1);
-  const capped = Math.min(policy.maxBackoffMs, exponential);
-  return Math.round(capped * (1 - policy.jitter * random()));
+  const backoff = {
+    baseMs: policy.backoffMs,
+    factor: policy.factor,
+    maxMs: policy.maxBackoffMs,
+    jitter: policy.jitter,
+  };
+  return backoffDelay(backoff, failedAttempt, random);
 }

@@ -1,4 +1,7 @@
-/** Thrown at startup when an `EventsModule` option is wrong; the message names the option and what is allowed. */
+/**
+ * Thrown when an option is wrong: a module option at startup, or a listener's option when it subscribes. The
+ * message names the option, what it accepts and what it got.
+ */
 export class EventsConfigError extends Error {
   override readonly name = 'EventsConfigError';
 
@@ -8,8 +11,10 @@ export class EventsConfigError extends Error {
     /** What the option accepts. */
     readonly expected: string,
     received: unknown,
+    /** Whose option it is, as the message says it; default `EventsModule option`. */
+    scope = 'EventsModule option',
   ) {
-    super(`Invalid EventsModule option "${option}": expected ${expected}, received ${describe(received)}.`);
+    super(`Invalid ${scope} "${option}": expected ${expected}, received ${describe(received)}.`);
   }
 }
 

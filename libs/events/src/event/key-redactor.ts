@@ -19,6 +19,9 @@ export const DEFAULT_REDACTED_KEYS: readonly string[] = Object.freeze([
   'credential',
 ]);
 
+/** Which payload keys every event has redacted, and with what; `false` when redaction is off. */
+export type ResolvedRedaction = false | { readonly keys: readonly string[]; readonly marker: string };
+
 /** What redacted values are replaced with by default. */
 export const DEFAULT_REDACTION_MARKER = '[REDACTED]';
 

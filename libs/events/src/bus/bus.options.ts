@@ -1,0 +1,115 @@
+import { checkBoolean, checkNumber, isRecord } from '../common/option-checks';
+import { rejectUnknownKeys } from '../common/reject-unknown-keys';
+import { EventsConfigError } from '../errors/events-config.error';
+import { isEventDefinition, type EventDefinition } from '../event/event-definition';
+import type { ResolvedRedaction } from '../event/key-redactor';
+import type { RetryPolicy } from './bus.interfaces';
+import { resolveRetryPolicy, type ResolvedRetryPolicy } from './retry-policy';
+
+/** History kept in memory for `history()` queries. */
+export interface HistoryOptions {
+  /** Default 1000. */
+  maxEvents?: number;
+  /** Estimated heap bytes of the kept events; default 10 MiB. */
+  maxBytes?: number;
+  /** Keep `debug`-severity events too (`http.request.started`, say); default false. */
+  debug?: boolean;
+}
+
+/** The module options the bus itself reads (part of `EventsModuleOptions`). */
+export interface BusModuleOptions {
+  /** Stamped on every event as `source`; default `app`. */
+  source?: string;
+  /** Reject event types (emitted or listened to) that no definition declares. */
+  strict?: boolean;
+  /** Event definitions known up front (definitions used in `emit()` or `@OnEvent()` are learned as they come). */
+  definitions?: readonly EventDefinition<unknown, unknown>[];
+  /** `false` turns history off. */
+  history?: false | HistoryOptions;
+  deadLetters?: { maxEntries?: number };
+  /** Default policy for listeners without their own; default `{ attempts: 1 }` (no retry). */
+  retry?: RetryPolicy;
+  /** How many events emitted before startup completes are held for delivery; default 10,000. */
+  maxHeldEvents?: number;
+}
+
+/** The bus's options with every default applied; provided under `BUS_OPTIONS` by the module. */
+export interface BusOptions {
+  readonly source: string;
+  readonly strict: boolean;
+  readonly definitions: readonly EventDefinition<unknown, unknown>[];
+  readonly history: false | { readonly maxEvents: number; readonly maxBytes: number; readonly debug: boolean };
+  readonly deadLetters: { readonly maxEntries: number };
+  readonly retry: ResolvedRetryPolicy;
+  readonly maxHeldEvents: number;
+  /** Payload key redaction for every event (configured as `audit.redact`). */
+  readonly redaction: ResolvedRedaction;
+}
+
+/** Injection token of the bus's resolved `BusOptions`. */
+export const BUS_OPTIONS = Symbol('nestjs-event-bus:bus-options');
+
+/** The history ring is allocated up front: a bound keeps a typo from allocating gigabytes at startup. */
+const MAX_HISTORY_EVENTS = 1_000_000;
+const DEFAULT_HISTORY_BYTES = 10 * 1024 * 1024;
+
+/** Applies the bus's defaults and checks its options; a wrong one throws `EventsConfigError` naming it. */
+export function resolveBusOptions(options: BusModuleOptions, redaction: ResolvedRedaction): BusOptions {
+  return {
+    source: checkSource(options.source),
+    strict: checkBoolean('strict', options.strict, false),
+    definitions: checkDefinitions(options.definitions),
+    history: checkHistory(options.history),
+    deadLetters: checkDeadLetters(options.deadLetters),
+    retry: checkRetry(options.retry),
+    maxHeldEvents: checkNumber('maxHeldEvents', options.maxHeldEvents, 10_000, { min: 1, integer: true }),
+    redaction,
+  };
+}
+
+function checkSource(source: unknown): string {
+  if (source === undefined) return 'app';
+  if (typeof source !== 'string' || source.trim() === '' || source.length > 200) {
+    throw new EventsConfigError('source', 'a non-empty string of at most 200 characters', source);
+  }
+  return source;
+}
+
+function checkDefinitions(definitions: unknown): readonly EventDefinition<unknown, unknown>[] {
+  if (definitions === undefined) return [];
+  if (!Array.isArray(definitions) || !definitions.every(isEventDefinition)) {
+    throw new EventsConfigError('definitions', 'an array of defineEvent() results', definitions);
+  }
+  return definitions;
+}
+
+function checkHistory(history: unknown): BusOptions['history'] {
+  if (history === false) return false;
+  if (history === undefined) return { maxEvents: 1000, maxBytes: DEFAULT_HISTORY_BYTES, debug: false };
+  if (!isRecord(history)) {
+    throw new EventsConfigError('history', 'false or { maxEvents?, maxBytes?, debug? }', history);
+  }
+  rejectUnknownKeys('history', history, ['maxEvents', 'maxBytes', 'debug']);
+  return {
+    maxEvents: checkNumber('history.maxEvents', history.maxEvents, 1000, {
+      min: 1,
+      max: MAX_HISTORY_EVENTS,
+      integer: true,
+    }),
+    maxBytes: checkNumber('history.maxBytes', history.maxBytes, DEFAULT_HISTORY_BYTES, { min: 1, integer: true }),
+    debug: checkBoolean('history.debug', history.debug, false),
+  };
+}
+
+function checkDeadLetters(deadLetters: unknown): BusOptions['deadLetters'] {
+  if (deadLetters === undefined) return { maxEntries: 1000 };
+  if (!isRecord(deadLetters)) throw new EventsConfigError('deadLetters', '{ maxEntries? }', deadLetters);
+  rejectUnknownKeys('deadLetters', deadLetters, ['maxEntries']);
+  return {
+    maxEntries: checkNumber('deadLetters.maxEntries', deadLetters.maxEntries, 1000, { min: 1, integer: true }),
+  };
+}
+
+function checkRetry(retry: unknown): ResolvedRetryPolicy {
+  return resolveRetryPolicy(retry, 'retry');
+}
