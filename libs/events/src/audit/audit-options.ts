@@ -73,6 +73,9 @@ const AUDIT_KEYS = [
 const STORE_METHODS = ['init', 'append', 'query', 'head', 'close'] as const;
 
 /** Checks `audit` and applies its defaults; a wrong value throws `EventsConfigError` naming the option. */
+/** Injection token of the resolved audit options (`false` when the audit trail is off). */
+export const AUDIT_OPTIONS = Symbol('nestjs-event-bus:audit-options');
+
 export function resolveAuditOptions(audit: unknown): false | ResolvedAuditOptions {
   if (audit === undefined || audit === false) return false;
   if (!isRecord(audit)) {

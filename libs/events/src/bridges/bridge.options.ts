@@ -66,6 +66,9 @@ export interface ResolvedBridges {
 }
 
 /** Validates the `bridges` option; a wrong value throws `EventsConfigError` naming it. */
+/** Injection token of the resolved bridge options. */
+export const BRIDGES_OPTIONS = Symbol('nestjs-event-bus:bridges-options');
+
 export function resolveBridgesOptions(bridges: unknown): ResolvedBridges {
   if (bridges === undefined) return { eventEmitter: false, cqrs: false };
   if (!isRecord(bridges)) throw new EventsConfigError('bridges', '{ eventEmitter?, cqrs? }', bridges);

@@ -28,6 +28,9 @@ export interface ResolvedEventLogOptions {
 const KNOWN_KEYS: readonly (keyof EventLogOptions)[] = ['sampleDebug', 'format', 'context'];
 
 /** Applies defaults to the `eventLog` option and validates it; `undefined` and `false` both mean off. */
+/** Injection token of the resolved event log options (`false` when the log is off). */
+export const EVENT_LOG_OPTIONS = Symbol('nestjs-event-bus:event-log-options');
+
 export function resolveEventLogOptions(value: unknown): ResolvedEventLogOptions | false {
   if (value === undefined || value === false) return false;
   if (value === true) return { sampleDebug: 1, format: 'text', context: 'EventLog' };

@@ -60,6 +60,9 @@ const METRIC_NAME_PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
 
 /** Applies defaults to the `metrics` option and validates it; `undefined` and `false` both mean off. */
+/** Injection token of the resolved metrics options (`false` when metrics are off). */
+export const METRICS_OPTIONS = Symbol('nestjs-event-bus:metrics-options');
+
 export function resolveMetricsOptions(value: unknown): ResolvedMetricsOptions | false {
   if (value === undefined || value === false) return false;
   if (!isRecord(value)) {

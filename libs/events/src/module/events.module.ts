@@ -28,6 +28,7 @@ import {
   type OPTIONS_TYPE,
 } from './events.module-definition';
 import { EVENTS_HOLD_UNTIL_READY } from './events.tokens';
+import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-options.providers';
 
 /**
  * The event bus for the whole application (a global module).
@@ -40,6 +41,7 @@ import { EVENTS_HOLD_UNTIL_READY } from './events.tokens';
   imports: [DiscoveryModule, ClsModule, CorrelationSetupModule],
   providers: [
     { provide: EVENTS_HOLD_UNTIL_READY, useValue: true },
+    ...EVENTS_OPTIONS_PROVIDERS,
     EventBusService,
     EventContext,
     ListenerDiscovery,
@@ -54,7 +56,15 @@ import { EVENTS_HOLD_UNTIL_READY } from './events.tokens';
     { provide: AUDIT_STORE, useFactory: createAuditStore, inject: [EventBusService] },
     AuditService,
   ],
-  exports: [EventBusService, EventContext, EventMetrics, EventsHealthIndicator, AuditService, AUDIT_STORE],
+  exports: [
+    EventBusService,
+    EventContext,
+    EventMetrics,
+    EventsHealthIndicator,
+    AuditService,
+    AUDIT_STORE,
+    ...FEATURE_OPTION_TOKENS,
+  ],
 })
 export class EventsModule extends ConfigurableModuleClass {
   /** Registers the bus with these options (all optional). Use `forRootAsync()` to build them from config. */

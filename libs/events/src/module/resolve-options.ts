@@ -13,6 +13,7 @@ import {
 } from '../audit/audit-options';
 import { resolveBridgesOptions, type ResolvedBridges } from '../bridges/bridge.options';
 import type { EventsModuleOptions } from './events-module.options';
+import { resolveBusOptions, type BusOptions } from '../bus/bus.options';
 import { checkBoolean, isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 
@@ -33,6 +34,8 @@ export interface ResolvedEventsOptions {
   /** Payload key redaction for every event (from `audit.redact`; on by default). */
   redaction: ResolvedRedaction;
   bridges: ResolvedBridges;
+  /** What the bus itself reads, provided under `BUS_OPTIONS`. */
+  bus: BusOptions;
 }
 
 const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
@@ -61,7 +64,9 @@ export function resolveEventsOptions(options: EventsModuleOptions = {}): Resolve
       throw new EventsConfigError(key, `one of the known options (${KNOWN_OPTIONS.join(', ')})`, key);
     }
   }
+  const redaction = resolveRedaction(options.audit);
   return {
+    bus: resolveBusOptions(options, redaction),
     source: checkSource(options.source),
     strict: checkBoolean('strict', options.strict, false),
     definitions: checkDefinitions(options.definitions),
@@ -74,7 +79,7 @@ export function resolveEventsOptions(options: EventsModuleOptions = {}): Resolve
     metrics: resolveMetricsOptions(options.metrics),
     eventLog: resolveEventLogOptions(options.eventLog),
     audit: resolveAuditOptions(options.audit),
-    redaction: resolveRedaction(options.audit),
+    redaction,
     bridges: resolveBridgesOptions(options.bridges),
   };
 }
@@ -121,9 +126,7 @@ function checkDeadLetters(deadLetters: unknown): ResolvedEventsOptions['deadLett
 }
 
 function checkRetry(retry: RetryPolicy | undefined): ResolvedRetryPolicy {
-  const resolved = resolveRetryPolicy(retry, 'retry');
-  if (typeof resolved === 'string') throw new EventsConfigError('retry', resolved, retry);
-  return resolved;
+  return resolveRetryPolicy(retry, 'retry');
 }
 
 /** The history ring is allocated up front: a bound keeps a typo from allocating gigabytes at startup. */
