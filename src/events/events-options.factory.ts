@@ -17,7 +17,8 @@ export function eventsOptions(config: AppConfig, registry: Registry): EventsModu
     // Every type the app emits is declared: a typo in an event name fails loudly instead of going nowhere.
     strict: true,
     definitions: APP_EVENT_DEFINITIONS,
-    history: { maxEvents: 5000 },
+    // The trace page tells the whole story, debug-level steps included (command.execution.started...).
+    history: { maxEvents: 5000, debug: true },
     correlation: {},
     audit: {
       store,

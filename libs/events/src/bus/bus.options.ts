@@ -2,7 +2,11 @@ import { checkBoolean, checkNumber, isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
 import { isEventDefinition, type EventDefinition } from '../event/event-definition';
-import type { ResolvedRedaction } from '../event/key-redactor';
+import {
+  DEFAULT_REDACTED_KEYS,
+  DEFAULT_REDACTION_MARKER,
+  type ResolvedRedaction,
+} from '../event/key-redactor';
 import type { RetryPolicy } from './bus.interfaces';
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from './retry-policy';
 
@@ -38,7 +42,8 @@ export interface BusOptions {
   readonly source: string;
   readonly strict: boolean;
   readonly definitions: readonly EventDefinition<unknown, unknown>[];
-  readonly history: false | { readonly maxEvents: number; readonly maxBytes: number; readonly debug: boolean };
+  readonly history:
+    false | { readonly maxEvents: number; readonly maxBytes: number; readonly debug: boolean };
   readonly deadLetters: { readonly maxEntries: number };
   readonly retry: ResolvedRetryPolicy;
   readonly maxHeldEvents: number;
@@ -96,7 +101,10 @@ function checkHistory(history: unknown): BusOptions['history'] {
       max: MAX_HISTORY_EVENTS,
       integer: true,
     }),
-    maxBytes: checkNumber('history.maxBytes', history.maxBytes, DEFAULT_HISTORY_BYTES, { min: 1, integer: true }),
+    maxBytes: checkNumber('history.maxBytes', history.maxBytes, DEFAULT_HISTORY_BYTES, {
+      min: 1,
+      integer: true,
+    }),
     debug: checkBoolean('history.debug', history.debug, false),
   };
 }
@@ -106,10 +114,36 @@ function checkDeadLetters(deadLetters: unknown): BusOptions['deadLetters'] {
   if (!isRecord(deadLetters)) throw new EventsConfigError('deadLetters', '{ maxEntries? }', deadLetters);
   rejectUnknownKeys('deadLetters', deadLetters, ['maxEntries']);
   return {
-    maxEntries: checkNumber('deadLetters.maxEntries', deadLetters.maxEntries, 1000, { min: 1, integer: true }),
+    maxEntries: checkNumber('deadLetters.maxEntries', deadLetters.maxEntries, 1000, {
+      min: 1,
+      integer: true,
+    }),
   };
 }
 
 function checkRetry(retry: unknown): ResolvedRetryPolicy {
   return resolveRetryPolicy(retry, 'retry');
+}
+
+/** Internal: tells the bus to hold events until listener discovery completes (the module sets it). */
+export const HOLD_UNTIL_READY = Symbol('nestjs-event-bus:hold-until-ready');
+
+const BUS_KEYS: readonly (keyof BusModuleOptions)[] = [
+  'source',
+  'strict',
+  'definitions',
+  'history',
+  'deadLetters',
+  'retry',
+  'maxHeldEvents',
+];
+
+/** Options for a bus made without Nest: resolved ones as they are, else the bus's own, checked. */
+export function busOptionsOf(options: BusOptions | BusModuleOptions | undefined): BusOptions {
+  if (options !== undefined && isRecord(options) && 'redaction' in options)
+    return options as unknown as BusOptions;
+  const given = options ?? {};
+  if (!isRecord(given)) throw new EventsConfigError('(options)', 'an object', given);
+  rejectUnknownKeys('(bus options)', given, BUS_KEYS);
+  return resolveBusOptions(given, { keys: DEFAULT_REDACTED_KEYS, marker: DEFAULT_REDACTION_MARKER });
 }

@@ -16,8 +16,8 @@ export interface HandlerEntry {
   readonly once: boolean;
   readonly retry: ResolvedRetryPolicy;
   readonly timeoutMs: number | undefined;
-  /** Run in a child context of its own (user handlers); internal waiters skip it. */
-  readonly isolated: boolean;
+  /** Runs in the event's child context (user handlers); the bus's own waiters need none. */
+  readonly ownContext: boolean;
   readonly counters: HandlerCounters;
   active: boolean;
 }
@@ -78,9 +78,9 @@ export class HandlerRegistry {
     return found.sort((a, b) => b.priority - a.priority || a.seq - b.seq);
   }
 
-  /** How many handlers would receive `type` (or are subscribed at all, without it). */
-  countFor(type?: string): number {
-    return type === undefined ? this.count : this.resolve(type).length;
+  /** How many handlers would receive `type`. */
+  countFor(type: string): number {
+    return this.resolve(type).length;
   }
 
   all(): HandlerEntry[] {

@@ -30,7 +30,9 @@ export function resolveRetryPolicy(policy: unknown, where: string): ResolvedRetr
         integer: true,
         expected: 'an integer >= 1 (it counts every try, the first included)',
       }),
-      backoffMs: checkNumber(`${where}.backoffMs`, policy.backoffMs, DEFAULT_POLICY.backoffMs, { unit: 'ms' }),
+      backoffMs: checkNumber(`${where}.backoffMs`, policy.backoffMs, DEFAULT_POLICY.backoffMs, {
+        unit: 'ms',
+      }),
       factor: checkNumber(`${where}.factor`, policy.factor, DEFAULT_POLICY.factor, { min: 1 }),
       maxBackoffMs: checkNumber(`${where}.maxBackoffMs`, policy.maxBackoffMs, DEFAULT_POLICY.maxBackoffMs, {
         unit: 'ms',

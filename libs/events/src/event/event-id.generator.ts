@@ -34,9 +34,12 @@ export class EventIdGenerator {
 
   constructor(private readonly now: () => number = Date.now) {}
 
-  /** A new id; call `timestamp()` right after it for the time it encodes. */
-  next(): string {
-    this.advanceClock();
+  /**
+   * A new id; call `timestamp()` right after it for the time it encodes. `now` is the time to stamp (a clock read
+   * the caller made); ids stay strictly increasing whatever it is.
+   */
+  next(now: number = this.now()): string {
+    this.advanceClock(now);
     const counter = this.counter;
     const high = Math.floor(counter / COUNTER_LOW_SPAN);
     const low = counter - high * COUNTER_LOW_SPAN;
@@ -73,8 +76,7 @@ export class EventIdGenerator {
     return this.isoTime;
   }
 
-  private advanceClock(): void {
-    const now = this.now();
+  private advanceClock(now: number): void {
     if (now > this.lastMs) {
       this.setTime(now);
       this.counter = this.randomCounterSeed();

@@ -1,4 +1,5 @@
 import type { ValidationIssue } from '../errors/event-validation.error';
+import { ARRAY_BYTES, numberBytes, OBJECT_BYTES, SLOT_BYTES, stringBytes } from './json/heap-size';
 
 const MAX_DEPTH = 64;
 const EMPTY_PATH: readonly (string | number)[] = [];
@@ -6,7 +7,7 @@ const EMPTY_PATH: readonly (string | number)[] = [];
 /** The outcome of copying a payload into plain, frozen JSON data. */
 export interface NormalizedPayload {
   value: unknown;
-  /** Approximate size of the value as JSON text, in bytes. */
+  /** Estimated heap bytes of the copy (see `json/heap-size.ts`). */
   size: number;
   issues: ValidationIssue[] | undefined;
 }
@@ -67,7 +68,7 @@ function copyTopRecord(
   redactor: PayloadRedactor | undefined,
 ): NormalizedPayload {
   const out: Record<string, unknown> = {};
-  let size = 2;
+  let size = OBJECT_BYTES;
   let walker: PayloadWalker | undefined;
   const keys = Object.keys(record);
   for (let i = 0; i < keys.length; i++) {
@@ -77,24 +78,19 @@ function copyTopRecord(
     let copied: unknown;
     if (redactor !== undefined && redactor.redacts(key)) {
       copied = redactor.marker;
-      size += redactor.marker.length + 2;
     } else if (typeof item === 'string') {
       copied = item;
-      size += item.length + 2;
+      size += stringBytes(item);
     } else if (typeof item === 'number' && Number.isFinite(item)) {
       copied = item === 0 ? 0 : item;
-      size += 8;
-    } else if (typeof item === 'boolean') {
+      size += numberBytes(item);
+    } else if (typeof item === 'boolean' || item === null) {
       copied = item;
-      size += 5;
-    } else if (item === null) {
-      copied = null;
-      size += 4;
     } else {
       walker ??= new PayloadWalker(redactor);
       copied = walker.copyMember(record, key, item);
     }
-    size += key.length + 4;
+    size += SLOT_BYTES;
     setMember(out, key, copied);
   }
   return { value: Object.freeze(out), size: size + (walker?.size ?? 0), issues: walker?.issues };
@@ -111,22 +107,18 @@ class PayloadWalker {
   copy(value: unknown): unknown {
     switch (typeof value) {
       case 'string':
-        this.size += value.length + 2;
+        this.size += stringBytes(value);
         return value;
       case 'number':
         if (!Number.isFinite(value)) return this.fail(`${value} is not a JSON number`);
-        this.size += 8;
+        this.size += numberBytes(value);
         return value === 0 ? 0 : value;
       case 'boolean':
-        this.size += 5;
         return value;
       case 'undefined':
         return this.fail('undefined is not a JSON value (use null, or leave the key out)');
       case 'object':
-        if (value === null) {
-          this.size += 4;
-          return null;
-        }
+        if (value === null) return null;
         return this.copyObject(value);
       case 'bigint':
         return this.fail('a bigint is not a JSON value (send it as a string)');
@@ -161,7 +153,7 @@ class PayloadWalker {
 
   private copyArray(array: readonly unknown[]): unknown[] {
     const out = new Array<unknown>(array.length);
-    this.size += 2 + array.length;
+    this.size += ARRAY_BYTES + SLOT_BYTES * array.length;
     this.ancestors.push(array);
     for (let i = 0; i < array.length; i++) {
       this.path.push(i);
@@ -174,7 +166,7 @@ class PayloadWalker {
 
   private copyRecord(record: Record<string, unknown>): Record<string, unknown> {
     const out: Record<string, unknown> = {};
-    this.size += 2;
+    this.size += OBJECT_BYTES;
     const keys = Object.keys(record);
     this.ancestors.push(record);
     for (let i = 0; i < keys.length; i++) {
@@ -184,13 +176,12 @@ class PayloadWalker {
       let copied: unknown;
       if (this.redactor !== undefined && this.redactor.redacts(key)) {
         copied = this.redactor.marker;
-        this.size += this.redactor.marker.length + 2;
       } else {
         this.path.push(key);
         copied = this.copy(item);
         this.path.pop();
       }
-      this.size += key.length + 4;
+      this.size += SLOT_BYTES;
       setMember(out, key, copied);
     }
     this.ancestors.pop();

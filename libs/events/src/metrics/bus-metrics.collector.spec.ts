@@ -4,6 +4,7 @@ import { EventBusService } from '../bus/event-bus.service';
 import { EventsConfigError } from '../errors/events-config.error';
 import { defineEvent } from '../event/event-definition';
 import type { EventsModuleOptions } from '../module/events-module.options';
+import { resolveEventsOptions } from '../module/resolve-options';
 import { BusMetricsCollector } from './bus-metrics.collector';
 import { loadPromClient } from './prom-client.loader';
 
@@ -12,16 +13,14 @@ type Sample = { labels: Record<string, string | number>; value: number; metricNa
 /** A bus with metrics in a registry of the test's own; the collector is attached like EventMetrics does. */
 function setup(options: EventsModuleOptions = {}, metrics: EventsModuleOptions['metrics'] = {}) {
   const registry = new Registry();
-  const bus = new EventBusService({
-    ...options,
-    metrics: { registry, ...metrics },
-  });
+  const resolved = resolveEventsOptions({ ...options, metrics: { registry, ...metrics } });
+  const bus = new EventBusService(resolved.bus);
   const warnings: string[] = [];
-  const settings = bus.settings.metrics;
+  const settings = resolved.metrics;
   if (!settings) throw new Error('metrics should be on');
   const collector = new BusMetricsCollector(loadPromClient(), bus, settings, (m) => warnings.push(m));
   bus.addObserver(collector);
-  return { bus, registry, collector, warnings };
+  return { bus, registry, collector, warnings, settings };
 }
 
 async function samples(registry: Registry, name: string): Promise<Sample[]> {
@@ -189,9 +188,7 @@ describe('BusMetricsCollector', () => {
   });
 
   it('refuses a registry that already holds its metrics, and frees the names on dispose()', () => {
-    const { bus, registry, collector } = setup();
-    const settings = bus.settings.metrics;
-    if (!settings) throw new Error('metrics should be on');
+    const { bus, registry, collector, settings } = setup();
     const again = () => new BusMetricsCollector(loadPromClient(), bus, settings, () => undefined);
     expect(again).toThrow(EventsConfigError);
     expect(again).toThrow(/metrics\.prefix/);
@@ -201,9 +198,7 @@ describe('BusMetricsCollector', () => {
   });
 
   it('counts audit writes only when the audit trail is on', async () => {
-    const { bus, registry } = setup();
-    const settings = bus.settings.metrics;
-    if (!settings) throw new Error('metrics should be on');
+    const { bus, registry, settings } = setup();
     const withAudit = new Registry();
     const collector = new BusMetricsCollector(
       loadPromClient(),

@@ -6,13 +6,9 @@ import type { EventDefinition } from '../event/event-definition';
 import type { EventLogOptions } from '../event-log/event-log.options';
 import type { MetricsOptions } from '../metrics/metrics.options';
 
-/** History kept in memory for `history()` queries. */
-export interface HistoryOptions {
-  /** Default 1000. */
-  maxEvents?: number;
-  /** Approximate JSON bytes; default 10 MiB. */
-  maxBytes?: number;
-}
+import type { HistoryOptions } from '../bus/bus.options';
+
+export type { HistoryOptions };
 
 /** Options of `EventsModule.forRoot()` / `forRootAsync()`. */
 export interface EventsModuleOptions {

@@ -11,7 +11,7 @@ import {
   type AuditControllerSource,
 } from '../audit/audit.service';
 import { EventBridges } from '../bridges/event-bridges.service';
-import { EventBusService } from '../bus/event-bus.service';
+import { EventBusService, LEGACY_SETTINGS } from '../bus/event-bus.service';
 import { CorrelationSetupModule } from '../context/correlation.module-setup';
 import { EventContext } from '../context/event-context';
 import { EventLog } from '../event-log/event-log';
@@ -28,7 +28,11 @@ import {
   type OPTIONS_TYPE,
 } from './events.module-definition';
 import { EVENTS_HOLD_UNTIL_READY } from './events.tokens';
-import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-options.providers';
+import {
+  EVENTS_OPTIONS_PROVIDERS,
+  FEATURE_OPTION_TOKENS,
+  RESOLVED_EVENTS_OPTIONS,
+} from './events-options.providers';
 
 /**
  * The event bus for the whole application (a global module).
@@ -42,6 +46,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
   providers: [
     { provide: EVENTS_HOLD_UNTIL_READY, useValue: true },
     ...EVENTS_OPTIONS_PROVIDERS,
+    { provide: LEGACY_SETTINGS, useExisting: RESOLVED_EVENTS_OPTIONS },
     EventBusService,
     EventContext,
     ListenerDiscovery,

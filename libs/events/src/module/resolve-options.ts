@@ -22,7 +22,7 @@ export interface ResolvedEventsOptions {
   source: string;
   strict: boolean;
   definitions: readonly EventDefinition<unknown, unknown>[];
-  history: false | { maxEvents: number; maxBytes: number };
+  history: BusOptions['history'];
   deadLetters: { maxEntries: number };
   retry: ResolvedRetryPolicy;
   shutdownTimeoutMs: number;
@@ -65,12 +65,13 @@ export function resolveEventsOptions(options: EventsModuleOptions = {}): Resolve
     }
   }
   const redaction = resolveRedaction(options.audit);
+  const bus = resolveBusOptions(options, redaction);
   return {
-    bus: resolveBusOptions(options, redaction),
+    bus,
     source: checkSource(options.source),
     strict: checkBoolean('strict', options.strict, false),
     definitions: checkDefinitions(options.definitions),
-    history: checkHistory(options.history),
+    history: bus.history,
     deadLetters: checkDeadLetters(options.deadLetters),
     retry: checkRetry(options.retry),
     shutdownTimeoutMs: nonNegative('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000),
@@ -100,20 +101,6 @@ function checkDefinitions(definitions: unknown): readonly EventDefinition<unknow
   return definitions;
 }
 
-function checkHistory(history: unknown): ResolvedEventsOptions['history'] {
-  if (history === false) return false;
-  if (history === undefined) return { maxEvents: 1000, maxBytes: 10 * 1024 * 1024 };
-  if (typeof history !== 'object' || history === null) {
-    throw new EventsConfigError('history', 'false or { maxEvents?, maxBytes? }', history);
-  }
-  rejectUnknownKeys('history', history, ['maxEvents', 'maxBytes']);
-  const { maxEvents, maxBytes } = history as { maxEvents?: unknown; maxBytes?: unknown };
-  return {
-    maxEvents: positiveInt('history.maxEvents', maxEvents, 1000, MAX_HISTORY_EVENTS),
-    maxBytes: positiveInt('history.maxBytes', maxBytes, 10 * 1024 * 1024),
-  };
-}
-
 function checkDeadLetters(deadLetters: unknown): ResolvedEventsOptions['deadLetters'] {
   if (deadLetters === undefined) return { maxEntries: 1000 };
   if (!isRecord(deadLetters)) {
@@ -128,9 +115,6 @@ function checkDeadLetters(deadLetters: unknown): ResolvedEventsOptions['deadLett
 function checkRetry(retry: RetryPolicy | undefined): ResolvedRetryPolicy {
   return resolveRetryPolicy(retry, 'retry');
 }
-
-/** The history ring is allocated up front: a bound keeps a typo from allocating gigabytes at startup. */
-const MAX_HISTORY_EVENTS = 1_000_000;
 
 function positiveInt(
   option: string,

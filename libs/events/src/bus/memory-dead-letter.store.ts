@@ -1,19 +1,15 @@
 import type { DeadLetter, DeadLetterQuery } from './bus.interfaces';
+import type { DeadLetterStore } from './ports/dead-letter-store.port';
 
-/** Failures kept after their last attempt, oldest evicted first beyond `maxEntries`. */
-export class DeadLetterQueue {
+/** The in-process `DeadLetterStore`: the newest `maxEntries` letters in memory, oldest evicted first. */
+export class MemoryDeadLetterStore implements DeadLetterStore {
   private readonly entries = new Map<string, DeadLetter>();
   private added = 0;
 
   constructor(private readonly maxEntries: number) {}
 
-  /** How many dead letters were ever added, evicted or replayed ones included. */
   get total(): number {
     return this.added;
-  }
-
-  get size(): number {
-    return this.entries.size;
   }
 
   add(letter: DeadLetter): void {
@@ -32,7 +28,6 @@ export class DeadLetterQueue {
     this.entries.delete(id);
   }
 
-  /** Matching dead letters, oldest first; with `limit`, the newest `limit` of them. */
   list(query: DeadLetterQuery = {}): DeadLetter[] {
     const found = [...this.entries.values()].filter(
       (letter) =>

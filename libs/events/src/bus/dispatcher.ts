@@ -1,0 +1,265 @@
+import type { Logger } from '@nestjs/common';
+import type { ClsService } from 'nestjs-cls';
+import { errorMessage } from '../common/error-message';
+import { childStore } from '../context/child-store';
+import type { EventContextStore } from '../context/context.keys';
+import { correlationLog } from '../context/correlation-log';
+import type { BusEvent } from '../event/bus-event.interface';
+import { deepFreeze } from '../event/json-payload';
+import type { EmitResult, EventMiddleware } from './bus.interfaces';
+import type { EventHistory } from './event-history';
+import type { HandlerEntry, HandlerRegistry } from './handler-registry';
+import type { BusTotals, HandlerRunner } from './handler-runner';
+import type { InFlight } from './in-flight';
+import type { ObserverSet } from './observer-set';
+import { PendingEmit, type AwaitedDispatch } from './pending-emit';
+import type { Route, RouteTable } from './route-table';
+
+/** What the dispatcher is built from. */
+export interface DispatcherParts {
+  readonly cls: ClsService;
+  readonly routes: RouteTable;
+  readonly registry: HandlerRegistry;
+  readonly runner: HandlerRunner;
+  readonly observers: ObserverSet;
+  readonly inFlight: InFlight;
+  readonly totals: BusTotals;
+  readonly history: EventHistory | undefined;
+  /** Whether `debug`-severity events are kept in the history. */
+  readonly historyKeepsDebug: boolean;
+  readonly logger: Logger;
+}
+
+/**
+ * The second stage: takes a built event through middleware, counts and keeps it, tells the observers, and starts
+ * every matching handler in priority order inside one child context per event. One path serves `emit()`
+ * (handlers started, async ones tracked) and awaited delivery (`emitAsync()`, held and replayed events, and
+ * events that arrive already built): priority tiers one after another, each settled before the next starts.
+ */
+export class Dispatcher implements AwaitedDispatch {
+  private middleware: readonly EventMiddleware[] = [];
+  // The handler loop's arguments, set right before it runs (inside `cls.runWith`, which takes no arguments) and
+  // read into locals first thing, before any handler can emit and set them again.
+  private loopEvent: BusEvent | undefined;
+  private loopHandlers: readonly HandlerEntry[] = [];
+  private loopFrom = 0;
+  private loopStore: EventContextStore | null = null;
+  private loopEmit: PendingEmit | undefined;
+
+  constructor(private readonly parts: DispatcherParts) {}
+
+  /** Adds middleware; returns a function that removes it. */
+  use(middleware: EventMiddleware): () => void {
+    if (typeof middleware?.before !== 'function' && typeof middleware?.after !== 'function') {
+      throw new TypeError('use() needs an object with a before(event) and/or after(event, result) function.');
+    }
+    this.middleware = [...this.middleware, middleware];
+    return () => {
+      this.middleware = this.middleware.filter((m) => m !== middleware);
+    };
+  }
+
+  /**
+   * Dispatches an event without waiting for its handlers; returns the event as middleware left it. `store` is
+   * the emitter's context as the emit read it, or undefined to read it now.
+   */
+  dispatch(route: Route, event: BusEvent, size: number, store?: EventContextStore | null): BusEvent {
+    return this.run(route, event, size, store, undefined) ?? event;
+  }
+
+  /** Dispatches an event and resolves once every handler settled (retries included). */
+  dispatchAwaited(
+    route: Route,
+    event: BusEvent,
+    size: number,
+    store?: EventContextStore | null,
+  ): Promise<EmitResult> {
+    const pending = new PendingEmit(this, event);
+    this.run(route, event, size, store, pending);
+    return pending.result();
+  }
+
+  /** The entry for an event that arrives already built (held at startup, replayed, or from a transport). */
+  deliver(event: BusEvent, size: number, awaited: false): void;
+  deliver(event: BusEvent, size: number, awaited: true): Promise<EmitResult>;
+  deliver(event: BusEvent, size: number, awaited: boolean): Promise<EmitResult> | void {
+    const route = this.parts.routes.routeFor(event.type);
+    if (awaited) return this.dispatchAwaited(route, event, size);
+    this.dispatch(route, event, size);
+  }
+
+  /** Starts the handlers from `emit.next`, after the tier before them settled. */
+  resume(emit: PendingEmit): void {
+    this.startHandlers(emit.event, emit.handlers, emit.next, emit.store, emit);
+  }
+
+  /** Runs `after` middleware for a settled dispatch. */
+  finished(event: BusEvent, result: EmitResult): void {
+    if (this.middleware.length > 0) this.runAfter(event, result);
+  }
+
+  private run(
+    route: Route,
+    original: BusEvent,
+    size: number,
+    store: EventContextStore | null | undefined,
+    emit: PendingEmit | undefined,
+  ): BusEvent | undefined {
+    let event = original;
+    if (this.middleware.length > 0) {
+      const changed = this.runBefore(event);
+      if (changed === undefined) {
+        emit?.dropped();
+        return undefined;
+      }
+      if (changed !== event) {
+        event = changed;
+        if (event.type !== route.type) route = this.parts.routes.routeFor(event.type);
+      }
+      // Middleware may have changed the context: read it again.
+      store = undefined;
+    }
+    this.record(route, event, size, emit);
+    const handlers = route.handlers;
+    let context: EventContextStore | null = null;
+    if (handlers.length > 0 && route.needsContext) {
+      context = childStore(store === undefined ? this.parentStore() : store, event);
+    }
+    if (emit !== undefined) emit.begin(event, handlers, context);
+    const started = this.startHandlers(event, handlers, 0, context, emit);
+    if (emit === undefined && this.middleware.length > 0) {
+      this.runAfter(event, { event, handled: started, failed: [] });
+    }
+    return event;
+  }
+
+  /** Counts and keeps the event and tells the observers; their unfinished work is tracked or awaited. */
+  private record(route: Route, event: BusEvent, size: number, emit: PendingEmit | undefined): void {
+    const { totals, history, observers } = this.parts;
+    totals.emitted++;
+    route.counter.emitted++;
+    if (history !== undefined && (event.severity !== 'debug' || this.parts.historyKeepsDebug)) {
+      history.push(event, size);
+    }
+    const work = observers.event(event);
+    if (work === undefined) return;
+    if (emit !== undefined) emit.awaitObservers(work);
+    else this.trackObserverWork(event, work);
+  }
+
+  /** Starts handlers[from..] (in the event's child context when it has one); returns how many it started. */
+  private startHandlers(
+    event: BusEvent,
+    handlers: readonly HandlerEntry[],
+    from: number,
+    context: EventContextStore | null,
+    emit: PendingEmit | undefined,
+  ): number {
+    if (from >= handlers.length) {
+      emit?.allStarted();
+      return 0;
+    }
+    this.loopEvent = event;
+    this.loopHandlers = handlers;
+    this.loopFrom = from;
+    this.loopStore = context;
+    this.loopEmit = emit;
+    return context === null
+      ? this.startLoop()
+      : (this.parts.cls.runWith(context as never, this.startLoop) as number);
+  }
+
+  /** The handler loop; one callback for every dispatch, so no closure is made per event. */
+  private readonly startLoop = (): number => {
+    const event = this.loopEvent!;
+    const handlers = this.loopHandlers;
+    const from = this.loopFrom;
+    const store = this.loopStore;
+    const emit = this.loopEmit;
+    const runner = this.parts.runner;
+    emit?.enterLoop();
+    let started = 0;
+    for (let i = from; i < handlers.length; i++) {
+      const entry = handlers[i];
+      // Awaited delivery: the next priority tier starts only once this one settled.
+      if (emit !== undefined && i > from && entry.priority !== handlers[i - 1].priority && emit.busy()) {
+        emit.leaveLoop(i);
+        return started;
+      }
+      if (entry.active && this.passesFilter(entry, event)) {
+        started++;
+        emit?.started();
+        runner.attempt(entry, event, 1, store, emit);
+      }
+    }
+    emit?.leaveLoop(handlers.length);
+    return started;
+  };
+
+  /** Applies the handler's filter and `once`; true when the handler should receive the event. */
+  private passesFilter(entry: HandlerEntry, event: BusEvent): boolean {
+    if (entry.filter !== undefined) {
+      let pass: boolean;
+      try {
+        pass = entry.filter(event);
+      } catch (error) {
+        this.parts.logger.error(
+          `The filter of handler "${entry.name}" threw on "${event.type}": ${errorMessage(error)}`,
+          ...correlationLog(event.correlationId),
+        );
+        return false;
+      }
+      if (!pass) return false;
+    }
+    if (entry.once) this.parts.registry.remove(entry);
+    return true;
+  }
+
+  /** The active context store, or null outside any context. */
+  private parentStore(): EventContextStore | null {
+    return (this.parts.cls.get() as EventContextStore | undefined) ?? null;
+  }
+
+  /** After `emit()`: keeps observer work visible to `drain()` and never lets it reject unhandled. */
+  private trackObserverWork(event: BusEvent, work: Promise<void>[]): void {
+    const { inFlight, logger } = this.parts;
+    for (const promise of work) {
+      inFlight.start();
+      promise.then(
+        () => inFlight.finish(),
+        (error: unknown) => {
+          logger.error(
+            `Recording "${event.type}" (${event.id}) failed: ${errorMessage(error)}`,
+            ...correlationLog(event.correlationId),
+          );
+          inFlight.finish();
+        },
+      );
+    }
+  }
+
+  private runBefore(event: BusEvent): BusEvent | undefined {
+    let current = event;
+    for (const middleware of this.middleware) {
+      if (!middleware.before) continue;
+      const next = middleware.before(current);
+      if (next === false) return undefined;
+      if (next !== undefined && next !== current) current = deepFreeze(next);
+    }
+    return current;
+  }
+
+  private runAfter(event: BusEvent, result: EmitResult): void {
+    for (const middleware of this.middleware) {
+      if (!middleware.after) continue;
+      try {
+        middleware.after(event, result);
+      } catch (error) {
+        this.parts.logger.error(
+          `An after() middleware threw on "${event.type}": ${errorMessage(error)}`,
+          ...correlationLog(event.correlationId),
+        );
+      }
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import {
+  ACTOR_ID_KEY,
+  CAUSATION_ID_KEY,
+  CORRELATION_ID_KEY,
+  type EventContextStore,
+} from '../context/context.keys';
+import { EventValidationError } from '../errors/event-validation.error';
+import { EVENT_SEVERITIES, type BusEvent } from '../event/bus-event.interface';
+import { CoarseClock } from '../event/coarse-clock';
+import { EventIdGenerator } from '../event/event-id.generator';
+import { PayloadCopier } from '../event/json/payload-copier';
+import { normalizePayload } from '../event/json-payload';
+import { KeyRedactor, type ResolvedRedaction } from '../event/key-redactor';
+import type { EmitOptions } from './bus.interfaces';
+import type { Route } from './route-table';
+
+/** A built event and its estimated heap bytes (for the history's bound). */
+export interface BuiltEvent {
+  readonly event: BusEvent;
+  readonly size: number;
+}
+
+type Issues = readonly { message: string; path?: readonly unknown[] }[];
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
+/** The event object and its id and timestamp strings, beyond payload and metadata. */
+const ENVELOPE_BYTES = 320;
+/** The event fields an emit's options can set that must be non-empty strings. */
+const ID_OPTIONS = ['correlationId', 'causationId', 'actorId', 'source'] as const;
+
+/**
+ * The first stage of the pipeline: validates a payload against its definition's schema, copies it into frozen
+ * plain JSON (secret keys redacted), and builds the immutable event around it with a new id, the time, and the
+ * correlation, causation and actor ids of the emitter's context.
+ */
+export class EventFactory {
+  private readonly ids = new EventIdGenerator();
+  private readonly clock = new CoarseClock();
+  private readonly redactor: KeyRedactor | undefined;
+
+  constructor(
+    private readonly source: string,
+    redaction: ResolvedRedaction,
+  ) {
+    this.redactor = redaction ? new KeyRedactor(redaction.keys, redaction.marker) : undefined;
+  }
+
+  /** A new unique, time-ordered id and its ISO time, for records the bus makes itself (dead letters). */
+  stamp(): { id: string; at: string } {
+    const id = this.ids.next();
+    return { id, at: this.ids.timestamp() };
+  }
+
+  /** The schema's output for `data`; throws `EventValidationError`, or when the schema is async. */
+  validateSync(route: Route, data: unknown): unknown {
+    const result = this.validate(route, data);
+    if (!(result instanceof Promise)) return result;
+    result.catch(() => undefined);
+    throw new EventValidationError(
+      route.type,
+      [{ path: '', message: 'the schema validates asynchronously' }],
+      'Use emitAsync() for definitions with async schemas.',
+    );
+  }
+
+  /** The schema's output for `data`: a value when the schema is synchronous, a promise when it is not. */
+  validate(route: Route, data: unknown): unknown {
+    const schema = route.definition?.schema;
+    if (schema === undefined) return data;
+    const result = schema['~standard'].validate(data);
+    if (result instanceof Promise) return result.then((settled) => schemaOutput(route.type, settled));
+    return schemaOutput(route.type, result);
+  }
+
+  /**
+   * Builds the event. `coarse`: the time may come from a clock read shared by the current synchronous run
+   * (`emit()`); otherwise it is read now.
+   */
+  create(
+    route: Route,
+    data: unknown,
+    options: EmitOptions | undefined,
+    store: EventContextStore | null,
+    coarse: boolean,
+  ): BuiltEvent {
+    let payload: unknown = null;
+    let size = ENVELOPE_BYTES;
+    if (data !== undefined) {
+      payload = this.copyPayload(route, data);
+      size += this.copied;
+    }
+    let metadata = EMPTY_METADATA;
+    if (options?.metadata !== undefined) {
+      metadata = this.copyMetadata(route.type, options.metadata);
+      size += this.copied;
+    }
+    const id = this.ids.next(coarse ? this.clock.read() : Date.now());
+    const definition = route.definition;
+    const event: Mutable<BusEvent> = {
+      id,
+      type: route.type,
+      version: definition?.version ?? 1,
+      data: payload,
+      timestamp: this.ids.timestamp(),
+      correlationId: options?.correlationId ?? store?.[CORRELATION_ID_KEY] ?? id,
+      source: options?.source ?? this.source,
+      severity: options?.severity ?? definition?.severity ?? 'info',
+      metadata,
+    };
+    const causationId = options?.causationId ?? store?.[CAUSATION_ID_KEY];
+    if (causationId !== undefined) event.causationId = causationId;
+    const actorId = options?.actorId ?? store?.[ACTOR_ID_KEY];
+    if (actorId !== undefined) event.actorId = actorId;
+    if (options !== undefined) checkEmitOptions(route.type, event);
+    return { event: Object.freeze(event), size };
+  }
+
+  /** Bytes of what `copyPayload`/`copyMetadata` copied last. */
+  private copied = 0;
+
+  /** The payload as frozen plain JSON: through the route's compiled copier when it has the payload's shape. */
+  private copyPayload(route: Route, data: unknown): unknown {
+    let copier = route.copier;
+    if (copier === undefined && typeof data === 'object' && data !== null) {
+      copier = route.copier = PayloadCopier.forShape(data, this.redactor) ?? null;
+    }
+    if (copier && typeof data === 'object' && data !== null && copier.copy(data)) {
+      this.copied = copier.size;
+      return copier.value;
+    }
+    const normalized = normalizePayload(data, this.redactor);
+    if (normalized.issues) throw new EventValidationError(route.type, normalized.issues);
+    this.copied = normalized.size;
+    return normalized.value;
+  }
+
+  private copyMetadata(type: string, metadata: Record<string, unknown>): Record<string, unknown> {
+    const normalized = normalizePayload(metadata, this.redactor);
+    if (normalized.issues) {
+      throw new EventValidationError(
+        type,
+        normalized.issues.map((issue) => ({ ...issue, path: `metadata.${issue.path}` })),
+      );
+    }
+    this.copied = normalized.size;
+    return normalized.value as Record<string, unknown>;
+  }
+}
+
+function schemaOutput(type: string, result: { value?: unknown; issues?: Issues }): unknown {
+  if (!result.issues) return result.value;
+  throw new EventValidationError(
+    type,
+    result.issues.map((issue) => ({
+      path: (issue.path ?? [])
+        .map((p) => (typeof p === 'object' && p !== null && 'key' in p ? String(p.key) : String(p)))
+        .join('.'),
+      message: issue.message,
+    })),
+  );
+}
+
+function checkEmitOptions(type: string, event: BusEvent): void {
+  for (const key of ID_OPTIONS) {
+    const value = event[key];
+    if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 200)) {
+      throw new EventValidationError(type, [
+        { path: key, message: 'must be a non-empty string of at most 200 characters' },
+      ]);
+    }
+  }
+  if (!EVENT_SEVERITIES.includes(event.severity)) {
+    throw new EventValidationError(type, [
+      { path: 'severity', message: `must be one of ${EVENT_SEVERITIES.join(', ')}` },
+    ]);
+  }
+}

@@ -1,0 +1,157 @@
+import type { Logger } from '@nestjs/common';
+import { asError } from '../common/error-message';
+import type { EventContextStore } from '../context/context.keys';
+import { correlationLog } from '../context/correlation-log';
+import type { BusEvent } from '../event/bus-event.interface';
+import type { DeadLetter, HandlerFailure } from './bus.interfaces';
+import type { HandlerEntry } from './handler-registry';
+import type { AttemptFailed, BusTotals, HandlerSettle } from './handler-runner';
+import type { InFlight } from './in-flight';
+import type { ObserverSet } from './observer-set';
+import type { BusTelemetry } from './ports/bus-telemetry.port';
+import type { DeadLetterStore } from './ports/dead-letter-store.port';
+import type { RetryScheduler } from './ports/retry-scheduler.port';
+import { retryDelay } from './retry-policy';
+
+/** Runs one more attempt of a handler inside `store` (the runner's `attemptIn`). */
+export type RetryAttempt = (
+  store: EventContextStore | null,
+  entry: HandlerEntry,
+  event: BusEvent,
+  attempt: number,
+  settle: HandlerSettle | undefined,
+) => void;
+
+/** Announces a new dead letter to the application (the bus emits `event.handler.failed`). */
+export type AnnounceDeadLetter = (letter: DeadLetter) => void;
+
+/** What the policy needs from the bus, given as parts rather than the bus itself. */
+export interface FailurePolicyParts {
+  readonly scheduler: RetryScheduler;
+  readonly deadLetters: DeadLetterStore;
+  readonly observers: ObserverSet;
+  readonly inFlight: InFlight;
+  readonly totals: BusTotals;
+  readonly logger: Logger;
+  readonly telemetry: BusTelemetry | undefined;
+  /** A new unique id and the time now, for a dead letter. */
+  readonly stamp: () => { id: string; at: string };
+  readonly retry: RetryAttempt;
+  readonly announce: AnnounceDeadLetter;
+}
+
+/**
+ * Decides what happens after a failed attempt: another attempt through the `RetryScheduler` while the handler's
+ * policy allows, else a dead letter in the `DeadLetterStore`, told to observers, logged and announced.
+ */
+export class FailurePolicy implements AttemptFailed {
+  /** The exact subscription each dead letter came from (names can repeat); dropped with evicted letters. */
+  private readonly replayTargets = new WeakMap<DeadLetter, HandlerEntry>();
+
+  constructor(private readonly parts: FailurePolicyParts) {}
+
+  failed(
+    entry: HandlerEntry,
+    event: BusEvent,
+    attempt: number,
+    thrown: unknown,
+    store: EventContextStore | null,
+    settle: HandlerSettle | undefined,
+    durationMs?: number,
+  ): void {
+    const { totals, observers } = this.parts;
+    totals.failed++;
+    entry.counters.failures++;
+    if (observers.watchesHandlers) observers.handlerSettled(event, entry.name, 'failure', durationMs);
+    if (attempt < entry.retry.attempts) {
+      this.scheduleRetry(entry, event, attempt, thrown, store, settle);
+      return;
+    }
+    const error = asError(thrown);
+    this.deadLetter(entry.name, event, error, attempt, entry);
+    settle?.settled({ handler: entry.name, error, attempts: attempt });
+  }
+
+  /**
+   * Records the final failure of a handler the bus did not run itself (a bridged CQRS handler): counted, told to
+   * observers, dead-lettered and announced. Such a dead letter cannot be replayed.
+   */
+  recordExternal(event: BusEvent, handler: string, thrown: unknown, attempts: number): void {
+    const { totals, observers } = this.parts;
+    totals.failed++;
+    if (observers.watchesHandlers) observers.handlerSettled(event, handler, 'failure');
+    this.deadLetter(handler, event, asError(thrown), attempts);
+  }
+
+  /** The subscription a dead letter came from, if it still exists. */
+  replayTarget(letter: DeadLetter): HandlerEntry | undefined {
+    const target = this.replayTargets.get(letter);
+    return target?.active === true ? target : undefined;
+  }
+
+  private scheduleRetry(
+    entry: HandlerEntry,
+    event: BusEvent,
+    failedAttempt: number,
+    thrown: unknown,
+    store: EventContextStore | null,
+    settle: HandlerSettle | undefined,
+  ): void {
+    const { totals, inFlight, scheduler, telemetry } = this.parts;
+    totals.retried++;
+    entry.counters.retries++;
+    inFlight.start();
+    const delayMs = retryDelay(entry.retry, failedAttempt);
+    const attempt = failedAttempt + 1;
+    telemetry?.retryScheduled?.(
+      { event, handler: entry.name, attempt: failedAttempt },
+      delayMs,
+      asError(thrown),
+    );
+    scheduler.schedule({
+      event,
+      handler: entry.name,
+      attempt,
+      delayMs,
+      run: () => {
+        this.parts.retry(store, entry, event, attempt, settle);
+        inFlight.finish();
+      },
+      abandon: () => {
+        inFlight.finish();
+        settle?.settled({ handler: entry.name, error: asError(thrown), attempts: failedAttempt });
+      },
+    });
+  }
+
+  private deadLetter(
+    handler: string,
+    event: BusEvent,
+    error: Error,
+    attempts: number,
+    replayTo?: HandlerEntry,
+  ): void {
+    const { deadLetters, observers, logger, telemetry, stamp, announce } = this.parts;
+    const { id, at } = stamp();
+    const letter: DeadLetter = {
+      id,
+      event,
+      handler,
+      error: { name: error.name, message: error.message, stack: error.stack },
+      attempts,
+      failedAt: at,
+    };
+    deadLetters.add(letter);
+    if (replayTo) this.replayTargets.set(letter, replayTo);
+    observers.deadLetter(letter);
+    telemetry?.deadLettered?.(letter);
+    logger.error(
+      `Handler "${handler}" failed on "${event.type}" (${event.id}) after ${attempts} attempt(s): ${error.message}`,
+      ...correlationLog(event.correlationId),
+    );
+    announce(letter);
+  }
+}
+
+/** A failure as `emitAsync()` lists it. */
+export type { HandlerFailure };

@@ -1,0 +1,154 @@
+import type { ClsService } from 'nestjs-cls';
+import type { EventContextStore } from '../context/context.keys';
+import { EventTimeoutError } from '../errors/event-timeout.error';
+import type { BusEvent } from '../event/bus-event.interface';
+import { withTimeout } from '../common/with-timeout';
+import type { HandlerFailure } from './bus.interfaces';
+import type { HandlerEntry } from './handler-registry';
+import type { InFlight } from './in-flight';
+import type { ObserverSet } from './observer-set';
+import type { BusTelemetry } from './ports/bus-telemetry.port';
+
+/** Told the final outcome of one handler for one event: its failure, or undefined on success. */
+export interface HandlerSettle {
+  settled(failure: HandlerFailure | undefined): void;
+}
+
+/** What the runner hands a failed attempt to (the failure policy). */
+export interface AttemptFailed {
+  failed(
+    entry: HandlerEntry,
+    event: BusEvent,
+    attempt: number,
+    thrown: unknown,
+    store: EventContextStore | null,
+    settle: HandlerSettle | undefined,
+    durationMs?: number,
+  ): void;
+}
+
+/** The bus's running totals, read by `stats()`. */
+export interface BusTotals {
+  emitted: number;
+  handled: number;
+  failed: number;
+  retried: number;
+}
+
+/** One in this many synchronous attempts is timed (async ones always are). */
+const SYNC_TIMING_SAMPLE_MASK = 15;
+
+/**
+ * Runs one attempt of one handler: counts it, times a sample, catches what it throws or rejects (a handler's
+ * error never leaves the runner), applies its timeout, and wraps it in the telemetry hook when there is one.
+ * The caller has already entered the event's child context.
+ */
+export class HandlerRunner {
+  /** Set once the failure policy exists (it needs the runner to retry). */
+  onFailure!: AttemptFailed;
+
+  constructor(
+    private readonly cls: ClsService,
+    private readonly observers: ObserverSet,
+    private readonly inFlight: InFlight,
+    private readonly totals: BusTotals,
+    private readonly telemetry: BusTelemetry | undefined,
+  ) {}
+
+  /** Runs an attempt inside `store` (a retry or a replay, outside any dispatch). */
+  attemptIn(
+    store: EventContextStore | null,
+    entry: HandlerEntry,
+    event: BusEvent,
+    attempt: number,
+    settle: HandlerSettle | undefined,
+  ): void {
+    if (store === null) this.attempt(entry, event, attempt, store, settle);
+    else this.cls.runWith(store as never, () => this.attempt(entry, event, attempt, store, settle));
+  }
+
+  attempt(
+    entry: HandlerEntry,
+    event: BusEvent,
+    attempt: number,
+    store: EventContextStore | null,
+    settle: HandlerSettle | undefined,
+  ): void {
+    const counters = entry.counters;
+    counters.calls++;
+    const timed = (counters.calls & SYNC_TIMING_SAMPLE_MASK) === 0;
+    const started = timed ? performance.now() : 0;
+    let result: unknown;
+    let thenable: boolean;
+    try {
+      result = this.telemetry === undefined ? entry.handler(event) : this.traced(entry, event, attempt);
+      // Inside the try: a returned object's `then` getter is the handler's code and may throw too.
+      thenable =
+        result !== null &&
+        typeof result === 'object' &&
+        typeof (result as PromiseLike<unknown>).then === 'function';
+    } catch (error) {
+      this.onFailure.failed(entry, event, attempt, error, store, settle);
+      return;
+    }
+    if (thenable) {
+      this.track(entry, event, attempt, result as PromiseLike<unknown>, store, settle);
+      return;
+    }
+    let durationMs: number | undefined;
+    if (timed) counters.recordDuration((durationMs = performance.now() - started));
+    this.succeeded(entry, event, settle, durationMs);
+  }
+
+  private traced(entry: HandlerEntry, event: BusEvent, attempt: number): unknown {
+    return this.telemetry!.aroundHandler({ event, handler: entry.name, attempt }, () => entry.handler(event));
+  }
+
+  private track(
+    entry: HandlerEntry,
+    event: BusEvent,
+    attempt: number,
+    result: PromiseLike<unknown>,
+    store: EventContextStore | null,
+    settle: HandlerSettle | undefined,
+  ): void {
+    this.inFlight.start();
+    const started = performance.now();
+    // A foreign thenable's then() may throw synchronously; Promise.resolve() turns that into a rejection.
+    const promise = Promise.resolve(result);
+    const running =
+      entry.timeoutMs === undefined
+        ? promise
+        : withTimeout(promise, entry.timeoutMs, () => timedOut(entry.name, entry.timeoutMs!));
+    running.then(
+      () => {
+        const durationMs = performance.now() - started;
+        entry.counters.recordDuration(durationMs);
+        this.succeeded(entry, event, settle, durationMs);
+        this.inFlight.finish();
+      },
+      (error: unknown) => {
+        const durationMs = performance.now() - started;
+        entry.counters.recordDuration(durationMs);
+        this.onFailure.failed(entry, event, attempt, error, store, settle, durationMs);
+        this.inFlight.finish();
+      },
+    );
+  }
+
+  private succeeded(
+    entry: HandlerEntry,
+    event: BusEvent,
+    settle: HandlerSettle | undefined,
+    durationMs: number | undefined,
+  ): void {
+    this.totals.handled++;
+    if (this.observers.watchesHandlers)
+      this.observers.handlerSettled(event, entry.name, 'success', durationMs);
+    settle?.settled(undefined);
+  }
+}
+
+function timedOut(name: string, timeoutMs: number): EventTimeoutError {
+  return new EventTimeoutError(`Handler "${name}" did not finish within ${timeoutMs} ms.`, timeoutMs);
+}

@@ -1,0 +1,127 @@
+import type { EventContextStore } from '../context/context.keys';
+import type { BusEvent } from '../event/bus-event.interface';
+import type { EmitResult, HandlerFailure } from './bus.interfaces';
+import type { HandlerEntry } from './handler-registry';
+import type { HandlerSettle } from './handler-runner';
+
+/** The part of the dispatcher an awaited dispatch calls back. */
+export interface AwaitedDispatch {
+  /** Starts the handlers from `emit.next`, after the tier before them settled. */
+  resume(emit: PendingEmit): void;
+  /** Runs `after` middleware for the settled dispatch. */
+  finished(event: BusEvent, result: EmitResult): void;
+}
+
+/**
+ * One awaited dispatch (`emitAsync()`, a held or replayed event): counts its running handlers and observer work,
+ * tells the dispatcher when a tier settled, and settles one promise with the result once everything has. Makes
+ * no promise of its own unless the caller has to wait.
+ */
+export class PendingEmit implements HandlerSettle {
+  handlers: readonly HandlerEntry[] = [];
+  store: EventContextStore | null = null;
+  /** The index of the first handler not started yet. */
+  next = 0;
+  private handled = 0;
+  private readonly failures: HandlerFailure[] = [];
+  private runningHandlers = 0;
+  private runningObservers = 0;
+  private inLoop = false;
+  private outcome: EmitResult | undefined;
+  private observerError: { error: unknown } | undefined;
+  private resolve: ((result: EmitResult) => void) | undefined;
+  private reject: ((error: unknown) => void) | undefined;
+
+  constructor(
+    private readonly dispatch: AwaitedDispatch,
+    public event: BusEvent,
+  ) {}
+
+  /** The dispatch goes ahead with `event` (as middleware left it) and these handlers. */
+  begin(event: BusEvent, handlers: readonly HandlerEntry[], store: EventContextStore | null): void {
+    this.event = event;
+    this.handlers = handlers;
+    this.store = store;
+  }
+
+  /** Middleware dropped the event: nothing ran. */
+  dropped(): void {
+    this.outcome = { event: this.event, handled: 0, failed: [] };
+  }
+
+  /** Observer work (an audit write, say) the result waits for; its rejection rejects the result. */
+  awaitObservers(work: readonly Promise<void>[]): void {
+    for (const promise of work) {
+      this.runningObservers++;
+      promise.then(
+        () => this.observerSettled(),
+        (error: unknown) => {
+          this.observerError ??= { error };
+          this.observerSettled();
+        },
+      );
+    }
+  }
+
+  enterLoop(): void {
+    this.inLoop = true;
+  }
+
+  started(): void {
+    this.handled++;
+    this.runningHandlers++;
+  }
+
+  /** Whether handlers of the current tier are still running. */
+  busy(): boolean {
+    return this.runningHandlers > 0;
+  }
+
+  leaveLoop(next: number): void {
+    this.inLoop = false;
+    this.next = next;
+    this.advance();
+  }
+
+  /** There were no handlers left to start. */
+  allStarted(): void {
+    this.next = this.handlers.length;
+    this.advance();
+  }
+
+  settled(failure: HandlerFailure | undefined): void {
+    if (failure !== undefined) this.failures.push(failure);
+    this.runningHandlers--;
+    if (!this.inLoop) this.advance();
+  }
+
+  /** The result: already settled, or a promise settled once everything has. */
+  result(): Promise<EmitResult> {
+    if (this.outcome !== undefined) {
+      return this.observerError ? Promise.reject(this.observerError.error) : Promise.resolve(this.outcome);
+    }
+    return new Promise<EmitResult>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+  }
+
+  private observerSettled(): void {
+    this.runningObservers--;
+    if (!this.inLoop) this.advance();
+  }
+
+  private advance(): void {
+    if (this.outcome !== undefined || this.runningHandlers > 0) return;
+    if (this.next < this.handlers.length) {
+      this.dispatch.resume(this);
+      return;
+    }
+    if (this.runningObservers > 0) return;
+    const outcome: EmitResult = { event: this.event, handled: this.handled, failed: this.failures };
+    this.outcome = outcome;
+    this.dispatch.finished(this.event, outcome);
+    if (this.observerError) this.reject?.(this.observerError.error);
+    else this.resolve?.(outcome);
+  }
+}

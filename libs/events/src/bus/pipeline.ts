@@ -1,0 +1,111 @@
+import type { Logger } from '@nestjs/common';
+import type { ClsService } from 'nestjs-cls';
+import type { DeadLetter } from './bus.interfaces';
+import type { BusOptions } from './bus.options';
+import { Dispatcher } from './dispatcher';
+import { EventFactory } from './event-factory';
+import { EventHistory } from './event-history';
+import { FailurePolicy } from './failure-policy';
+import { HandlerRegistry } from './handler-registry';
+import { HandlerRunner, type BusTotals } from './handler-runner';
+import { InFlight } from './in-flight';
+import { MemoryDeadLetterStore } from './memory-dead-letter.store';
+import { ObserverSet } from './observer-set';
+import type { BusTelemetry } from './ports/bus-telemetry.port';
+import type { DeadLetterStore } from './ports/dead-letter-store.port';
+import type { RetryScheduler } from './ports/retry-scheduler.port';
+import { RouteTable } from './route-table';
+import { Subscriptions } from './subscriptions';
+import { TimerRetryScheduler } from './timer-retry.scheduler';
+
+/** The ports a bus is given; the in-process implementation stands in for each one left out. */
+export interface BusPorts {
+  readonly retryScheduler?: RetryScheduler;
+  readonly deadLetterStore?: DeadLetterStore;
+  readonly telemetry?: BusTelemetry;
+}
+
+/** Every stage of one bus, wired to call one way. */
+export interface Pipeline {
+  readonly registry: HandlerRegistry;
+  readonly routes: RouteTable;
+  readonly subscriptions: Subscriptions;
+  readonly factory: EventFactory;
+  readonly dispatcher: Dispatcher;
+  readonly runner: HandlerRunner;
+  readonly failures: FailurePolicy;
+  readonly observers: ObserverSet;
+  readonly inFlight: InFlight;
+  readonly totals: BusTotals;
+  readonly history: EventHistory | undefined;
+  readonly deadLetters: DeadLetterStore;
+  readonly retryScheduler: RetryScheduler;
+}
+
+/**
+ * Builds the stages of a bus: event factory → dispatcher → handler runner → failure policy. Later stages get
+ * callbacks (`announce` emits `event.handler.failed`), never the bus itself.
+ */
+export function buildPipeline(
+  options: BusOptions,
+  cls: ClsService,
+  ports: BusPorts,
+  logger: Logger,
+  announce: (letter: DeadLetter) => void,
+): Pipeline {
+  const registry = new HandlerRegistry();
+  const routes = new RouteTable(registry, options.strict, logger);
+  const factory = new EventFactory(options.source, options.redaction);
+  const observers = new ObserverSet(logger);
+  const inFlight = new InFlight();
+  const totals: BusTotals = { emitted: 0, handled: 0, failed: 0, retried: 0 };
+  const { history: historyOptions } = options;
+  const history = historyOptions
+    ? new EventHistory(historyOptions.maxEvents, historyOptions.maxBytes)
+    : undefined;
+  const deadLetters = ports.deadLetterStore ?? new MemoryDeadLetterStore(options.deadLetters.maxEntries);
+  const retryScheduler = ports.retryScheduler ?? new TimerRetryScheduler();
+  const { telemetry } = ports;
+  const runner = new HandlerRunner(cls, observers, inFlight, totals, telemetry);
+  const failures = new FailurePolicy({
+    scheduler: retryScheduler,
+    deadLetters,
+    observers,
+    inFlight,
+    totals,
+    logger,
+    telemetry,
+    stamp: () => factory.stamp(),
+    retry: (store, entry, event, attempt, settle) => runner.attemptIn(store, entry, event, attempt, settle),
+    announce,
+  });
+  runner.onFailure = failures;
+  const dispatcher = new Dispatcher({
+    cls,
+    routes,
+    registry,
+    runner,
+    observers,
+    inFlight,
+    totals,
+    history,
+    historyKeepsDebug: historyOptions !== false && historyOptions.debug,
+    logger,
+  });
+  const subscriptions = new Subscriptions(registry, routes, options.retry);
+  return {
+    registry,
+    routes,
+    subscriptions,
+    factory,
+    dispatcher,
+    runner,
+    failures,
+    observers,
+    inFlight,
+    totals,
+    history,
+    deadLetters,
+    retryScheduler,
+  };
+}

@@ -1,0 +1,110 @@
+import type { PayloadRedactor } from '../json-payload';
+import { numberBytes, OBJECT_BYTES, SLOT_BYTES, stringBytes } from './heap-size';
+
+/** A copier gives up on a shape with more keys than this (the walker handles it). */
+const MAX_KEYS = 32;
+const ARRAY_INDEX = /^(0|[1-9]\d*)$/;
+
+/** The compiled part: copies `payload` into `into` and returns true, or returns false when it is not its shape. */
+type CompiledCopy = (payload: object, into: PayloadCopier, sizes: SizeOf) => boolean;
+
+interface SizeOf {
+  readonly string: (value: string) => number;
+  readonly number: (value: number) => number;
+}
+
+const SIZE_OF: SizeOf = { string: stringBytes, number: numberBytes };
+
+/**
+ * Copies payloads of one flat shape (the same keys in the same order, each holding a string, finite number,
+ * boolean or null) into frozen plain objects, as `normalizePayload()` would, without walking them: the copy is
+ * an object literal compiled for the shape, so every copy gets one hidden class. `copy()` returns false for any
+ * other payload, which then goes through the walker.
+ */
+export class PayloadCopier {
+  /** The copy made by the last successful `copy()`. */
+  value: object | undefined;
+  /** Its estimated heap bytes. */
+  size = 0;
+
+  private constructor(private readonly compiled: CompiledCopy) {}
+
+  /**
+   * A copier for `sample`'s shape, or undefined when the shape does not suit one (not a plain object, nested or
+   * non-JSON values, a `__proto__` or array-index key, too many keys) or code cannot be compiled here.
+   */
+  static forShape(sample: unknown, redactor: PayloadRedactor | undefined): PayloadCopier | undefined {
+    if (!isPlainObject(sample)) return undefined;
+    const keys = Object.keys(sample);
+    if (keys.length === 0 || keys.length > MAX_KEYS) return undefined;
+    for (const key of keys) {
+      if (key === '__proto__' || ARRAY_INDEX.test(key) || !isFlatValue(sample[key])) return undefined;
+    }
+    const redacted = keys.map((key) => redactor !== undefined && redactor.redacts(key));
+    try {
+      return new PayloadCopier(compile(keys, redacted, redactor?.marker ?? ''));
+    } catch {
+      // Code generation can be switched off (--disallow-code-generation-from-strings): the walker still works.
+      return undefined;
+    }
+  }
+
+  copy(payload: object): boolean {
+    return this.compiled(payload, this, SIZE_OF);
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== 'object' || value === null) return false;
+  const proto: unknown = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function isFlatValue(value: unknown): boolean {
+  return (
+    typeof value === 'string' ||
+    typeof value === 'boolean' ||
+    value === null ||
+    (typeof value === 'number' && Number.isFinite(value))
+  );
+}
+
+/**
+ * Builds the copy function. It checks the prototype, the exact key sequence (for-in lists enumerable own keys in
+ * order, and inherited ones, which a plain object has none of), and each value's kind, then builds the copy as
+ * one literal. Keys enter the code only as JSON string literals.
+ */
+function compile(keys: readonly string[], redacted: readonly boolean[], marker: string): CompiledCopy {
+  const lines: string[] = [
+    'const proto = Object.getPrototypeOf(p);',
+    'if (proto !== Object.prototype && proto !== null) return false;',
+    'let n = 0;',
+    `for (const k in p) { if (n === ${keys.length} || k !== KEYS[n]) return false; n++; }`,
+    `if (n !== ${keys.length}) return false;`,
+    `let size = ${OBJECT_BYTES + SLOT_BYTES * keys.length};`,
+  ];
+  const members: string[] = [];
+  keys.forEach((key, i) => {
+    const name = JSON.stringify(key);
+    lines.push(`let v${i} = p[${name}];`);
+    if (redacted[i]) {
+      // The walker drops a key whose value is undefined before redacting it: so must the shape check.
+      lines.push(`if (v${i} === undefined) return false;`);
+      members.push(`${name}: MARKER`);
+      return;
+    }
+    lines.push(
+      `if (typeof v${i} === 'string') size += sizes.string(v${i});`,
+      `else if (typeof v${i} === 'number') { if (v${i} - v${i} !== 0) return false; if (v${i} === 0) v${i} = 0; size += sizes.number(v${i}); }`,
+      `else if (typeof v${i} !== 'boolean' && v${i} !== null) return false;`,
+    );
+    members.push(`${name}: v${i}`);
+  });
+  lines.push(`into.value = Object.freeze({ ${members.join(', ')} });`, 'into.size = size;', 'return true;');
+  const factory = new Function(
+    'KEYS',
+    'MARKER',
+    `return function copy(p, into, sizes) {\n${lines.join('\n')}\n};`,
+  );
+  return factory(Object.freeze([...keys]), marker) as CompiledCopy;
+}
