@@ -48,8 +48,6 @@ export type { HttpRequestInfo } from './context/http-request.events';
 
 export { EventMetrics } from './metrics/event-metrics';
 export type { MetricsOptions, MetricsRegistry } from './metrics/metrics.options';
-export { MetricsDisabledError } from './metrics/metrics-disabled.error';
-export { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
 export { EventsHealthIndicator } from './health/events-health.indicator';
 export type {
   AuditHealthOptions,
@@ -69,7 +67,6 @@ export type {
   EmitterEventName,
   EventEmitterBridgeOptions,
 } from './bridges/bridge.options';
-export { BridgeUnavailableError } from './bridges/bridge-unavailable.error';
 export {
   CommandExecutionStarted,
   CommandExecutionCompleted,

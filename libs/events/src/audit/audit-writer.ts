@@ -1,10 +1,11 @@
 import type { Logger } from '@nestjs/common';
 import type { BusEvent } from '../event/bus-event.interface';
 import type { AuditTelemetry } from '../metrics/audit-telemetry';
-import { AuditWriteError } from './audit.errors';
+import { AuditWriteError } from '../errors/audit-write.error';
+import { CanonicalJsonError } from '../errors/canonical-json.error';
 import type { AuditEntry, AuditStore } from './audit.interfaces';
 import type { ResolvedAuditOptions } from './audit-options';
-import { CanonicalJsonError, canonicalJson, wellFormedString } from './canonical-json';
+import { canonicalJson, wellFormedString } from './canonical-json';
 
 /** Counters of the audit writer, for `AuditService.stats()`. */
 export interface AuditWriterStats {

@@ -12,7 +12,7 @@ import { AUDIT_TELEMETRY, type AuditTelemetry } from '../metrics/audit-telemetry
 import type { EventSeverity } from '../event/bus-event.interface';
 import { ChainChecker } from './audit-chain';
 import { walkChain } from './chain-walk';
-import { AuditDisabledError } from './audit.errors';
+import { AuditDisabledError } from '../errors/audit-disabled.error';
 import {
   AUDIT_STORE,
   type AuditHead,

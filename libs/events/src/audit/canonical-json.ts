@@ -1,3 +1,5 @@
+import { CanonicalJsonError } from '../errors/canonical-json.error';
+
 /**
  * JSON Canonicalization Scheme (RFC 8785): one exact text for a JSON value, so its hash does not depend on key
  * order, number spelling or the code that produced it.
@@ -22,11 +24,6 @@ export function flattened(text: string): string {
   // eslint-disable-next-line @typescript-eslint/no-unused-expressions
   (text as unknown as number) | 0;
   return text;
-}
-
-/** Thrown when a value has no canonical JSON form (NaN, a lone surrogate, a function...). */
-export class CanonicalJsonError extends Error {
-  override readonly name = 'CanonicalJsonError';
 }
 
 const MAX_DEPTH = 128;

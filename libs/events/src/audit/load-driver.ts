@@ -1,5 +1,5 @@
 import { loadOptionalPeer } from '../common/optional-peer';
-import { AuditStoreError } from './audit.errors';
+import { AuditStoreError } from '../errors/audit-store.error';
 
 /**
  * Loads an optional database driver when a store is created, so an app only needs the driver of the store it

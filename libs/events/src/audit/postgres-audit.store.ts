@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
 import { chainEntries } from './audit-chain';
-import { AuditStoreError } from './audit.errors';
+import { AuditStoreError } from '../errors/audit-store.error';
 import type {
   AuditEntry,
   AuditHead,

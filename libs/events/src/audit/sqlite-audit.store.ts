@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { chainEntries, GENESIS_HASH } from './audit-chain';
-import { AuditStoreError } from './audit.errors';
+import { AuditStoreError } from '../errors/audit-store.error';
 import type {
   AuditEntry,
   AuditHead,

@@ -4,7 +4,7 @@ import { AuditService } from '../audit/audit.service';
 import { EventBusService } from '../bus/event-bus.service';
 import type { AuditTelemetry } from './audit-telemetry';
 import { BusMetricsCollector } from './bus-metrics.collector';
-import { MetricsDisabledError } from './metrics-disabled.error';
+import { MetricsDisabledError } from '../errors/metrics-disabled.error';
 import type { MetricsRegistry } from './metrics.options';
 import { loadPromClient } from './prom-client.loader';
 
