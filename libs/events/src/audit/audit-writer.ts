@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { BusEvent } from '../event/bus-event.interface';
-import type { AuditTelemetry } from '../metrics/audit-telemetry';
+import type { AuditTelemetry } from './audit.telemetry';
 import { AuditWriteError } from '../errors/audit-write.error';
 import { CanonicalJsonError } from '../errors/canonical-json.error';
 import type { AuditEntry, AuditStore } from './audit.interfaces';

@@ -8,7 +8,6 @@ import {
 } from '@nestjs/common';
 import { EventBusService } from '../bus/event-bus.service';
 import { EventsConfigError } from '../errors/events-config.error';
-import { AUDIT_TELEMETRY, type AuditTelemetry } from '../metrics/audit-telemetry';
 import type { EventSeverity } from '../event/bus-event.interface';
 import { ChainChecker } from './audit-chain';
 import { walkChain } from './chain-walk';
@@ -26,8 +25,9 @@ import {
 import { AuditObserver } from './audit.observer';
 import type { ResolvedAuditOptions } from './audit-options';
 import { encodeCursor, toStoreQuery } from './audit-query';
+import { AuditWriteTracker } from './audit-write.tracker';
 import { AuditWriter, type AuditWriterStats } from './audit-writer';
-import { SqliteAuditStore } from './sqlite-audit.store';
+import { SqliteAuditStore } from './stores/sqlite-audit.store';
 
 /** Internal token: which option the module's audit REST controller was declared from, when it has one. */
 export const AUDIT_CONTROLLER_REGISTERED = Symbol('nestjs-event-bus:audit-controller-registered');
@@ -55,11 +55,11 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
 
   constructor(
     private readonly bus: EventBusService,
+    private readonly tracker: AuditWriteTracker,
     @Optional() @Inject(AUDIT_STORE) private readonly store?: AuditStore | null,
     @Optional()
     @Inject(AUDIT_CONTROLLER_REGISTERED)
     private readonly controllerSource?: AuditControllerSource,
-    @Optional() @Inject(AUDIT_TELEMETRY) private readonly telemetry?: AuditTelemetry,
   ) {
     this.options = bus.settings.audit;
   }
@@ -74,8 +74,10 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     const options = this.options;
     if (!options || !this.store) return;
     await this.store.init();
-    this.writer = new AuditWriter(this.store, options, this.logger, this.telemetry);
-    this.removeObserver = this.bus.addObserver(new AuditObserver(this.bus, options.include, this.writer));
+    const writer = new AuditWriter(this.store, options, this.logger, this.tracker);
+    this.writer = writer;
+    this.tracker.auditStarted(() => writer.stats().buffered);
+    this.removeObserver = this.bus.addObserver(new AuditObserver(this.bus, options.include, writer));
   }
 
   /** The controller must be declared in exactly one place, and only for an audit trail that is on. */

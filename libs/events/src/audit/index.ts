@@ -14,9 +14,8 @@ export type {
 } from './audit.interfaces';
 export type { AuditControllerOptions, AuditOptions } from './audit-options';
 export type { AuditWriterStats } from './audit-writer';
-export { SqliteAuditStore, type SqliteAuditStoreOptions } from './sqlite-audit.store';
-export { PostgresAuditStore, type PostgresAuditStoreOptions } from './postgres-audit.store';
-export { MemoryAuditStore } from './memory-audit.store';
+export { SqliteAuditStore, type SqliteAuditStoreOptions } from './stores/sqlite-audit.store';
+export { PostgresAuditStore, type PostgresAuditStoreOptions } from './stores/postgres-audit.store';
+export { MemoryAuditStore } from './stores/memory-audit.store';
 export { chainEntries, GENESIS_HASH } from './audit-chain';
 export { canonicalJson } from './canonical-json';
-export { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from '../event/key-redactor';

@@ -14,9 +14,7 @@ export function errorMessage(thrown: unknown): string {
 /** The thrown value as an `Error`: itself when it is one, else a `NonErrorThrown` error that describes it. */
 export function asError(thrown: unknown): Error {
   if (thrown instanceof Error) return thrown;
-  const error = new Error(
-    typeof thrown === 'string' ? thrown : `Non-error thrown: ${safeString(thrown)}`,
-  );
+  const error = new Error(typeof thrown === 'string' ? thrown : `Non-error thrown: ${safeString(thrown)}`);
   error.name = 'NonErrorThrown';
   return error;
 }

@@ -1,14 +1,11 @@
 import { Logger } from '@nestjs/common';
-import type { ModuleRef } from '@nestjs/core';
 import { EventBusService } from '../bus/event-bus.service';
-import { AuditWriteTracker } from '../metrics/audit-write.tracker';
-import { EventMetrics } from '../metrics/event-metrics';
+import { AuditWriteTracker } from '../audit/audit-write.tracker';
 import { EventsHealthIndicator } from './events-health.indicator';
 
 function setup() {
   const bus = new EventBusService({ history: false });
-  // Metrics are off here, so EventMetrics never needs the module ref.
-  const tracker = new AuditWriteTracker(new EventMetrics(bus, undefined as unknown as ModuleRef));
+  const tracker = new AuditWriteTracker();
   return { bus, tracker, health: new EventsHealthIndicator(bus, tracker) };
 }
 

@@ -3,7 +3,8 @@ import { AUDIT_STORE, type AuditStore } from '../audit/audit.interfaces';
 import { AuditService } from '../audit/audit.service';
 import { EventBusService } from '../bus/event-bus.service';
 import { errorMessage } from '../common/error-message';
-import { AuditWriteTracker } from '../metrics/audit-write.tracker';
+import { withTimeout } from '../common/with-timeout';
+import { AuditWriteTracker } from '../audit/audit-write.tracker';
 
 /** How an indicator ended: `up`, or `down` with the reason in `message`. Same shape as a terminus result. */
 export type EventsHealthStatus = 'up' | 'down';
@@ -118,7 +119,7 @@ export class EventsHealthIndicator {
     };
     const started = performance.now();
     try {
-      await withTimeout(this.store.head(), timeoutMs);
+      await withTimeout(this.store.head(), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
     } catch (error) {
       const reason = errorMessage(error);
       return keyed(key, { status: 'down', message: `the audit store is unreachable: ${reason}`, ...details });
@@ -144,12 +145,4 @@ export class EventsHealthIndicator {
 
 function keyed<Key extends string>(key: Key, value: IndicatorDetails): EventsHealthResult<Key> {
   return { [key]: value } as EventsHealthResult<Key>;
-}
-
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -210,8 +210,8 @@ describe('BusMetricsCollector', () => {
       bus,
       { ...settings, registry: withAudit },
       () => undefined,
-      () => 7,
     );
+    collector.auditStarted(() => 7);
     collector.auditWritten(20, 4, 'success');
     collector.auditWritten(5, 2, 'failure');
     expect(await value(withAudit, 'events_audit_records_total', { outcome: 'success' })).toBe(20);

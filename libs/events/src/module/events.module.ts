@@ -17,8 +17,8 @@ import { EventContext } from '../context/event-context';
 import { EventLog } from '../event-log/event-log';
 import { EventsHealthIndicator } from '../health/events-health.indicator';
 import { ListenerDiscovery } from '../listeners/listener-discovery.service';
-import { AUDIT_TELEMETRY } from '../metrics/audit-telemetry';
-import { AuditWriteTracker } from '../metrics/audit-write.tracker';
+import { AUDIT_TELEMETRY } from '../audit/audit.telemetry';
+import { AuditWriteTracker } from '../audit/audit-write.tracker';
 import { EventMetrics } from '../metrics/event-metrics';
 import { MetricsEndpoint } from '../metrics/metrics.endpoint';
 import { EventsLifecycle } from './events-lifecycle.service';
@@ -49,7 +49,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
     EventBridges,
     EventMetrics,
     AuditWriteTracker,
-    { provide: AUDIT_TELEMETRY, useExisting: AuditWriteTracker },
+    { provide: AUDIT_TELEMETRY, useExisting: EventMetrics },
     MetricsEndpoint,
     EventLog,
     EventsHealthIndicator,

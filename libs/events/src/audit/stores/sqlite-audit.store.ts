@@ -2,8 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { chainEntries, GENESIS_HASH } from './audit-chain';
-import { AuditStoreError } from '../errors/audit-store.error';
+import { chainEntries, GENESIS_HASH } from '../audit-chain';
+import { AuditStoreError } from '../../errors/audit-store.error';
 import type {
   AuditEntry,
   AuditHead,
@@ -13,10 +13,11 @@ import type {
   ChainText,
   ChainTextSource,
   ParallelChainCheck,
-} from './audit.interfaces';
-import { VERIFY_PAGE } from './chain-walk';
+} from '../audit.interfaces';
+import { VERIFY_PAGE } from '../chain-walk';
 import { checkRangeOnThread } from './sqlite-verify.worker';
-import { checkIdentifier, loadDriver } from './load-driver';
+import { loadDriver } from './load-driver';
+import { checkIdentifier } from './sql-identifier';
 import {
   AUDIT_COLUMNS,
   selectRows,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
-import { chainEntries } from './audit-chain';
-import { AuditStoreError } from '../errors/audit-store.error';
+import { chainEntries } from '../audit-chain';
+import { AuditStoreError } from '../../errors/audit-store.error';
 import type {
   AuditEntry,
   AuditHead,
@@ -10,8 +10,9 @@ import type {
   AuditStoreQuery,
   ChainText,
   ChainTextSource,
-} from './audit.interfaces';
-import { checkIdentifier, loadDriver } from './load-driver';
+} from '../audit.interfaces';
+import { loadDriver } from './load-driver';
+import { checkIdentifier } from './sql-identifier';
 import {
   AUDIT_COLUMNS,
   selectRows,
