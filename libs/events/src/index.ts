@@ -67,7 +67,7 @@ export type {
   CqrsBridgeOptions,
   EmitterEventName,
   EventEmitterBridgeOptions,
-} from './bridges/bridge.options';
+} from './bridges/bridges.options';
 export {
   CommandExecutionStarted,
   CommandExecutionCompleted,

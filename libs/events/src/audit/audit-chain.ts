@@ -1,7 +1,7 @@
 import { hash as digest } from 'node:crypto';
 import type { AuditEntry, AuditHead, AuditRow } from './audit.interfaces';
 import { canonicalNumber, canonicalString, needsEscaping } from './canonical-json';
-import { PlainRowTexts } from './plain-row-text';
+import { PlainRowTexts } from './plain-row-texts';
 
 /** `prevHash` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);

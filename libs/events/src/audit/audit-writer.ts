@@ -4,7 +4,7 @@ import type { AuditTelemetry } from './audit.telemetry';
 import { AuditWriteError } from '../errors/audit-write.error';
 import { CanonicalJsonError } from '../errors/canonical-json.error';
 import type { AuditEntry, AuditStore } from './audit.interfaces';
-import type { ResolvedAuditOptions } from './audit-options';
+import type { ResolvedAuditOptions } from './audit.options';
 import { canonicalJson, wellFormedString } from './canonical-json';
 
 /** Counters of the audit writer, for `AuditService.stats()`. */

@@ -23,7 +23,7 @@ import {
   type AuditVerification,
 } from './audit.interfaces';
 import { AuditObserver } from './audit.observer';
-import type { ResolvedAuditOptions } from './audit-options';
+import type { ResolvedAuditOptions } from './audit.options';
 import { encodeCursor, toStoreQuery } from './audit-query';
 import { AuditWriteTracker } from './audit-write.tracker';
 import { AuditWriter, type AuditWriterStats } from './audit-writer';

@@ -12,7 +12,7 @@ export type {
   AuditStoreQuery,
   AuditVerification,
 } from './audit.interfaces';
-export type { AuditControllerOptions, AuditOptions } from './audit-options';
+export type { AuditControllerOptions, AuditOptions } from './audit.options';
 export type { AuditWriterStats } from './audit-writer';
 export { SqliteAuditStore, type SqliteAuditStoreOptions } from './stores/sqlite-audit.store';
 export { PostgresAuditStore, type PostgresAuditStoreOptions } from './stores/postgres-audit.store';

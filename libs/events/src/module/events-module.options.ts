@@ -1,5 +1,5 @@
-import type { AuditOptions } from '../audit/audit-options';
-import type { BridgesOptions } from '../bridges/bridge.options';
+import type { AuditOptions } from '../audit/audit.options';
+import type { BridgesOptions } from '../bridges/bridges.options';
 import type { RetryPolicy } from '../bus/bus.interfaces';
 import type { CorrelationOptions } from '../context/correlation.options';
 import type { EventDefinition } from '../event/event-definition';

@@ -3,14 +3,14 @@ import { DiscoveryModule } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { createAuditController } from '../audit/audit.controller';
 import { AUDIT_STORE } from '../audit/audit.interfaces';
-import { checkController, resolveAuditOptions, type AuditControllerOptions } from '../audit/audit-options';
+import { checkController, resolveAuditOptions, type AuditControllerOptions } from '../audit/audit.options';
 import {
   AUDIT_CONTROLLER_REGISTERED,
   AuditService,
   createAuditStore,
   type AuditControllerSource,
 } from '../audit/audit.service';
-import { EventBridges } from '../bridges/event-bridges.service';
+import { BridgeInstaller } from '../bridges/bridge-installer.service';
 import { EventBusService } from '../bus/event-bus.service';
 import { CorrelationSetupModule } from '../context/correlation.module-setup';
 import { EventContext } from '../context/event-context';
@@ -46,7 +46,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
     EventContext,
     ListenerDiscovery,
     EventsLifecycle,
-    EventBridges,
+    BridgeInstaller,
     EventMetrics,
     AuditWriteTracker,
     { provide: AUDIT_TELEMETRY, useExisting: EventMetrics },

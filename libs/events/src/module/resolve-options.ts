@@ -10,8 +10,8 @@ import {
   resolveRedaction,
   type ResolvedAuditOptions,
   type ResolvedRedaction,
-} from '../audit/audit-options';
-import { resolveBridgesOptions, type ResolvedBridges } from '../bridges/bridge.options';
+} from '../audit/audit.options';
+import { resolveBridgesOptions, type ResolvedBridges } from '../bridges/bridges.options';
 import type { EventsModuleOptions } from './events-module.options';
 import { resolveBusOptions, type BusOptions } from '../bus/bus.options';
 import { checkBoolean, isRecord } from '../common/option-checks';

@@ -3,7 +3,7 @@ import { ModuleRef } from '@nestjs/core';
 import { EventBusService } from '../bus/event-bus.service';
 import { loadOptionalPeer } from '../common/optional-peer';
 import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
-import type { ResolvedCqrsBridge, ResolvedEventEmitterBridge } from './bridge.options';
+import type { ResolvedCqrsBridge, ResolvedEventEmitterBridge } from './bridges.options';
 import {
   CqrsBridge,
   type BridgedCommandBus,
@@ -32,7 +32,7 @@ interface CqrsPackage {
  * `@nestjs/event-emitter` / `@nestjs/cqrs` only for a bridge that is on.
  */
 @Injectable()
-export class EventBridges implements OnModuleInit, OnApplicationShutdown {
+export class BridgeInstaller implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('EventBus');
   private readonly installed: { uninstall(): void }[] = [];
 
