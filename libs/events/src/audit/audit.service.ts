@@ -23,7 +23,7 @@ import {
   type AuditVerification,
 } from './audit.interfaces';
 import { AuditObserver } from './audit.observer';
-import type { ResolvedAuditOptions } from './audit.options';
+import { AUDIT_OPTIONS, type ResolvedAuditOptions } from './audit.options';
 import { encodeCursor, toStoreQuery } from './audit-query';
 import { AuditWriteTracker } from './audit-write.tracker';
 import { AuditWriter, type AuditWriterStats } from './audit-writer';
@@ -35,8 +35,7 @@ export const AUDIT_CONTROLLER_REGISTERED = Symbol('nestjs-event-bus:audit-contro
 export type AuditControllerSource = 'audit.controller' | 'auditController';
 
 /** Creates the store the options ask for (SQLite at `./data/audit.db` by default), or null when audit is off. */
-export function createAuditStore(bus: EventBusService): AuditStore | null {
-  const audit = bus.settings.audit;
+export function createAuditStore(audit: false | ResolvedAuditOptions): AuditStore | null {
   if (!audit) return null;
   return audit.store ?? new SqliteAuditStore();
 }
@@ -49,20 +48,18 @@ export function createAuditStore(bus: EventBusService): AuditStore | null {
 @Injectable()
 export class AuditService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('EventAudit');
-  private readonly options: false | ResolvedAuditOptions;
   private writer: AuditWriter | undefined;
   private removeObserver: (() => void) | undefined;
 
   constructor(
     private readonly bus: EventBusService,
+    @Inject(AUDIT_OPTIONS) private readonly options: false | ResolvedAuditOptions,
     private readonly tracker: AuditWriteTracker,
     @Optional() @Inject(AUDIT_STORE) private readonly store?: AuditStore | null,
     @Optional()
     @Inject(AUDIT_CONTROLLER_REGISTERED)
     private readonly controllerSource?: AuditControllerSource,
-  ) {
-    this.options = bus.settings.audit;
-  }
+  ) {}
 
   /** Whether the audit trail is on. */
   get enabled(): boolean {

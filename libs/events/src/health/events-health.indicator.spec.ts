@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { EventBusService } from '../bus/event-bus.service';
+import { EventsConfigError } from '../errors/events-config.error';
 import { AuditWriteTracker } from '../audit/audit-write.tracker';
 import { EventsHealthIndicator } from './events-health.indicator';
 
@@ -64,6 +65,14 @@ describe('EventsHealthIndicator.checkBus', () => {
       newDeadLetters: 0,
       deadLetters: 3,
     });
+  });
+
+  it('refuses a limit that is not a number in range, naming it', () => {
+    const { health } = setup();
+    expect(() => health.checkBus('events', { maxInFlight: -1 })).toThrow(EventsConfigError);
+    expect(() => health.checkBus('events', { windowMs: Number.NaN })).toThrow(
+      /checkBus\(\) option "windowMs": expected a number of milliseconds >= 1/,
+    );
   });
 });
 

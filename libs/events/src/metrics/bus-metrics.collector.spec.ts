@@ -5,6 +5,7 @@ import { EventsConfigError } from '../errors/events-config.error';
 import { defineEvent } from '../event/event-definition';
 import type { EventsModuleOptions } from '../module/events-module.options';
 import { BusMetricsCollector } from './bus-metrics.collector';
+import { resolveMetricsOptions } from './metrics.options';
 import { loadPromClient } from './prom-client.loader';
 
 type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
@@ -12,16 +13,13 @@ type Sample = { labels: Record<string, string | number>; value: number; metricNa
 /** A bus with metrics in a registry of the test's own; the collector is attached like EventMetrics does. */
 function setup(options: EventsModuleOptions = {}, metrics: EventsModuleOptions['metrics'] = {}) {
   const registry = new Registry();
-  const bus = new EventBusService({
-    ...options,
-    metrics: { registry, ...metrics },
-  });
+  const bus = new EventBusService(options);
   const warnings: string[] = [];
-  const settings = bus.settings.metrics;
+  const settings = resolveMetricsOptions({ registry, ...metrics });
   if (!settings) throw new Error('metrics should be on');
   const collector = new BusMetricsCollector(loadPromClient(), bus, settings, (m) => warnings.push(m));
   bus.addObserver(collector);
-  return { bus, registry, collector, warnings };
+  return { bus, registry, collector, warnings, settings };
 }
 
 async function samples(registry: Registry, name: string): Promise<Sample[]> {
@@ -189,9 +187,7 @@ describe('BusMetricsCollector', () => {
   });
 
   it('refuses a registry that already holds its metrics, and frees the names on dispose()', () => {
-    const { bus, registry, collector } = setup();
-    const settings = bus.settings.metrics;
-    if (!settings) throw new Error('metrics should be on');
+    const { bus, registry, collector, settings } = setup();
     const again = () => new BusMetricsCollector(loadPromClient(), bus, settings, () => undefined);
     expect(again).toThrow(EventsConfigError);
     expect(again).toThrow(/metrics\.prefix/);
@@ -201,9 +197,7 @@ describe('BusMetricsCollector', () => {
   });
 
   it('counts audit writes only when the audit trail is on', async () => {
-    const { bus, registry } = setup();
-    const settings = bus.settings.metrics;
-    if (!settings) throw new Error('metrics should be on');
+    const { bus, registry, settings } = setup();
     const withAudit = new Registry();
     const collector = new BusMetricsCollector(
       loadPromClient(),

@@ -1,9 +1,9 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EventBusService } from '../bus/event-bus.service';
 import type { AuditTelemetry } from '../audit/audit.telemetry';
 import { BusMetricsCollector } from './bus-metrics.collector';
 import { MetricsDisabledError } from '../errors/metrics-disabled.error';
-import type { MetricsRegistry } from './metrics.options';
+import { METRICS_OPTIONS, type MetricsRegistry, type ResolvedMetricsOptions } from './metrics.options';
 import { loadPromClient } from './prom-client.loader';
 
 /**
@@ -22,8 +22,7 @@ export class EventMetrics implements AuditTelemetry, OnApplicationShutdown {
   private readonly collector: BusMetricsCollector | undefined;
   private readonly removeObserver: (() => void) | undefined;
 
-  constructor(bus: EventBusService) {
-    const options = bus.settings.metrics;
+  constructor(bus: EventBusService, @Inject(METRICS_OPTIONS) options: false | ResolvedMetricsOptions) {
     if (!options) return;
     const logger = new Logger('EventMetrics');
     this.collector = new BusMetricsCollector(loadPromClient(), bus, options, (message) =>

@@ -3,7 +3,12 @@ import { DiscoveryModule } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { createAuditController } from '../audit/audit.controller';
 import { AUDIT_STORE } from '../audit/audit.interfaces';
-import { checkController, resolveAuditOptions, type AuditControllerOptions } from '../audit/audit.options';
+import {
+  AUDIT_OPTIONS,
+  checkController,
+  resolveAuditOptions,
+  type AuditControllerOptions,
+} from '../audit/audit.options';
 import {
   AUDIT_CONTROLLER_REGISTERED,
   AuditService,
@@ -53,7 +58,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
     MetricsEndpoint,
     EventLog,
     EventsHealthIndicator,
-    { provide: AUDIT_STORE, useFactory: createAuditStore, inject: [EventBusService] },
+    { provide: AUDIT_STORE, useFactory: createAuditStore, inject: [AUDIT_OPTIONS] },
     AuditService,
   ],
   exports: [
