@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { chainEntries, GENESIS_HASH } from '../audit-chain';
+import { errorMessage } from '../../common/error-message';
 import { AuditStoreError } from '../../errors/audit-store.error';
 import type {
   AuditEntry,
@@ -112,7 +113,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
       this.createSchema(db);
     } catch (error) {
       throw new AuditStoreError(
-        `Cannot open the SQLite audit database at "${this.path}": ${(error as Error).message}. ` +
+        `Cannot open the SQLite audit database at "${this.path}": ${errorMessage(error)}. ` +
           `Check that the directory exists or can be created and is writable, or give another path with ` +
           `new SqliteAuditStore({ path }).`,
         { cause: error },
