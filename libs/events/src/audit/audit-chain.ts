@@ -87,7 +87,7 @@ function escapedRow(row: Omit<AuditRow, 'hash'>): string {
 
 /** `sha256(prevHash || canonicalJson(row without hash))`, hex. */
 export function hashRow(row: Omit<AuditRow, 'hash'>): string {
-  // One-shot hashing: several times cheaper per record than createHash().update().digest().
+  // One-shot hashing, not createHash().update().digest(): this runs once per record (docs/benchmarks.md).
   return digest('sha256', row.prevHash + canonicalRow(row), 'hex');
 }
 

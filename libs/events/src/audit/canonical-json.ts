@@ -17,8 +17,7 @@ export function canonicalJson(value: unknown): string {
 /**
  * `text`, made flat. Built with `+=`, it is a tree of pieces (a rope) that each consumer (sha256, the SQLite binding,
  * the PostgreSQL driver) would flatten again on its own; converting it to a number once makes V8 flatten it in
- * place. In the audit writer this saves more than it costs: measured in place, the chain's hashing and the SQLite
- * insert both got cheaper by more than the conversion.
+ * place, once for all of them (figures in docs/benchmarks.md).
  */
 export function flattened(text: string): string {
   // eslint-disable-next-line @typescript-eslint/no-unused-expressions

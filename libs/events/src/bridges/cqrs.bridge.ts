@@ -37,7 +37,7 @@ export interface BridgedCommandBus {
 }
 
 /** The CQRS parts the bridge hooks into, found in the app at startup. */
-export interface CqrsParts {
+interface CqrsParts {
   eventBus: ObservableLike<unknown>;
   unhandledExceptions: ObservableLike<UnhandledExceptionInfo> | undefined;
   commandBus: BridgedCommandBus | undefined;

@@ -95,7 +95,7 @@ export function toEntry(event: BusEvent): EventLogEntry {
 }
 
 /** `event type=user.created id=... correlationId=...`: one line, values quoted when they need it. */
-export function toText(entry: EventLogEntry): string {
+function toText(entry: EventLogEntry): string {
   let line = 'event';
   for (const [key, value] of Object.entries(entry)) {
     if (key === 'msg') continue;
