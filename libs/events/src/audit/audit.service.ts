@@ -7,11 +7,11 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { EventBusService } from '../bus/event-bus.service';
+import { AuditDisabledError } from '../errors/audit-disabled.error';
 import { EventsConfigError } from '../errors/events-config.error';
 import type { EventSeverity } from '../event/bus-event.interface';
 import { ChainChecker } from './audit-chain';
 import { walkChain } from './chain-walk';
-import { AuditDisabledError } from '../errors/audit-disabled.error';
 import {
   AUDIT_STORE,
   type AuditHead,
