@@ -1,6 +1,7 @@
 // The public API of nestjs-event-bus. Anything not exported here is internal and may change.
 export { EventsModule, type EventsModuleAsyncOptions } from './module/events.module';
-export type { EventsModuleOptions, HistoryOptions } from './module/events-module.options';
+export type { EventsModuleOptions } from './module/events-module.options';
+export type { HistoryOptions } from './bus/bus.options';
 export { EVENTS_MODULE_OPTIONS } from './module/events.tokens';
 
 export type { BusEvent, EventSeverity } from './event/bus-event.interface';
@@ -48,12 +49,9 @@ export type { HttpRequestInfo } from './context/http-request.events';
 
 export { EventMetrics } from './metrics/event-metrics';
 export type { MetricsOptions, MetricsRegistry } from './metrics/metrics.options';
-export { MetricsDisabledError } from './metrics/metrics-disabled.error';
-export { MissingPeerDependencyError } from './errors/missing-peer-dependency.error';
 export { EventsHealthIndicator } from './health/events-health.indicator';
+export type { AuditHealthOptions, BusHealthOptions } from './health/events-health.options';
 export type {
-  AuditHealthOptions,
-  BusHealthOptions,
   EventsHealthResult,
   EventsHealthStatus,
   IndicatorDetails,
@@ -62,14 +60,14 @@ export type { EventLogOptions } from './event-log/event-log.options';
 export type { EventLogEntry } from './event-log/event-log';
 
 export * from './audit';
+export { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from './event/key-redactor';
 
 export type {
   BridgesOptions,
   CqrsBridgeOptions,
   EmitterEventName,
   EventEmitterBridgeOptions,
-} from './bridges/bridge.options';
-export { BridgeUnavailableError } from './bridges/bridge-unavailable.error';
+} from './bridges/bridges.options';
 export {
   CommandExecutionStarted,
   CommandExecutionCompleted,

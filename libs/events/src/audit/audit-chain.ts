@@ -1,7 +1,7 @@
 import { hash as digest } from 'node:crypto';
 import type { AuditEntry, AuditHead, AuditRow } from './audit.interfaces';
 import { canonicalNumber, canonicalString, needsEscaping } from './canonical-json';
-import { PlainRowTexts } from './plain-row-text';
+import { PlainRowTexts } from './plain-row-texts';
 
 /** `prevHash` of the first record. */
 export const GENESIS_HASH = '0'.repeat(64);
@@ -87,7 +87,7 @@ function escapedRow(row: Omit<AuditRow, 'hash'>): string {
 
 /** `sha256(prevHash || canonicalJson(row without hash))`, hex. */
 export function hashRow(row: Omit<AuditRow, 'hash'>): string {
-  // One-shot hashing: several times cheaper per record than createHash().update().digest().
+  // One-shot hashing, not createHash().update().digest(): this runs once per record (docs/benchmarks.md).
   return digest('sha256', row.prevHash + canonicalRow(row), 'hex');
 }
 

@@ -1,13 +1,8 @@
-import { BadRequestException } from '@nestjs/common';
+import { AuditQueryError } from '../errors/audit-query.error';
 import type { AuditQuery, AuditRow, AuditStoreQuery } from './audit.interfaces';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
-
-/** Thrown for a malformed `AuditService.query()` argument. */
-export class AuditQueryError extends BadRequestException {
-  override readonly name = 'AuditQueryError';
-}
 
 /** Checks a public query and turns it into store filters (`limit` is the page size). */
 export function toStoreQuery(query: AuditQuery = {}): AuditStoreQuery {

@@ -1,10 +1,13 @@
 import type { Logger } from '@nestjs/common';
+import { backoffDelay, type Backoff } from '../common/backoff';
+import { errorMessage } from '../common/error-message';
 import type { BusEvent } from '../event/bus-event.interface';
-import type { AuditTelemetry } from '../metrics/audit-telemetry';
-import { AuditWriteError } from './audit.errors';
+import type { AuditTelemetry } from './audit.telemetry';
+import { AuditWriteError } from '../errors/audit-write.error';
+import { CanonicalJsonError } from '../errors/canonical-json.error';
 import type { AuditEntry, AuditStore } from './audit.interfaces';
-import type { ResolvedAuditOptions } from './audit-options';
-import { CanonicalJsonError, canonicalJson, wellFormedString } from './canonical-json';
+import type { ResolvedAuditOptions } from './audit.options';
+import { canonicalJson, wellFormedString } from './canonical-json';
 
 /** Counters of the audit writer, for `AuditService.stats()`. */
 export interface AuditWriterStats {
@@ -30,8 +33,8 @@ interface Pending {
   settle?: { resolve: () => void; reject: (error: Error) => void };
 }
 
-const MAX_RETRY_DELAY_MS = 10_000;
-const FIRST_RETRY_DELAY_MS = 100;
+/** How long a failed write waits before it is tried again: 100 ms, doubling, at most 10 s. */
+const RETRY_BACKOFF: Backoff = { baseMs: 100, factor: 2, maxMs: 10_000, jitter: 0 };
 
 /**
  * Turns events into audit entries and writes them in order, one batch at a time. Batched mode queues and returns
@@ -124,7 +127,7 @@ export class AuditWriter {
       await this.flush();
     } catch (error) {
       this.logger.error(
-        `Shutdown: ${this.buffer.length} audit record(s) could not be written and are lost: ${(error as Error).message}`,
+        `Shutdown: ${this.buffer.length} audit record(s) could not be written and are lost: ${errorMessage(error)}`,
       );
     } finally {
       this.closed = true;
@@ -182,11 +185,11 @@ export class AuditWriter {
   }
 
   private failed(batch: Pending[], error: unknown): void {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     this.counters.writeFailures++;
     this.counters.lastError = message;
     this.consecutiveFailures++;
-    const delay = Math.min(FIRST_RETRY_DELAY_MS * 2 ** (this.consecutiveFailures - 1), MAX_RETRY_DELAY_MS);
+    const delay = backoffDelay(RETRY_BACKOFF, this.consecutiveFailures);
     this.logger.error(
       `Writing ${batch.length} audit record(s) failed (${message}); ${this.buffer.length} buffered, ` +
         `retrying in ${delay} ms.`,
@@ -243,7 +246,7 @@ export class AuditWriter {
       try {
         text = canonicalJson(wellFormed(data));
       } catch (again) {
-        text = canonicalJson({ $unserializable: (again as Error).message });
+        text = canonicalJson({ $unserializable: errorMessage(again) });
       }
     }
     const limit = this.options.maxRecordBytes;

@@ -7,12 +7,11 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { EventBusService } from '../bus/event-bus.service';
+import { AuditDisabledError } from '../errors/audit-disabled.error';
 import { EventsConfigError } from '../errors/events-config.error';
-import { AUDIT_TELEMETRY, type AuditTelemetry } from '../metrics/audit-telemetry';
 import type { EventSeverity } from '../event/bus-event.interface';
 import { ChainChecker } from './audit-chain';
 import { walkChain } from './chain-walk';
-import { AuditDisabledError } from './audit.errors';
 import {
   AUDIT_STORE,
   type AuditHead,
@@ -24,10 +23,11 @@ import {
   type AuditVerification,
 } from './audit.interfaces';
 import { AuditObserver } from './audit.observer';
-import type { ResolvedAuditOptions } from './audit-options';
+import { AUDIT_OPTIONS, type ResolvedAuditOptions } from './audit.options';
 import { encodeCursor, toStoreQuery } from './audit-query';
+import { AuditWriteTracker } from './audit-write.tracker';
 import { AuditWriter, type AuditWriterStats } from './audit-writer';
-import { SqliteAuditStore } from './sqlite-audit.store';
+import { SqliteAuditStore } from './stores/sqlite-audit.store';
 
 /** Internal token: which option the module's audit REST controller was declared from, when it has one. */
 export const AUDIT_CONTROLLER_REGISTERED = Symbol('nestjs-event-bus:audit-controller-registered');
@@ -35,8 +35,7 @@ export const AUDIT_CONTROLLER_REGISTERED = Symbol('nestjs-event-bus:audit-contro
 export type AuditControllerSource = 'audit.controller' | 'auditController';
 
 /** Creates the store the options ask for (SQLite at `./data/audit.db` by default), or null when audit is off. */
-export function createAuditStore(bus: EventBusService): AuditStore | null {
-  const audit = bus.settings.audit;
+export function createAuditStore(audit: false | ResolvedAuditOptions): AuditStore | null {
   if (!audit) return null;
   return audit.store ?? new SqliteAuditStore();
 }
@@ -49,20 +48,18 @@ export function createAuditStore(bus: EventBusService): AuditStore | null {
 @Injectable()
 export class AuditService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('EventAudit');
-  private readonly options: false | ResolvedAuditOptions;
   private writer: AuditWriter | undefined;
   private removeObserver: (() => void) | undefined;
 
   constructor(
     private readonly bus: EventBusService,
+    @Inject(AUDIT_OPTIONS) private readonly options: false | ResolvedAuditOptions,
+    private readonly tracker: AuditWriteTracker,
     @Optional() @Inject(AUDIT_STORE) private readonly store?: AuditStore | null,
     @Optional()
     @Inject(AUDIT_CONTROLLER_REGISTERED)
     private readonly controllerSource?: AuditControllerSource,
-    @Optional() @Inject(AUDIT_TELEMETRY) private readonly telemetry?: AuditTelemetry,
-  ) {
-    this.options = bus.settings.audit;
-  }
+  ) {}
 
   /** Whether the audit trail is on. */
   get enabled(): boolean {
@@ -74,8 +71,10 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     const options = this.options;
     if (!options || !this.store) return;
     await this.store.init();
-    this.writer = new AuditWriter(this.store, options, this.logger, this.telemetry);
-    this.removeObserver = this.bus.addObserver(new AuditObserver(this.bus, options.include, this.writer));
+    const writer = new AuditWriter(this.store, options, this.logger, this.tracker);
+    this.writer = writer;
+    this.tracker.auditStarted(() => writer.stats().buffered);
+    this.removeObserver = this.bus.addObserver(new AuditObserver(this.bus, options.include, writer));
   }
 
   /** The controller must be declared in exactly one place, and only for an audit trail that is on. */

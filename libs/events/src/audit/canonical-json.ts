@@ -1,3 +1,5 @@
+import { CanonicalJsonError } from '../errors/canonical-json.error';
+
 /**
  * JSON Canonicalization Scheme (RFC 8785): one exact text for a JSON value, so its hash does not depend on key
  * order, number spelling or the code that produced it.
@@ -15,18 +17,12 @@ export function canonicalJson(value: unknown): string {
 /**
  * `text`, made flat. Built with `+=`, it is a tree of pieces (a rope) that each consumer (sha256, the SQLite binding,
  * the PostgreSQL driver) would flatten again on its own; converting it to a number once makes V8 flatten it in
- * place. In the audit writer this saves more than it costs: measured in place, the chain's hashing and the SQLite
- * insert both got cheaper by more than the conversion.
+ * place, once for all of them (figures in docs/benchmarks.md).
  */
 export function flattened(text: string): string {
   // eslint-disable-next-line @typescript-eslint/no-unused-expressions
   (text as unknown as number) | 0;
   return text;
-}
-
-/** Thrown when a value has no canonical JSON form (NaN, a lone surrogate, a function...). */
-export class CanonicalJsonError extends Error {
-  override readonly name = 'CanonicalJsonError';
 }
 
 const MAX_DEPTH = 128;

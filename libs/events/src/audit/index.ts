@@ -12,13 +12,10 @@ export type {
   AuditStoreQuery,
   AuditVerification,
 } from './audit.interfaces';
-export type { AuditControllerOptions, AuditOptions } from './audit-options';
+export type { AuditControllerOptions, AuditOptions } from './audit.options';
 export type { AuditWriterStats } from './audit-writer';
-export { SqliteAuditStore, type SqliteAuditStoreOptions } from './sqlite-audit.store';
-export { PostgresAuditStore, type PostgresAuditStoreOptions } from './postgres-audit.store';
-export { MemoryAuditStore } from './memory-audit.store';
+export { SqliteAuditStore, type SqliteAuditStoreOptions } from './stores/sqlite-audit.store';
+export { PostgresAuditStore, type PostgresAuditStoreOptions } from './stores/postgres-audit.store';
+export { MemoryAuditStore } from './stores/memory-audit.store';
 export { chainEntries, GENESIS_HASH } from './audit-chain';
-export { canonicalJson, CanonicalJsonError } from './canonical-json';
-export { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from '../event/key-redactor';
-export { AuditDisabledError, AuditStoreError, AuditWriteError } from './audit.errors';
-export { AuditQueryError } from './audit-query';
+export { canonicalJson } from './canonical-json';

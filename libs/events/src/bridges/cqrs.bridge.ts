@@ -2,7 +2,7 @@ import type { EventBusService } from '../bus/event-bus.service';
 import { errorMessage } from '../common/error-message';
 import type { BusEvent } from '../event/bus-event.interface';
 import { isValidEventType } from '../event/event-type';
-import type { ResolvedCqrsBridge } from './bridge.options';
+import type { ResolvedCqrsBridge } from './bridges.options';
 import {
   COMMAND_DEFINITIONS,
   CommandExecutionCompleted,
@@ -37,7 +37,7 @@ export interface BridgedCommandBus {
 }
 
 /** The CQRS parts the bridge hooks into, found in the app at startup. */
-export interface CqrsParts {
+interface CqrsParts {
   eventBus: ObservableLike<unknown>;
   unhandledExceptions: ObservableLike<UnhandledExceptionInfo> | undefined;
   commandBus: BridgedCommandBus | undefined;

@@ -1,7 +1,7 @@
 import { EventEmitter2 } from 'eventemitter2';
 import { EventBusService } from '../bus/event-bus.service';
 import type { EventsModuleOptions } from '../module/events-module.options';
-import { resolveBridgesOptions } from './bridge.options';
+import { resolveBridgesOptions } from './bridges.options';
 import { EventEmitterBridge, type BridgedEmitter } from './event-emitter.bridge';
 import { WarnOnce } from './warn-once';
 

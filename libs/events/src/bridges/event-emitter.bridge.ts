@@ -3,7 +3,7 @@ import type { EmitOptions, Subscription } from '../bus/bus.interfaces';
 import { errorMessage } from '../common/error-message';
 import type { BusEvent } from '../event/bus-event.interface';
 import { isValidEventType } from '../event/event-type';
-import type { EmitterEventName, ResolvedEventEmitterBridge } from './bridge.options';
+import type { EmitterEventName, ResolvedEventEmitterBridge } from './bridges.options';
 import { toPlainData } from './plain-data';
 import { emitterNameToType } from './type-names';
 import type { WarnOnce } from './warn-once';

@@ -1,4 +1,4 @@
-import { BridgeUnavailableError } from './bridge-unavailable.error';
+import { BridgeUnavailableError } from '../errors/bridge-unavailable.error';
 
 /** Finds a provider of an optional library anywhere in the app; throws `BridgeUnavailableError` when absent. */
 export function findProvider<T>(

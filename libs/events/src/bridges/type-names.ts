@@ -1,5 +1,5 @@
 import { isValidEventType } from '../event/event-type';
-import type { EmitterEventName } from './bridge.options';
+import type { EmitterEventName } from './bridges.options';
 
 const WORD_RE = /[A-Z]+[0-9]*(?![a-z])|[A-Z]?[a-z]+[0-9]*|[0-9]+/g;
 const SEPARATOR_RE = /[^A-Za-z0-9_-]+/;

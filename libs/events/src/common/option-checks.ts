@@ -28,9 +28,16 @@ export interface NumberRule {
 
 /**
  * `fallback` when `value` is undefined, else `value` if it is a finite number within the rule; throws
- * `EventsConfigError` naming `option` and the accepted range. The one number check of every option.
+ * `EventsConfigError` naming `option` and the accepted range. The one number check of every option. `scope` says
+ * whose option it is in the message (default `EventsModule option`).
  */
-export function checkNumber(option: string, value: unknown, fallback: number, rule: NumberRule = {}): number {
+export function checkNumber(
+  option: string,
+  value: unknown,
+  fallback: number,
+  rule: NumberRule = {},
+  scope?: string,
+): number {
   if (value === undefined) return fallback;
   const min = rule.min ?? 0;
   const max = rule.max ?? Number.MAX_SAFE_INTEGER;
@@ -40,7 +47,7 @@ export function checkNumber(option: string, value: unknown, fallback: number, ru
     value >= min &&
     value <= max &&
     (!rule.integer || Number.isInteger(value));
-  if (!ok) throw new EventsConfigError(option, rule.expected ?? describeRule(min, max, rule), value);
+  if (!ok) throw new EventsConfigError(option, rule.expected ?? describeRule(min, max, rule), value, scope);
   return value as number;
 }
 

@@ -1,3 +1,5 @@
+import { EventsError } from './events.error';
+
 /** One problem found in an event payload, with the path to the offending value. */
 export interface ValidationIssue {
   /** Dotted path to the value, e.g. `user.emails.0`; empty for the payload itself. */
@@ -9,9 +11,7 @@ export interface ValidationIssue {
  * Thrown by `emit()`/`emitAsync()` (and `parseEvent()`) before anything is dispatched or recorded, when a
  * payload fails its definition's schema, is not plain JSON data, or an event is malformed.
  */
-export class EventValidationError extends Error {
-  override readonly name = 'EventValidationError';
-
+export class EventValidationError extends EventsError {
   constructor(
     /** The event type being emitted or parsed, when known. */
     readonly eventType: string | undefined,

@@ -1,10 +1,10 @@
+import { EventsError } from './events.error';
+
 /**
  * Thrown when an option is wrong: a module option at startup, or a listener's option when it subscribes. The
  * message names the option, what it accepts and what it got.
  */
-export class EventsConfigError extends Error {
-  override readonly name = 'EventsConfigError';
-
+export class EventsConfigError extends EventsError {
   constructor(
     /** The option path, e.g. `history.maxEvents`. */
     readonly option: string,

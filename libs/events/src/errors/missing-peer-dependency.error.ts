@@ -1,10 +1,10 @@
+import { EventsError } from './events.error';
+
 /**
  * Thrown at startup when an option needs an optional peer dependency that is not installed (for example
  * `metrics` without `prom-client`). The message names the package to install and the option to turn off.
  */
-export class MissingPeerDependencyError extends Error {
-  override readonly name = 'MissingPeerDependencyError';
-
+export class MissingPeerDependencyError extends EventsError {
   constructor(
     /** The package to install, e.g. `prom-client`. */
     readonly packageName: string,

@@ -1,7 +1,7 @@
-/** Thrown when `strict: true` and an event type is emitted or listened to that no definition declares. */
-export class UnknownEventTypeError extends Error {
-  override readonly name = 'UnknownEventTypeError';
+import { EventsError } from './events.error';
 
+/** Thrown when `strict: true` and an event type is emitted or listened to that no definition declares. */
+export class UnknownEventTypeError extends EventsError {
   constructor(readonly eventType: string) {
     super(
       `Unknown event type "${eventType}": strict mode only accepts types declared with defineEvent(). ` +

@@ -1,4 +1,4 @@
-import { isRecord } from '../common/option-checks';
+import { checkNumber, isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
 
@@ -27,10 +27,10 @@ export interface ResolvedEventLogOptions {
 
 const KNOWN_KEYS: readonly (keyof EventLogOptions)[] = ['sampleDebug', 'format', 'context'];
 
-/** Applies defaults to the `eventLog` option and validates it; `undefined` and `false` both mean off. */
 /** Injection token of the resolved event log options (`false` when the log is off). */
 export const EVENT_LOG_OPTIONS = Symbol('nestjs-event-bus:event-log-options');
 
+/** Applies defaults to the `eventLog` option and validates it; `undefined` and `false` both mean off. */
 export function resolveEventLogOptions(value: unknown): ResolvedEventLogOptions | false {
   if (value === undefined || value === false) return false;
   if (value === true) return { sampleDebug: 1, format: 'text', context: 'EventLog' };
@@ -38,13 +38,8 @@ export function resolveEventLogOptions(value: unknown): ResolvedEventLogOptions 
     throw new EventsConfigError('eventLog', 'false, true or { sampleDebug?, format?, context? }', value);
   }
   rejectUnknownKeys('eventLog', value, KNOWN_KEYS);
-  const { sampleDebug, format, context } = value as EventLogOptions;
-  if (
-    sampleDebug !== undefined &&
-    (typeof sampleDebug !== 'number' || !(sampleDebug >= 0 && sampleDebug <= 1))
-  ) {
-    throw new EventsConfigError('eventLog.sampleDebug', 'a number from 0 to 1', sampleDebug);
-  }
+  const { format, context } = value as EventLogOptions;
+  const sampleDebug = checkNumber('eventLog.sampleDebug', value.sampleDebug, 1, { max: 1 });
   if (format !== undefined && format !== 'text' && format !== 'json') {
     throw new EventsConfigError('eventLog.format', '"text" or "json"', format);
   }
@@ -54,5 +49,9 @@ export function resolveEventLogOptions(value: unknown): ResolvedEventLogOptions 
   ) {
     throw new EventsConfigError('eventLog.context', 'a non-empty string of at most 100 characters', context);
   }
-  return { sampleDebug: sampleDebug ?? 1, format: format ?? 'text', context: context ?? 'EventLog' };
+  return {
+    sampleDebug,
+    format: format ?? 'text',
+    context: context ?? 'EventLog',
+  };
 }

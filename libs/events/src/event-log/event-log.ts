@@ -1,8 +1,8 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import type { BusObserver } from '../bus/bus-observer';
 import { EventBusService } from '../bus/event-bus.service';
 import type { BusEvent, EventSeverity } from '../event/bus-event.interface';
-import type { ResolvedEventLogOptions } from './event-log.options';
+import { EVENT_LOG_OPTIONS, type ResolvedEventLogOptions } from './event-log.options';
 
 /** The fields of one event-log line. Payload values are never logged: only the payload's size. */
 export interface EventLogEntry {
@@ -36,8 +36,7 @@ const METHOD_BY_SEVERITY: Readonly<Record<EventSeverity, LogMethod>> = Object.fr
 export class EventLog implements OnApplicationShutdown {
   private readonly removeObserver: (() => void) | undefined;
 
-  constructor(bus: EventBusService) {
-    const options = bus.settings.eventLog;
+  constructor(bus: EventBusService, @Inject(EVENT_LOG_OPTIONS) options: false | ResolvedEventLogOptions) {
     if (!options) return;
     this.removeObserver = bus.addObserver(new EventLogObserver(options, new Logger(options.context)));
   }
@@ -96,7 +95,7 @@ export function toEntry(event: BusEvent): EventLogEntry {
 }
 
 /** `event type=user.created id=... correlationId=...`: one line, values quoted when they need it. */
-export function toText(entry: EventLogEntry): string {
+function toText(entry: EventLogEntry): string {
   let line = 'event';
   for (const [key, value] of Object.entries(entry)) {
     if (key === 'msg') continue;

@@ -1,3 +1,4 @@
+import { errorMessage } from '../common/error-message';
 import type { ValidationIssue } from '../errors/event-validation.error';
 import { ARRAY_BYTES, numberBytes, OBJECT_BYTES, SLOT_BYTES, stringBytes } from './json/heap-size';
 
@@ -34,7 +35,7 @@ export function normalizePayload(input: unknown, redactor?: PayloadRedactor): No
     return { value, size: walker.size, issues: walker.issues };
   } catch (error) {
     // A getter on the payload threw: report it like any other bad value instead of letting it escape raw.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     return {
       value: undefined,
       size: 0,

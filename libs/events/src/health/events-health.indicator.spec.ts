@@ -1,14 +1,12 @@
 import { Logger } from '@nestjs/common';
-import type { ModuleRef } from '@nestjs/core';
 import { EventBusService } from '../bus/event-bus.service';
-import { AuditWriteTracker } from '../metrics/audit-write.tracker';
-import { EventMetrics } from '../metrics/event-metrics';
+import { EventsConfigError } from '../errors/events-config.error';
+import { AuditWriteTracker } from '../audit/audit-write.tracker';
 import { EventsHealthIndicator } from './events-health.indicator';
 
 function setup() {
   const bus = new EventBusService({ history: false });
-  // Metrics are off here, so EventMetrics never needs the module ref.
-  const tracker = new AuditWriteTracker(new EventMetrics(bus, undefined as unknown as ModuleRef));
+  const tracker = new AuditWriteTracker();
   return { bus, tracker, health: new EventsHealthIndicator(bus, tracker) };
 }
 
@@ -67,6 +65,14 @@ describe('EventsHealthIndicator.checkBus', () => {
       newDeadLetters: 0,
       deadLetters: 3,
     });
+  });
+
+  it('refuses a limit that is not a number in range, naming it', () => {
+    const { health } = setup();
+    expect(() => health.checkBus('events', { maxInFlight: -1 })).toThrow(EventsConfigError);
+    expect(() => health.checkBus('events', { windowMs: Number.NaN })).toThrow(
+      /checkBus\(\) option "windowMs": expected a number of milliseconds >= 1/,
+    );
   });
 });
 

@@ -1,9 +1,16 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { AUDIT_STORE, type AuditStore } from '../audit/audit.interfaces';
+import { AuditWriteTracker } from '../audit/audit-write.tracker';
 import { AuditService } from '../audit/audit.service';
 import { EventBusService } from '../bus/event-bus.service';
 import { errorMessage } from '../common/error-message';
-import { AuditWriteTracker } from '../metrics/audit-write.tracker';
+import { withTimeout } from '../common/with-timeout';
+import {
+  resolveAuditHealthOptions,
+  resolveBusHealthOptions,
+  type AuditHealthOptions,
+  type BusHealthOptions,
+} from './events-health.options';
 
 /** How an indicator ended: `up`, or `down` with the reason in `message`. Same shape as a terminus result. */
 export type EventsHealthStatus = 'up' | 'down';
@@ -16,24 +23,6 @@ export type EventsHealthResult<Key extends string = string> = Record<Key, Indica
 
 /** What one indicator reports: its status, why when down, and its figures. */
 export type IndicatorDetails = { status: EventsHealthStatus; message?: string } & Record<string, unknown>;
-
-/** Limits of the bus indicator. */
-export interface BusHealthOptions {
-  /** Down when more handlers than this are running or waiting to retry; default 1000. */
-  maxInFlight?: number;
-  /** Down when more than this many dead letters were added within `windowMs`; default 10. */
-  maxNewDeadLetters?: number;
-  /** The window for `maxNewDeadLetters`, in ms; default 60 s. */
-  windowMs?: number;
-}
-
-/** Limits of the audit indicator. */
-export interface AuditHealthOptions {
-  /** How long the store may take to answer the reachability query; default 3000 ms. */
-  timeoutMs?: number;
-  /** Down when writes to the store have kept failing for longer than this; default 30 s. */
-  maxFailingMs?: number;
-}
 
 /**
  * Health indicators for `@nestjs/terminus` (which stays optional: nothing here imports it). Each method returns
@@ -57,15 +46,13 @@ export class EventsHealthIndicator {
   /**
    * The bus: down when the in-flight backlog passes `maxInFlight`, or when dead letters grew by more than
    * `maxNewDeadLetters` within the last `windowMs` (dead letters still in the queue whose last failure falls in
-   * the window: replayed ones no longer count).
+   * the window: replayed ones no longer count). A limit that is not a number >= 0 throws `EventsConfigError`.
    */
   checkBus<Key extends string = 'events'>(
     key: Key = 'events' as Key,
     options: BusHealthOptions = {},
   ): EventsHealthResult<Key> {
-    const maxInFlight = options.maxInFlight ?? 1000;
-    const maxNewDeadLetters = options.maxNewDeadLetters ?? 10;
-    const windowMs = options.windowMs ?? 60_000;
+    const { maxInFlight, maxNewDeadLetters, windowMs } = resolveBusHealthOptions(options);
     const stats = this.bus.stats();
     const newDeadLetters = this.deadLettersSince(Date.now() - windowMs);
     const details = {
@@ -95,14 +82,14 @@ export class EventsHealthIndicator {
   /**
    * The audit store: down when it does not answer a read (its `head()`) within `timeoutMs`, or when writes have
    * kept failing for longer than `maxFailingMs`; also down when the audit trail is off. Reports the age of the
-   * last write by this process (`lastWriteAgeMs`, null before the first) and the records still buffered.
+   * last write by this process (`lastWriteAgeMs`, null before the first) and the records still buffered. A wrong
+   * limit throws `EventsConfigError`.
    */
   async checkAudit<Key extends string = 'audit'>(
     key: Key = 'audit' as Key,
     options: AuditHealthOptions = {},
   ): Promise<EventsHealthResult<Key>> {
-    const timeoutMs = options.timeoutMs ?? 3000;
-    const maxFailingMs = options.maxFailingMs ?? 30_000;
+    const { timeoutMs, maxFailingMs } = resolveAuditHealthOptions(options);
     if (!this.store || !this.audit?.enabled) {
       return keyed(key, { status: 'down', message: 'the audit trail is off (EventsModule option "audit")' });
     }
@@ -118,7 +105,7 @@ export class EventsHealthIndicator {
     };
     const started = performance.now();
     try {
-      await withTimeout(this.store.head(), timeoutMs);
+      await withTimeout(this.store.head(), timeoutMs, () => new Error(`no answer within ${timeoutMs} ms`));
     } catch (error) {
       const reason = errorMessage(error);
       return keyed(key, { status: 'down', message: `the audit store is unreachable: ${reason}`, ...details });
@@ -144,12 +131,4 @@ export class EventsHealthIndicator {
 
 function keyed<Key extends string>(key: Key, value: IndicatorDetails): EventsHealthResult<Key> {
   return { [key]: value } as EventsHealthResult<Key>;
-}
-
-function withTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }

@@ -1,5 +1,6 @@
-import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
+import { BUS_OPTIONS, type BusOptions } from '../bus/bus.options';
 import { EventBusService } from '../bus/event-bus.service';
 import type { EventHandler, EventPattern } from '../bus/bus.interfaces';
 import { SystemStartup } from '../bus/system-events';
@@ -30,6 +31,7 @@ export class ListenerDiscovery implements OnApplicationBootstrap {
     private readonly scanner: MetadataScanner,
     private readonly moduleRef: ModuleRef,
     private readonly bus: EventBusService,
+    @Inject(BUS_OPTIONS) private readonly busOptions: BusOptions,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -39,7 +41,7 @@ export class ListenerDiscovery implements OnApplicationBootstrap {
     }
     this.report(found);
     this.bus.markReady();
-    this.bus.emit(SystemStartup, { source: this.bus.settings.source, listeners: this.bus.listenerCount() });
+    this.bus.emit(SystemStartup, { source: this.busOptions.source, listeners: this.bus.listenerCount() });
   }
 
   private async subscribeWrapper(wrapper: InstanceWrapper): Promise<DiscoveredListener[]> {

@@ -4,8 +4,8 @@ import { EventBusService } from '../bus/event-bus.service';
 import { EventsConfigError } from '../errors/events-config.error';
 import { defineEvent } from '../event/event-definition';
 import type { EventsModuleOptions } from '../module/events-module.options';
-import { resolveEventsOptions } from '../module/resolve-options';
 import { BusMetricsCollector } from './bus-metrics.collector';
+import { resolveMetricsOptions } from './metrics.options';
 import { loadPromClient } from './prom-client.loader';
 
 type Sample = { labels: Record<string, string | number>; value: number; metricName?: string };
@@ -13,10 +13,9 @@ type Sample = { labels: Record<string, string | number>; value: number; metricNa
 /** A bus with metrics in a registry of the test's own; the collector is attached like EventMetrics does. */
 function setup(options: EventsModuleOptions = {}, metrics: EventsModuleOptions['metrics'] = {}) {
   const registry = new Registry();
-  const resolved = resolveEventsOptions({ ...options, metrics: { registry, ...metrics } });
-  const bus = new EventBusService(resolved.bus);
+  const bus = new EventBusService(options);
   const warnings: string[] = [];
-  const settings = resolved.metrics;
+  const settings = resolveMetricsOptions({ registry, ...metrics });
   if (!settings) throw new Error('metrics should be on');
   const collector = new BusMetricsCollector(loadPromClient(), bus, settings, (m) => warnings.push(m));
   bus.addObserver(collector);
@@ -205,8 +204,8 @@ describe('BusMetricsCollector', () => {
       bus,
       { ...settings, registry: withAudit },
       () => undefined,
-      () => 7,
     );
+    collector.auditStarted(() => 7);
     collector.auditWritten(20, 4, 'success');
     collector.auditWritten(5, 2, 'failure');
     expect(await value(withAudit, 'events_audit_records_total', { outcome: 'success' })).toBe(20);

@@ -5,7 +5,7 @@ import type { EventBusService } from '../bus/event-bus.service';
 import { errorMessage } from '../common/error-message';
 import { EventsConfigError } from '../errors/events-config.error';
 import type { BusEvent } from '../event/bus-event.interface';
-import type { AuditTelemetry } from './audit-telemetry';
+import type { AuditTelemetry } from '../audit/audit.telemetry';
 import { DurationBuckets, DurationHistogram, type DurationSeries } from './duration-histogram';
 import type { MetricsRegistry, ResolvedMetricsOptions } from './metrics.options';
 import type { PromClient } from './prom-client.loader';
@@ -51,8 +51,6 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
     private readonly bus: EventBusService,
     private readonly options: ResolvedMetricsOptions,
     warn: (message: string) => void,
-    /** Set when the audit trail is on: how many audit records wait to be written. */
-    auditBuffered?: () => number,
   ) {
     this.registry = options.registry ?? new prom.Registry();
     this.labels = new TypeLabels(options.maxTypes, (type) => bus.definitionOf(type) !== undefined, warn);
@@ -66,7 +64,6 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
           () => this.cells(),
         ),
       );
-      if (auditBuffered) this.audit = this.createAuditMetrics(auditBuffered);
     } catch (error) {
       this.dispose();
       throw error;
@@ -92,6 +89,11 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
   }
 
   // ------------------------------------------------------------------------------------------ audit hooks
+
+  /** The audit trail is on: registers its metrics; `buffered` is read on each scrape. */
+  auditStarted(buffered: () => number): void {
+    this.audit ??= this.createAuditMetrics(buffered);
+  }
 
   auditWritten(records: number, durationMs: number, outcome: 'success' | 'failure'): void {
     if (this.audit === undefined) return;

@@ -40,8 +40,8 @@ interface SampleValue {
 /**
  * A Prometheus histogram in prom-client's metric protocol (`name`, `help`, `type`, `get()`, `reset()`), whose
  * series are read from bucket counts this module keeps itself. prom-client's own `Histogram.observe()` hashes and
- * validates the labels on every call (about half a microsecond); counting into a `DurationBuckets` costs a few
- * nanoseconds, and the exposition is built only when the registry is scraped.
+ * validates the labels on every call, too slow for every handler attempt (figures in docs/benchmarks.md); counting
+ * into a `DurationBuckets` is plain arithmetic, and the exposition is built only when the registry is scraped.
  */
 export class DurationHistogram {
   readonly type = 'histogram';

@@ -1,11 +1,9 @@
-import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
-import { ModuleRef } from '@nestjs/core';
-import { AuditService } from '../audit/audit.service';
+import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EventBusService } from '../bus/event-bus.service';
-import type { AuditTelemetry } from './audit-telemetry';
+import type { AuditTelemetry } from '../audit/audit.telemetry';
 import { BusMetricsCollector } from './bus-metrics.collector';
-import { MetricsDisabledError } from './metrics-disabled.error';
-import type { MetricsRegistry } from './metrics.options';
+import { MetricsDisabledError } from '../errors/metrics-disabled.error';
+import { METRICS_OPTIONS, type MetricsRegistry, type ResolvedMetricsOptions } from './metrics.options';
 import { loadPromClient } from './prom-client.loader';
 
 /**
@@ -24,20 +22,11 @@ export class EventMetrics implements AuditTelemetry, OnApplicationShutdown {
   private readonly collector: BusMetricsCollector | undefined;
   private readonly removeObserver: (() => void) | undefined;
 
-  constructor(bus: EventBusService, moduleRef: ModuleRef) {
-    const options = bus.settings.metrics;
+  constructor(bus: EventBusService, @Inject(METRICS_OPTIONS) options: false | ResolvedMetricsOptions) {
     if (!options) return;
     const logger = new Logger('EventMetrics');
-    // Looked up on each scrape: AuditService depends on this class (through the audit hook), not the reverse.
-    const auditBuffered = bus.settings.audit
-      ? () => moduleRef.get(AuditService, { strict: false }).stats().buffered
-      : undefined;
-    this.collector = new BusMetricsCollector(
-      loadPromClient(),
-      bus,
-      options,
-      (message) => logger.warn(message),
-      auditBuffered,
+    this.collector = new BusMetricsCollector(loadPromClient(), bus, options, (message) =>
+      logger.warn(message),
     );
     this.removeObserver = bus.addObserver(this.collector);
   }
@@ -66,7 +55,12 @@ export class EventMetrics implements AuditTelemetry, OnApplicationShutdown {
     return this.registry.metrics();
   }
 
-  /** @internal The audit writer's hook (see `AUDIT_TELEMETRY`): counts one write to the audit store. */
+  /** @internal The audit trail's port (see `AUDIT_TELEMETRY`): adds the audit metrics once the trail is on. */
+  auditStarted(buffered: () => number): void {
+    this.collector?.auditStarted(buffered);
+  }
+
+  /** @internal The audit trail's port (see `AUDIT_TELEMETRY`): counts one write to the audit store. */
   auditWritten(records: number, durationMs: number, outcome: 'success' | 'failure'): void {
     this.collector?.auditWritten(records, durationMs, outcome);
   }

@@ -1,8 +1,8 @@
-import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
-import { EventBusService } from '../bus/event-bus.service';
 import { errorMessage } from '../common/error-message';
 import { EventMetrics } from './event-metrics';
+import { METRICS_OPTIONS, type ResolvedMetricsOptions } from './metrics.options';
 
 type HttpAdapter = NonNullable<HttpAdapterHost['httpAdapter']>;
 
@@ -16,13 +16,13 @@ export class MetricsEndpoint implements OnModuleInit {
   private readonly logger = new Logger('EventMetrics');
 
   constructor(
-    private readonly bus: EventBusService,
+    @Inject(METRICS_OPTIONS) private readonly options: false | ResolvedMetricsOptions,
     private readonly metrics: EventMetrics,
     private readonly adapterHost: HttpAdapterHost,
   ) {}
 
   onModuleInit(): void {
-    const options = this.bus.settings.metrics;
+    const options = this.options;
     if (!options || options.endpoint === false) return;
     const adapter = this.adapterHost.httpAdapter;
     if (!adapter) {

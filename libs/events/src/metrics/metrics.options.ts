@@ -1,4 +1,4 @@
-import { isRecord } from '../common/option-checks';
+import { checkNumber, isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
 
@@ -59,10 +59,10 @@ const KNOWN_KEYS: readonly (keyof MetricsOptions)[] = [
 const METRIC_NAME_PREFIX = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const PATH = /^\/[A-Za-z0-9\-._~!$&'()*+,;=:@/%]*$/;
 
-/** Applies defaults to the `metrics` option and validates it; `undefined` and `false` both mean off. */
 /** Injection token of the resolved metrics options (`false` when metrics are off). */
 export const METRICS_OPTIONS = Symbol('nestjs-event-bus:metrics-options');
 
+/** Applies defaults to the `metrics` option and validates it; `undefined` and `false` both mean off. */
 export function resolveMetricsOptions(value: unknown): ResolvedMetricsOptions | false {
   if (value === undefined || value === false) return false;
   if (!isRecord(value)) {
@@ -78,7 +78,7 @@ export function resolveMetricsOptions(value: unknown): ResolvedMetricsOptions | 
     endpoint: checkEndpoint(options.endpoint),
     registry: checkRegistry(options.registry),
     prefix: checkPrefix(options.prefix),
-    maxTypes: checkMaxTypes(options.maxTypes),
+    maxTypes: checkNumber('metrics.maxTypes', options.maxTypes, 200, { max: 100_000, integer: true }),
     buckets: checkBuckets(options.buckets),
   };
 }
@@ -120,14 +120,6 @@ function checkPrefix(prefix: unknown): string {
     );
   }
   return prefix;
-}
-
-function checkMaxTypes(maxTypes: unknown): number {
-  if (maxTypes === undefined) return 200;
-  if (typeof maxTypes !== 'number' || !Number.isInteger(maxTypes) || maxTypes < 0 || maxTypes > 100_000) {
-    throw new EventsConfigError('metrics.maxTypes', 'a whole number from 0 to 100000', maxTypes);
-  }
-  return maxTypes;
 }
 
 function checkBuckets(buckets: unknown): readonly number[] {

@@ -18,11 +18,6 @@ export class TypeLabels {
     private readonly warn: (message: string) => void,
   ) {}
 
-  /** True once some type was counted as `other`. */
-  get folding(): boolean {
-    return this.warned;
-  }
-
   labelFor(type: string): string {
     const known = this.labels.get(type);
     if (known !== undefined) return known;

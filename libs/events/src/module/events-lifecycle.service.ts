@@ -1,7 +1,9 @@
-import { Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { BUS_OPTIONS, type BusOptions } from '../bus/bus.options';
 import { EventBusService } from '../bus/event-bus.service';
 import { SystemShutdown } from '../bus/system-events';
 import { EventTimeoutError } from '../errors/event-timeout.error';
+import { SHUTDOWN_TIMEOUT_MS } from './events-options.providers';
 
 /**
  * On `app.close()` (and on signals when shutdown hooks are enabled): emits `system.shutdown`, then waits for
@@ -16,11 +18,15 @@ import { EventTimeoutError } from '../errors/event-timeout.error';
 export class EventsLifecycle implements OnModuleDestroy {
   private readonly logger = new Logger('EventBus');
 
-  constructor(private readonly bus: EventBusService) {}
+  constructor(
+    private readonly bus: EventBusService,
+    @Inject(BUS_OPTIONS) private readonly busOptions: BusOptions,
+    @Inject(SHUTDOWN_TIMEOUT_MS) private readonly shutdownTimeoutMs: number,
+  ) {}
 
   async onModuleDestroy(): Promise<void> {
-    const { source, shutdownTimeoutMs } = this.bus.settings;
-    this.bus.emit(SystemShutdown, { source, inFlight: this.bus.pending });
+    const shutdownTimeoutMs = this.shutdownTimeoutMs;
+    this.bus.emit(SystemShutdown, { source: this.busOptions.source, inFlight: this.bus.pending });
     try {
       await this.bus.drain(shutdownTimeoutMs);
     } catch (error) {

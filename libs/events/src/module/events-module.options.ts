@@ -1,32 +1,14 @@
-import type { AuditOptions } from '../audit/audit-options';
-import type { BridgesOptions } from '../bridges/bridge.options';
-import type { RetryPolicy } from '../bus/bus.interfaces';
+import type { AuditOptions } from '../audit/audit.options';
+import type { BridgesOptions } from '../bridges/bridges.options';
+import type { BusModuleOptions } from '../bus/bus.options';
 import type { CorrelationOptions } from '../context/correlation.options';
-import type { EventDefinition } from '../event/event-definition';
 import type { EventLogOptions } from '../event-log/event-log.options';
 import type { MetricsOptions } from '../metrics/metrics.options';
 
-import type { HistoryOptions } from '../bus/bus.options';
-
-export type { HistoryOptions };
-
-/** Options of `EventsModule.forRoot()` / `forRootAsync()`. */
-export interface EventsModuleOptions {
-  /** Stamped on every event as `source`; default `app`. */
-  source?: string;
-  /** Reject event types (emitted or listened to) that no definition declares. */
-  strict?: boolean;
-  /** Event definitions known up front (definitions used in `emit()` or `@OnEvent()` are learned as they come). */
-  definitions?: readonly EventDefinition<unknown, unknown>[];
-  /** `false` turns history off. */
-  history?: false | HistoryOptions;
-  deadLetters?: { maxEntries?: number };
-  /** Default policy for listeners without their own; default `{ attempts: 1 }` (no retry). */
-  retry?: RetryPolicy;
+/** Options of `EventsModule.forRoot()` / `forRootAsync()`: the bus's own, then one per feature. */
+export interface EventsModuleOptions extends BusModuleOptions {
   /** How long `app.close()` waits for in-flight handlers; default 10 s. */
   shutdownTimeoutMs?: number;
-  /** How many events emitted before startup completes are held for delivery; default 10,000. */
-  maxHeldEvents?: number;
   /**
    * Correlation ids for HTTP requests and microservice messages (headers, response header, request events);
    * on by default, `false` turns it off. See docs/correlation.md.

@@ -1,6 +1,6 @@
 import type { Provider } from '@nestjs/common';
-import { AUDIT_OPTIONS } from '../audit/audit-options';
-import { BRIDGES_OPTIONS } from '../bridges/bridge.options';
+import { AUDIT_OPTIONS } from '../audit/audit.options';
+import { BRIDGES_OPTIONS } from '../bridges/bridges.options';
 import { BUS_OPTIONS } from '../bus/bus.options';
 import { CORRELATION_OPTIONS } from '../context/correlation-id.source';
 import { EVENT_LOG_OPTIONS } from '../event-log/event-log.options';

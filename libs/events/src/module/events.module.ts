@@ -3,22 +3,27 @@ import { DiscoveryModule } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
 import { createAuditController } from '../audit/audit.controller';
 import { AUDIT_STORE } from '../audit/audit.interfaces';
-import { checkController, resolveAuditOptions, type AuditControllerOptions } from '../audit/audit-options';
+import {
+  AUDIT_OPTIONS,
+  checkController,
+  resolveAuditOptions,
+  type AuditControllerOptions,
+} from '../audit/audit.options';
 import {
   AUDIT_CONTROLLER_REGISTERED,
   AuditService,
   createAuditStore,
   type AuditControllerSource,
 } from '../audit/audit.service';
-import { EventBridges } from '../bridges/event-bridges.service';
+import { BridgeInstaller } from '../bridges/bridge-installer.service';
 import { EventBusService, LEGACY_SETTINGS } from '../bus/event-bus.service';
 import { CorrelationSetupModule } from '../context/correlation.module-setup';
 import { EventContext } from '../context/event-context';
 import { EventLog } from '../event-log/event-log';
 import { EventsHealthIndicator } from '../health/events-health.indicator';
 import { ListenerDiscovery } from '../listeners/listener-discovery.service';
-import { AUDIT_TELEMETRY } from '../metrics/audit-telemetry';
-import { AuditWriteTracker } from '../metrics/audit-write.tracker';
+import { AUDIT_TELEMETRY } from '../audit/audit.telemetry';
+import { AuditWriteTracker } from '../audit/audit-write.tracker';
 import { EventMetrics } from '../metrics/event-metrics';
 import { MetricsEndpoint } from '../metrics/metrics.endpoint';
 import { EventsLifecycle } from './events-lifecycle.service';
@@ -51,14 +56,14 @@ import {
     EventContext,
     ListenerDiscovery,
     EventsLifecycle,
-    EventBridges,
+    BridgeInstaller,
     EventMetrics,
     AuditWriteTracker,
-    { provide: AUDIT_TELEMETRY, useExisting: AuditWriteTracker },
+    { provide: AUDIT_TELEMETRY, useExisting: EventMetrics },
     MetricsEndpoint,
     EventLog,
     EventsHealthIndicator,
-    { provide: AUDIT_STORE, useFactory: createAuditStore, inject: [EventBusService] },
+    { provide: AUDIT_STORE, useFactory: createAuditStore, inject: [AUDIT_OPTIONS] },
     AuditService,
   ],
   exports: [

@@ -15,16 +15,17 @@ function configError(options: unknown): EventsConfigError {
 
 describe('resolveEventsOptions', () => {
   it('applies the documented defaults', () => {
-    expect(resolveEventsOptions()).toMatchObject({
+    const resolved = resolveEventsOptions();
+    expect(resolved.bus).toMatchObject({
       source: 'app',
       strict: false,
       definitions: [],
       history: { maxEvents: 1000, maxBytes: 10 * 1024 * 1024 },
       deadLetters: { maxEntries: 1000 },
       retry: { attempts: 1 },
-      shutdownTimeoutMs: 10_000,
       maxHeldEvents: 10_000,
     });
+    expect(resolved.shutdownTimeoutMs).toBe(10_000);
   });
 
   it('keeps valid values and fills the rest of a partial option', () => {
@@ -39,17 +40,17 @@ describe('resolveEventsOptions', () => {
       shutdownTimeoutMs: 0,
       maxHeldEvents: 1,
     });
-    expect(resolved).toMatchObject({
+    expect(resolved.bus).toMatchObject({
       source: 'orders-api',
       strict: true,
       definitions: [Def],
       history: { maxEvents: 50, maxBytes: 10 * 1024 * 1024 },
       deadLetters: { maxEntries: 5 },
       retry: { attempts: 3, backoffMs: 10, factor: 2 },
-      shutdownTimeoutMs: 0,
       maxHeldEvents: 1,
     });
-    expect(resolveEventsOptions({ history: false }).history).toBe(false);
+    expect(resolved.shutdownTimeoutMs).toBe(0);
+    expect(resolveEventsOptions({ history: false }).bus.history).toBe(false);
   });
 
   it('names an unknown option and lists the known ones', () => {

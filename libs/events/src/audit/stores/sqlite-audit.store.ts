@@ -2,8 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { chainEntries, GENESIS_HASH } from './audit-chain';
-import { AuditStoreError } from './audit.errors';
+import { chainEntries, GENESIS_HASH } from '../audit-chain';
+import { errorMessage } from '../../common/error-message';
+import { AuditStoreError } from '../../errors/audit-store.error';
 import type {
   AuditEntry,
   AuditHead,
@@ -13,10 +14,11 @@ import type {
   ChainText,
   ChainTextSource,
   ParallelChainCheck,
-} from './audit.interfaces';
-import { VERIFY_PAGE } from './chain-walk';
+} from '../audit.interfaces';
+import { VERIFY_PAGE } from '../chain-walk';
 import { checkRangeOnThread } from './sqlite-verify.worker';
-import { checkIdentifier, loadDriver } from './load-driver';
+import { loadDriver } from './load-driver';
+import { checkIdentifier } from './sql-identifier';
 import {
   AUDIT_COLUMNS,
   selectRows,
@@ -111,7 +113,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
       this.createSchema(db);
     } catch (error) {
       throw new AuditStoreError(
-        `Cannot open the SQLite audit database at "${this.path}": ${(error as Error).message}. ` +
+        `Cannot open the SQLite audit database at "${this.path}": ${errorMessage(error)}. ` +
           `Check that the directory exists or can be created and is writable, or give another path with ` +
           `new SqliteAuditStore({ path }).`,
         { cause: error },

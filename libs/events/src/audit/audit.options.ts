@@ -1,16 +1,14 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import { EventsConfigError } from '../errors/events-config.error';
 import { explainPattern } from '../event/event-type';
-import type { AuditStore } from './audit.interfaces';
+import { checkNumber, isRecord } from '../common/option-checks';
+import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import {
   DEFAULT_REDACTED_KEYS,
   DEFAULT_REDACTION_MARKER,
   type ResolvedRedaction,
 } from '../event/key-redactor';
-
-export type { ResolvedRedaction };
-import { isRecord } from '../common/option-checks';
-import { rejectUnknownKeys } from '../common/reject-unknown-keys';
+import type { AuditStore } from './audit.interfaces';
 
 /** Options of the audit trail (`EventsModule.forRoot({ audit })`); `audit: {}` = SQLite at `./data/audit.db`. */
 export interface AuditOptions {
@@ -58,8 +56,6 @@ export interface ResolvedAuditOptions {
   controller: false | { path: string; guard: Type<CanActivate> | CanActivate };
 }
 
-/** How event payloads are redacted; `false` when turned off. */
-
 const AUDIT_KEYS = [
   'store',
   'include',
@@ -72,10 +68,10 @@ const AUDIT_KEYS = [
 ];
 const STORE_METHODS = ['init', 'append', 'query', 'head', 'close'] as const;
 
-/** Checks `audit` and applies its defaults; a wrong value throws `EventsConfigError` naming the option. */
 /** Injection token of the resolved audit options (`false` when the audit trail is off). */
 export const AUDIT_OPTIONS = Symbol('nestjs-event-bus:audit-options');
 
+/** Checks `audit` and applies its defaults; a wrong value throws `EventsConfigError` naming the option. */
 export function resolveAuditOptions(audit: unknown): false | ResolvedAuditOptions {
   if (audit === undefined || audit === false) return false;
   if (!isRecord(audit)) {
@@ -93,8 +89,14 @@ export function resolveAuditOptions(audit: unknown): false | ResolvedAuditOption
     include: checkInclude(options.include),
     durability: checkDurability(options.durability),
     batch: checkBatch(options.batch),
-    maxRecordBytes: wholeNumber('audit.maxRecordBytes', options.maxRecordBytes, 65_536, 1024),
-    maxBufferedRecords: wholeNumber('audit.maxBufferedRecords', options.maxBufferedRecords, 100_000, 1),
+    maxRecordBytes: checkNumber('audit.maxRecordBytes', options.maxRecordBytes, 65_536, {
+      min: 1024,
+      integer: true,
+    }),
+    maxBufferedRecords: checkNumber('audit.maxBufferedRecords', options.maxBufferedRecords, 100_000, {
+      min: 1,
+      integer: true,
+    }),
     controller: checkController(options.controller),
   };
 }
@@ -165,8 +167,8 @@ function checkBatch(batch: unknown): ResolvedAuditOptions['batch'] {
   }
   const { maxSize, maxDelayMs } = batch as { maxSize?: unknown; maxDelayMs?: unknown };
   return {
-    maxSize: wholeNumber('audit.batch.maxSize', maxSize, 500, 1),
-    maxDelayMs: wholeNumber('audit.batch.maxDelayMs', maxDelayMs, 100, 0),
+    maxSize: checkNumber('audit.batch.maxSize', maxSize, 500, { min: 1, integer: true }),
+    maxDelayMs: checkNumber('audit.batch.maxDelayMs', maxDelayMs, 100, { min: 0, integer: true }),
   };
 }
 
@@ -197,12 +199,4 @@ export function checkController(
     throw new EventsConfigError(`${option}.path`, 'a route path such as "audit" or "admin/audit"', path);
   }
   return { path: (path ?? 'audit').replace(/^\/+/, ''), guard: guard as Type<CanActivate> | CanActivate };
-}
-
-function wholeNumber(option: string, value: unknown, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new EventsConfigError(option, `a whole number >= ${min}`, value);
-  }
-  return value;
 }

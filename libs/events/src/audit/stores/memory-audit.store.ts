@@ -1,6 +1,6 @@
-import { chainEntries } from './audit-chain';
-import type { AuditEntry, AuditHead, AuditRow, AuditStore, AuditStoreQuery } from './audit.interfaces';
-import { matchesQuery } from './audit-query';
+import { chainEntries } from '../audit-chain';
+import type { AuditEntry, AuditHead, AuditRow, AuditStore, AuditStoreQuery } from '../audit.interfaces';
+import { matchesQuery } from '../audit-query';
 
 /** Keeps the audit trail in memory: for tests. `rows` is exposed so tests can tamper with it. */
 export class MemoryAuditStore implements AuditStore {

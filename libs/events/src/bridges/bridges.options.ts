@@ -65,10 +65,10 @@ export interface ResolvedBridges {
   cqrs: false | ResolvedCqrsBridge;
 }
 
-/** Validates the `bridges` option; a wrong value throws `EventsConfigError` naming it. */
 /** Injection token of the resolved bridge options. */
 export const BRIDGES_OPTIONS = Symbol('nestjs-event-bus:bridges-options');
 
+/** Validates the `bridges` option; a wrong value throws `EventsConfigError` naming it. */
 export function resolveBridgesOptions(bridges: unknown): ResolvedBridges {
   if (bridges === undefined) return { eventEmitter: false, cqrs: false };
   if (!isRecord(bridges)) throw new EventsConfigError('bridges', '{ eventEmitter?, cqrs? }', bridges);

@@ -7,8 +7,7 @@ import { canonicalNumber, flattened, needsEscaping } from './canonical-json';
  * A batch repeats most values: actor and causation, severity and source, type and version, and often the
  * correlation id and timestamp. Each repeated value is scanned once, and the three pairs are kept as flat pieces
  * together with the member names around them. A record's text is then a rope of 14 pieces rather than 27. sha256
- * needs the text flat, and V8's flattening costs by the piece (as much as the sha256 itself for 27): text and
- * sha256 went from ~1.7 to ~1.4 us per record.
+ * needs the text flat, and V8's flattening costs by the piece (figures in docs/benchmarks.md).
  *
  * One instance per batch: it remembers values only while they repeat. It does not scan `prevHash`: the caller
  * only hands it rows whose link is a hex digest.

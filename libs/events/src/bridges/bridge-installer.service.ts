@@ -1,9 +1,14 @@
-import { Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { EventBusService } from '../bus/event-bus.service';
 import { loadOptionalPeer } from '../common/optional-peer';
 import { MissingPeerDependencyError } from '../errors/missing-peer-dependency.error';
-import type { ResolvedCqrsBridge, ResolvedEventEmitterBridge } from './bridge.options';
+import {
+  BRIDGES_OPTIONS,
+  type ResolvedBridges,
+  type ResolvedCqrsBridge,
+  type ResolvedEventEmitterBridge,
+} from './bridges.options';
 import {
   CqrsBridge,
   type BridgedCommandBus,
@@ -32,17 +37,18 @@ interface CqrsPackage {
  * `@nestjs/event-emitter` / `@nestjs/cqrs` only for a bridge that is on.
  */
 @Injectable()
-export class EventBridges implements OnModuleInit, OnApplicationShutdown {
+export class BridgeInstaller implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('EventBus');
   private readonly installed: { uninstall(): void }[] = [];
 
   constructor(
     private readonly bus: EventBusService,
     private readonly moduleRef: ModuleRef,
+    @Inject(BRIDGES_OPTIONS) private readonly options: ResolvedBridges,
   ) {}
 
   onModuleInit(): void {
-    const { eventEmitter, cqrs } = this.bus.settings.bridges;
+    const { eventEmitter, cqrs } = this.options;
     if (eventEmitter) this.installEventEmitter(eventEmitter);
     if (cqrs) this.installCqrs(cqrs);
   }

@@ -1,6 +1,6 @@
 import { EventsConfigError } from '../errors/events-config.error';
 import { resolveEventsOptions } from '../module/resolve-options';
-import { resolveBridgesOptions } from './bridge.options';
+import { resolveBridgesOptions } from './bridges.options';
 
 describe('resolveBridgesOptions', () => {
   it('is off unless given', () => {

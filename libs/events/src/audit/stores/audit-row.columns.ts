@@ -1,4 +1,4 @@
-import type { AuditRow, AuditStoreQuery } from './audit.interfaces';
+import type { AuditRow, AuditStoreQuery } from '../audit.interfaces';
 
 /** The audit table's columns in the order both SQL stores insert and read them. */
 export const AUDIT_COLUMNS =

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
-import { chainEntries } from './audit-chain';
-import { AuditStoreError } from './audit.errors';
+import { chainEntries } from '../audit-chain';
+import { errorMessage } from '../../common/error-message';
+import { AuditStoreError } from '../../errors/audit-store.error';
 import type {
   AuditEntry,
   AuditHead,
@@ -10,8 +11,9 @@ import type {
   AuditStoreQuery,
   ChainText,
   ChainTextSource,
-} from './audit.interfaces';
-import { checkIdentifier, loadDriver } from './load-driver';
+} from '../audit.interfaces';
+import { loadDriver } from './load-driver';
+import { checkIdentifier } from './sql-identifier';
 import {
   AUDIT_COLUMNS,
   selectRows,
@@ -83,7 +85,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
     } catch (error) {
       await pool.end().catch(() => undefined);
       throw new AuditStoreError(
-        `Cannot reach PostgreSQL at ${this.address()} for the audit trail: ${(error as Error).message}. ` +
+        `Cannot reach PostgreSQL at ${this.address()} for the audit trail: ${errorMessage(error)}. ` +
           `Check that the server is running and the connection string is right.`,
         { cause: error },
       );
@@ -124,7 +126,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
       release();
       await pool.end().catch(() => undefined);
       throw new AuditStoreError(
-        `Cannot create the audit table ${this.qualified} on PostgreSQL at ${this.address()}: ${(error as Error).message}.`,
+        `Cannot create the audit table ${this.qualified} on PostgreSQL at ${this.address()}: ${errorMessage(error)}.`,
         { cause: error },
       );
     }

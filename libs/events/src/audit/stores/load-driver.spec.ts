@@ -12,7 +12,7 @@ describe('optional database drivers', () => {
       });
       // Loading the package index must not load either driver.
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const index = require('../index') as typeof import('../index');
+      const index = require('../../index') as typeof import('../../index');
       expect(() => new index.SqliteAuditStore({ path: ':memory:' })).not.toThrow();
       expect(() => new index.PostgresAuditStore()).toThrow(/npm install pg/);
     });
@@ -24,7 +24,7 @@ describe('optional database drivers', () => {
         throw new Error("Cannot find module 'better-sqlite3'");
       });
       // eslint-disable-next-line @typescript-eslint/no-require-imports
-      const index = require('../index') as typeof import('../index');
+      const index = require('../../index') as typeof import('../../index');
       expect(
         () => new index.PostgresAuditStore({ connectionString: 'postgres://127.0.0.1:1/x' }),
       ).not.toThrow();

@@ -1,0 +1,123 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, posix, relative, sep } from 'node:path';
+import { preProcessFile } from 'typescript';
+
+/**
+ * The folders of the plugin form layers, and imports only point down (design.md 9.1):
+ * - the ground floor (`event/`, `errors/`, `common/`) imports only itself; `context/` adds only the ground floor;
+ * - `bus/` imports none of the features;
+ * - no feature imports `module/`, the one place that knows every feature;
+ * - from `audit/`, `metrics/` imports only the audit's telemetry port (which it implements).
+ */
+const GROUND = ['event', 'errors', 'common'];
+const LOWER: Readonly<Record<string, readonly string[]>> = {
+  event: GROUND,
+  errors: GROUND,
+  common: GROUND,
+  context: [...GROUND, 'context'],
+};
+const FEATURES = [
+  'module',
+  'audit',
+  'metrics',
+  'bridges',
+  'event-log',
+  'health',
+  'correlation',
+  'listeners',
+  'transport',
+  'outbox',
+  'telemetry',
+  'testing',
+];
+
+/**
+ * Imports that break a rule today, as `file -> imported file` (both relative to `src/`, without `.ts`), while
+ * their owners move them (bus/ stops resolving the module's options, context/ splits into context/ and
+ * correlation/). The list must be exact: an entry that no longer occurs fails the test as well.
+ */
+const KNOWN_VIOLATIONS: readonly string[] = [
+  'context/correlation.guard -> bus/event-bus.service',
+  'context/correlation.guard -> bus/handler-stats',
+  'context/correlation.module-setup -> bus/event-bus.service',
+];
+
+const SRC = __dirname;
+
+/** Every non-spec `.ts` file under `src/`, relative to it, with `/` separators. */
+function sourceFiles(dir = SRC): string[] {
+  const files: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) files.push(...sourceFiles(path));
+    else if (entry.name.endsWith('.ts') && !entry.name.endsWith('.spec.ts')) {
+      files.push(relative(SRC, path).split(sep).join('/'));
+    }
+  }
+  return files;
+}
+
+/** The files `file` imports from inside `src/` (relative specifiers, type-only imports included). */
+function internalImports(file: string): { specifier: string; target: string }[] {
+  const text = readFileSync(join(SRC, file), 'utf8');
+  return preProcessFile(text, true, true)
+    .importedFiles.map(({ fileName }) => fileName)
+    .filter((specifier) => specifier.startsWith('.'))
+    .map((specifier) => ({ specifier, target: resolveImport(posix.join(posix.dirname(file), specifier)) }));
+}
+
+/** The file an import without extension names: `<path>.ts`, or `<path>/index.ts` for a folder. */
+function resolveImport(path: string): string {
+  return existsSync(join(SRC, `${path}.ts`)) ? `${path}.ts` : `${path}/index.ts`;
+}
+
+/** The top-level folder of a path relative to `src/`; `.` for the files at the root (index.ts). */
+function folderOf(path: string): string {
+  return path.includes('/') ? path.slice(0, path.indexOf('/')) : '.';
+}
+
+/** The one file of `audit/` that `metrics/` may import. */
+const AUDIT_PORT = 'audit/audit.telemetry.ts';
+
+/** Why `file` may not import `target` (both relative to `src/`), or undefined when it may. */
+function brokenRule(file: string, target: string): string | undefined {
+  const from = folderOf(file);
+  const to = folderOf(target);
+  const allowed = LOWER[from];
+  if (allowed && !allowed.includes(to)) return `${from}/ may import only ${allowed.join('/, ')}/`;
+  if (from === 'bus' && FEATURES.includes(to)) return 'bus/ imports no feature';
+  if (to === 'module' && from !== 'module' && from !== '.') return 'no feature imports module/';
+  if (from === 'metrics' && to === 'audit' && target !== AUDIT_PORT)
+    return `metrics/ imports only ${AUDIT_PORT}`;
+  return undefined;
+}
+
+describe('layers', () => {
+  const found = new Map<string, string>();
+  for (const file of sourceFiles()) {
+    for (const { specifier, target } of internalImports(file)) {
+      const rule = brokenRule(file, target);
+      if (rule === undefined) continue;
+      const key = `${file.replace(/\.ts$/, '')} -> ${target.replace(/(\/index)?\.ts$/, '')}`;
+      found.set(key, `${file} imports '${specifier}': ${rule}`);
+    }
+  }
+
+  it('reads the source files, not the specs', () => {
+    const files = sourceFiles();
+    expect(files).toEqual(
+      expect.arrayContaining(['index.ts', 'bus/event-bus.service.ts', 'audit/stores/load-driver.ts']),
+    );
+    expect(files.some((file) => file.endsWith('.spec.ts'))).toBe(false);
+  });
+
+  it('has no import that points up, except the known ones', () => {
+    const unexpected = [...found].filter(([key]) => !KNOWN_VIOLATIONS.includes(key)).map(([, why]) => why);
+    expect(unexpected).toEqual([]);
+  });
+
+  it('lists only known violations that still occur', () => {
+    const gone = KNOWN_VIOLATIONS.filter((key) => !found.has(key));
+    expect(gone).toEqual([]);
+  });
+});
