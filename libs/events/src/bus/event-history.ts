@@ -3,7 +3,7 @@ import type { HistoryQuery } from './bus.interfaces';
 import { compilePattern } from './pattern-matcher';
 
 /**
- * The most recent events, in a ring buffer bounded both by count and by approximate JSON size. The oldest
+ * The most recent events, in a ring buffer bounded both by count and by estimated heap bytes. The oldest
  * events are evicted first when either bound is passed.
  */
 export class EventHistory {
