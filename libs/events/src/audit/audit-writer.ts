@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { BusEvent } from '../event/bus-event.interface';
+import { setMember } from '../event/json-payload';
 import type { AuditTelemetry } from '../metrics/audit-telemetry';
 import { AuditWriteError } from './audit.errors';
 import type { AuditEntry, AuditStore } from './audit.interfaces';
@@ -262,7 +263,7 @@ function wellFormed(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(wellFormed);
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[wellFormedString(key)] = wellFormed(item);
+    for (const [key, item] of Object.entries(value)) setMember(out, wellFormedString(key), wellFormed(item));
     return out;
   }
   return value;
