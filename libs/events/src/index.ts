@@ -1,6 +1,7 @@
 // The public API of nestjs-event-bus. Anything not exported here is internal and may change.
 export { EventsModule, type EventsModuleAsyncOptions } from './module/events.module';
 export type { EventsModuleOptions, HistoryOptions } from './module/events-module.options';
+export type { EventsOptionsFactory } from './module/events-options.factory';
 export { EVENTS_MODULE_OPTIONS } from './module/events.tokens';
 
 export type { BusEvent, EventSeverity } from './event/bus-event.interface';
