@@ -22,6 +22,7 @@ import { AuditWriteTracker } from '../metrics/audit-write.tracker';
 import { EventMetrics } from '../metrics/event-metrics';
 import { MetricsEndpoint } from '../metrics/metrics.endpoint';
 import { EventsLifecycle } from './events-lifecycle.service';
+import { StartupSummary } from './startup-summary';
 import {
   ConfigurableModuleClass,
   type ASYNC_OPTIONS_TYPE,
@@ -45,6 +46,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
     EventBusService,
     EventContext,
     ListenerDiscovery,
+    StartupSummary,
     EventsLifecycle,
     EventBridges,
     EventMetrics,

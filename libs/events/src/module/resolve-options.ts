@@ -15,6 +15,7 @@ import { resolveBridgesOptions, type ResolvedBridges } from '../bridges/bridge.o
 import type { EventsModuleOptions } from './events-module.options';
 import { resolveBusOptions, type BusOptions } from '../bus/bus.options';
 import { checkBoolean, isRecord } from '../common/option-checks';
+import { resolveDiscoveryOptions, type DiscoveryOptions } from '../listeners/discovery.options';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 
 /** Options with every default applied, checked once at startup. */
@@ -36,6 +37,8 @@ export interface ResolvedEventsOptions {
   bridges: ResolvedBridges;
   /** What the bus itself reads, provided under `BUS_OPTIONS`. */
   bus: BusOptions;
+  /** What listener discovery reads, provided under `DISCOVERY_OPTIONS`. */
+  discovery: DiscoveryOptions;
 }
 
 const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
@@ -52,6 +55,7 @@ const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
   'eventLog',
   'audit',
   'bridges',
+  'verbose',
 ];
 
 /** Applies defaults and validates; a wrong option throws `EventsConfigError` naming it. */
@@ -81,6 +85,7 @@ export function resolveEventsOptions(options: EventsModuleOptions = {}): Resolve
     audit: resolveAuditOptions(options.audit),
     redaction,
     bridges: resolveBridgesOptions(options.bridges),
+    discovery: resolveDiscoveryOptions(options),
   };
 }
 
