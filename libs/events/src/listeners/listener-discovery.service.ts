@@ -69,12 +69,13 @@ export class ListenerDiscovery implements OnApplicationBootstrap {
       for (const { patterns, options } of metadata) {
         const name = options.name ?? `${className}.${methodName}`;
         const { inheritRequestContextId, ...listenerOptions } = options;
+        const inherit = checkInherit(inheritRequestContextId, name);
         const handler = requestScoped
           ? this.scoped.handlerFor({
               token: wrapper.token,
               durable,
               methodName,
-              inheritRequestContextId: checkInherit(inheritRequestContextId, name),
+              inheritRequestContextId: inherit,
             })
           : bindMethod(instance, methodName);
         for (const pattern of patterns) {

@@ -21,7 +21,7 @@ export interface ScopedListener {
  * HTTP request that emitted the event.
  */
 export class RequestScopedHandlers {
-  /** Context ids given to HTTP requests that Nest had given none, so every inheriting listener of one request shares it. */
+  /** Context ids made here for HTTP requests Nest gave none, so the inheriting listeners of a request share one. */
   private readonly requestContexts = new WeakMap<object, ContextId>();
 
   constructor(private readonly moduleRef: ModuleRef) {}
@@ -47,7 +47,7 @@ export class RequestScopedHandlers {
     return contextId;
   }
 
-  /** The request's context id: Nest's own when a request-scoped controller gave it one, else one made once here. */
+  /** The request's context id: Nest's own when the route made one (request-scoped controller), else one made here. */
   private requestContextId(request: object, durable: boolean): ContextId {
     let contextId = this.requestContexts.get(request);
     if (contextId === undefined) {
@@ -65,7 +65,7 @@ function emittingRequest(): object | undefined {
   return typeof request === 'object' && request !== null ? request : undefined;
 }
 
-/** What `REQUEST` holds, as Nest's router decides it: a durable tree gets the strategy's payload when it has one. */
+/** What `REQUEST` holds, decided as Nest's router does: a durable tree gets the strategy's payload when it has one. */
 function requestProviderValue(request: object, contextId: ContextId, durable: boolean): unknown {
   const { payload } = contextId;
   if (durable && payload !== undefined) return payload;
