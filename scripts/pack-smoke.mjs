@@ -55,9 +55,13 @@ try {
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], scratch);
   const dangling = danglingSourceMaps(join(scratch, 'node_modules/nestjs-event-bus'), files);
   if (dangling.length > 0) {
-    throw new Error(`the packed tarball has source maps pointing at files it does not ship: ${dangling.join(', ')}`);
+    throw new Error(
+      `the packed tarball has source maps pointing at files it does not ship: ${dangling.join(', ')}`,
+    );
   }
-  const packedPkg = JSON.parse(readFileSync(join(scratch, 'node_modules/nestjs-event-bus/package.json'), 'utf8'));
+  const packedPkg = JSON.parse(
+    readFileSync(join(scratch, 'node_modules/nestjs-event-bus/package.json'), 'utf8'),
+  );
   for (const field of ['repository', 'homepage', 'bugs', 'license']) {
     if (!packedPkg[field]) throw new Error(`the packed package.json has no "${field}"`);
   }
