@@ -24,6 +24,7 @@ describe('resolveEventsOptions', () => {
       retry: { attempts: 1 },
       shutdownTimeoutMs: 10_000,
       maxHeldEvents: 10_000,
+      discovery: { verbose: false },
     });
   });
 
@@ -68,6 +69,7 @@ describe('resolveEventsOptions', () => {
     [{ source: '   ' }, 'source'],
     [{ source: 42 }, 'source'],
     [{ strict: 'yes' }, 'strict'],
+    [{ verbose: 'yes' }, 'verbose'],
     [{ definitions: 'user.created' }, 'definitions'],
     [{ definitions: [{ name: 'user.created' }] }, 'definitions'],
     [{ history: true }, 'history'],
