@@ -5,7 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 const scratch = mkdtempSync(join(tmpdir(), 'nestjs-event-bus-pack-'));
@@ -19,7 +19,15 @@ try {
   );
   const tarball = join(scratch, packed[0].filename);
   const files = packed[0].files.map((f) => f.path);
-  for (const required of ['dist/index.js', 'dist/index.d.ts', 'dist/testing/index.js', 'package.json']) {
+  const requiredFiles = [
+    'dist/index.js',
+    'dist/index.d.ts',
+    'dist/testing/index.js',
+    'package.json',
+    'README.md',
+    'LICENSE',
+  ];
+  for (const required of requiredFiles) {
     if (!files.includes(required)) throw new Error(`the packed tarball lacks ${required}`);
   }
   if (files.some((f) => f.endsWith('.spec.js') || f.startsWith('src/'))) {
@@ -45,6 +53,18 @@ try {
     }),
   );
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], scratch);
+  const dangling = danglingSourceMaps(join(scratch, 'node_modules/nestjs-event-bus'), files);
+  if (dangling.length > 0) {
+    throw new Error(
+      `the packed tarball has source maps pointing at files it does not ship: ${dangling.join(', ')}`,
+    );
+  }
+  const packedPkg = JSON.parse(
+    readFileSync(join(scratch, 'node_modules/nestjs-event-bus/package.json'), 'utf8'),
+  );
+  for (const field of ['repository', 'homepage', 'bugs', 'license']) {
+    if (!packedPkg[field]) throw new Error(`the packed package.json has no "${field}"`);
+  }
 
   writeFileSync(
     join(scratch, 'main.js'),
@@ -117,4 +137,29 @@ export function use(bus: EventBusService): BusEvent<{ amount: number }> {
   );
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+}
+
+/**
+ * Source-map references that lead nowhere in the package: a `sourceMappingURL` comment naming a map that is not
+ * shipped, or a shipped map whose `sources` are not (as when the maps point at `../src/*.ts`).
+ */
+function danglingSourceMaps(packageDir, files) {
+  const shipped = new Set(files);
+  const dangling = [];
+  for (const file of files) {
+    const text = readFileSync(join(packageDir, file), 'utf8');
+    if (/\.(c|m)?js$|\.d\.(c|m)?ts$/.test(file)) {
+      const url = /\/\/# sourceMappingURL=(\S+)\s*$/.exec(text)?.[1];
+      if (url && !url.startsWith('data:') && !shipped.has(posix.join(posix.dirname(file), url))) {
+        dangling.push(`${file} -> ${url}`);
+      }
+    } else if (file.endsWith('.map')) {
+      const map = JSON.parse(text);
+      for (const source of map.sources ?? []) {
+        const path = posix.join(posix.dirname(file), map.sourceRoot ?? '', source);
+        if (!shipped.has(path) && !map.sourcesContent) dangling.push(`${file} -> ${source}`);
+      }
+    }
+  }
+  return dangling;
 }

@@ -265,6 +265,15 @@ describe('audit trail on SQLite', () => {
     await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 1 });
   });
 
+  it('keeps a "__proto__" key as data when a lone surrogate is replaced in the same payload', async () => {
+    const { bus, audit } = await start({ include: ['order.*'] });
+    bus.emit('order.noted', JSON.parse('{"__proto__":{"admin":true},"note":"odd\\ud800"}'));
+    await audit.flush();
+    const [record] = (await audit.query()).records;
+    expect(JSON.stringify(record.data)).toBe('{"__proto__":{"admin":true},"note":"odd\ufffd"}');
+    await expect(audit.verify()).resolves.toMatchObject({ ok: true, checked: 1 });
+  });
+
   it('verifies records whose values hold quotes, backslashes or control characters', async () => {
     await expectEscapedValuesToVerify(await start({ include: ['order.*'] }));
   });

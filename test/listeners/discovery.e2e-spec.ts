@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { EventBusService } from 'nestjs-event-bus';
 import { EventRecorder } from 'nestjs-event-bus/testing';
 import {
+  AliasAppModule,
   BigSpenderListener,
   DiscoveryAppModule,
   FACTORY_LISTENER,
@@ -13,6 +14,8 @@ import {
   InvoicePaid,
   InvoicesController,
   InvoiceSent,
+  REFUNDS,
+  RefundListener,
   StackedListener,
 } from './fixtures/discovery.fixture';
 
@@ -137,5 +140,25 @@ describe('@OnEvent discovery', () => {
     // The static (never used) instance Nest keeps for the class saw nothing.
     const staticInstance = await app.resolve(ImplicitlyScopedListener);
     expect(staticInstance.seen).toEqual([]);
+  });
+});
+
+describe('@OnEvent discovery with useExisting aliases', () => {
+  it('subscribes a provider once however many aliases stand for it: one delivery per event', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [AliasAppModule] }).compile();
+    const app = await moduleRef.createNestApplication({ logger: false }).init();
+    try {
+      const bus = app.get(EventBusService);
+      bus.emit('invoice.refunded', { invoiceId: 'i-1' });
+      await bus.emitAsync('invoice.refunded', { invoiceId: 'i-2' });
+
+      expect(app.get(RefundListener).refunds).toEqual(['i-1', 'i-2']);
+      // The aliases resolve to the same instance, which saw each event once.
+      expect(app.get(REFUNDS)).toBe(app.get(RefundListener));
+      expect(bus.listenerCount('invoice.refunded')).toBe(1);
+      expect(bus.stats().handlers['RefundListener.onRefund'].calls).toBe(2);
+    } finally {
+      await app.close();
+    }
   });
 });

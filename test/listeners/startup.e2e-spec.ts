@@ -13,7 +13,12 @@ import {
   StartupAppModule,
   StartupListener,
 } from './fixtures/startup.fixture';
-import { BadPatternAppModule, LenientAppModule, StrictAppModule } from './fixtures/strict.fixture';
+import {
+  BadPatternAppModule,
+  LenientAppModule,
+  StrictAppModule,
+  VerboseAppModule,
+} from './fixtures/strict.fixture';
 import { CaptureLogger } from './support/capture-logger';
 
 async function create(module: unknown, logger = new CaptureLogger()): Promise<INestApplication> {
@@ -104,9 +109,23 @@ describe('startup', () => {
     expect(errors[0]).toContain('middleware refused rejected.sync');
   });
 
-  it('logs the discovered listeners by type and priority at debug level', async () => {
+  it('is quiet by default: one line saying what is on, no listener list, no warning', async () => {
     const logger = new CaptureLogger();
     app = await create(LenientAppModule, logger);
+    await app.init();
+
+    expect(logger.fromBus('log')).toEqual([
+      'Ready: source "app", 3 listener(s); history on (1000 events), correlation on, metrics off, audit off, ' +
+        'event log off, bridges off',
+    ]);
+    expect(logger.fromBus('warn')).toEqual([]);
+    expect(logger.fromBus('debug')).toEqual([]);
+    expect(logger.fromBus('verbose')).toEqual([]);
+  });
+
+  it('with verbose: true, logs the discovered listeners by type and priority at debug level', async () => {
+    const logger = new CaptureLogger();
+    app = await create(VerboseAppModule, logger);
     await app.init();
 
     const debug = logger.fromBus('debug').find((line) => line.startsWith('Discovered'));
@@ -115,9 +134,9 @@ describe('startup', () => {
     expect(debug).toContain('user.created [50] TypoListener.welcome');
   });
 
-  it('warns about a listener on an undeclared type when not strict', async () => {
+  it('with verbose: true, warns about a listener on an undeclared type when not strict', async () => {
     const logger = new CaptureLogger();
-    app = await create(LenientAppModule, logger);
+    app = await create(VerboseAppModule, logger);
     await app.init();
 
     const warnings = logger.fromBus('warn');

@@ -2,6 +2,7 @@
 export { EventsModule, type EventsModuleAsyncOptions } from './module/events.module';
 export type { EventsModuleOptions } from './module/events-module.options';
 export type { HistoryOptions } from './bus/bus.options';
+export type { EventsOptionsFactory } from './module/events-options.factory';
 export { EVENTS_MODULE_OPTIONS } from './module/events.tokens';
 
 export type { BusEvent, EventSeverity } from './event/bus-event.interface';

@@ -2,6 +2,7 @@ import { canonicalRow, chainEntries, ChainChecker, GENESIS_HASH, hashRow } from 
 import type { AuditEntry } from './audit.interfaces';
 import { CanonicalJsonError } from '../errors/canonical-json.error';
 import { canonicalJson } from './canonical-json';
+import { deepFreeze, normalizePayload } from '../event/json-payload';
 
 const entry = (n: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
   eventId: `0190000-${n}`,
@@ -30,6 +31,34 @@ const STRING_FIELDS = [
 ] as const;
 
 describe('the audit chain', () => {
+  it('hashes a normalised payload exactly as it did before canonicalJson() started rejecting non-plain values', () => {
+    // What the audit writer gets: an event's data as the bus built it, a frozen plain copy of the payload.
+    const { value } = normalizePayload({
+      user: { id: 'u-1', email: 'ada@example.com', roles: ['admin'] },
+      total: 12.5,
+      note: 'caf\u00e9 "x"\n',
+      none: null,
+      ok: true,
+      dropped: undefined,
+    });
+    const data = canonicalJson(deepFreeze(value));
+    const rows = chainEntries(
+      undefined,
+      [1, 2].map((n) => ({
+        ...entry(n),
+        correlationId: 'req-1',
+        causationId: n === 2 ? '0190000-1' : null,
+        actorId: 'u-7',
+        data,
+      })),
+    );
+    // Computed with the code before that change (commit 16bd564).
+    expect(rows.map((row) => row.hash)).toEqual([
+      '79015b839caccd88e1cab00b3901c312e65eecf569526f784d0efec55d9f23f4',
+      'ade8a1e1d6cf816537fa5e58f9252c3bfbec2f331c79ff4088e139d870d68956',
+    ]);
+  });
+
   it('serializes a row exactly as RFC 8785 canonical JSON of the whole record would', () => {
     const rows = chainEntries(undefined, [
       entry(1, { causationId: 'cause' }),

@@ -2,6 +2,7 @@ import type { Logger } from '@nestjs/common';
 import { backoffDelay, type Backoff } from '../common/backoff';
 import { errorMessage } from '../common/error-message';
 import type { BusEvent } from '../event/bus-event.interface';
+import { setMember } from '../event/json-payload';
 import type { AuditTelemetry } from './audit.telemetry';
 import { AuditWriteError } from '../errors/audit-write.error';
 import { CanonicalJsonError } from '../errors/canonical-json.error';
@@ -265,7 +266,7 @@ function wellFormed(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(wellFormed);
   if (typeof value === 'object' && value !== null) {
     const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) out[wellFormedString(key)] = wellFormed(item);
+    for (const [key, item] of Object.entries(value)) setMember(out, wellFormedString(key), wellFormed(item));
     return out;
   }
   return value;

@@ -196,4 +196,30 @@ describe('canonicalJson (RFC 8785)', () => {
     expect(() => canonicalJson({ f: () => 1 })).toThrow(CanonicalJsonError);
     expect(() => canonicalJson(BigInt(1))).toThrow(CanonicalJsonError);
   });
+
+  it.each([
+    ['a Date', new Date(0), 'a Date is not plain JSON'],
+    ['a Map', new Map([['a', 1]]), 'a Map is not plain JSON'],
+    ['a Set', new Set([1]), 'a Set is not plain JSON'],
+    ['a class instance', new (class Money {})(), 'a Money is not plain JSON'],
+    ['a boxed string', Object('text'), 'a String is not plain JSON'],
+    ['an object with a custom prototype', Object.create({ inherited: 1 }), 'custom prototype'],
+    ['an array subclass', new (class Lines extends Array {})(), 'a Lines is not plain JSON'],
+  ])(
+    'rejects %s (JSON.stringify would not give "{}" back for it either) with what to do',
+    (_, value, says) => {
+      expect(() => canonicalJson(value)).toThrow(CanonicalJsonError);
+      expect(() => canonicalJson(value)).toThrow(says);
+      expect(() => canonicalJson({ nested: [value] })).toThrow(says);
+    },
+  );
+
+  it('rejects an object with toJSON() (its JSON would not be its members)', () => {
+    expect(() => canonicalJson({ at: 1, toJSON: () => 'x' })).toThrow('a function has no JSON form');
+  });
+
+  it('takes objects without a prototype, as JSON.parse(reviver) and normalised payloads may build them', () => {
+    const bare = Object.assign(Object.create(null) as Record<string, unknown>, { b: 1, a: [true] });
+    expect(canonicalJson(bare)).toBe('{"a":[true],"b":1}');
+  });
 });

@@ -9,6 +9,12 @@ import { CanonicalJsonError } from '../errors/canonical-json.error';
  * - strings escaped as the RFC requires: `"` `\` and control characters only, the short forms `\b \t \n \f \r`,
  *   other controls as `\u00xx` (lowercase hex), everything else literal; lone surrogates rejected (I-JSON);
  * - no whitespace.
+ *
+ * Takes plain JSON values only: strings, finite numbers, booleans, null, arrays and plain objects (prototype
+ * `Object.prototype` or null). Anything else (a `Date`, a `Map`, a class instance, an object with `toJSON()`,
+ * `undefined` at the top, a function) throws `CanonicalJsonError` rather than being serialised some way a
+ * verifier could not reproduce. As in `JSON.stringify`, members whose value is `undefined` are left out and
+ * `undefined` inside an array is written as `null`.
  */
 export function canonicalJson(value: unknown): string {
   return flattened(write(value, 0));
@@ -51,15 +57,30 @@ function write(value: unknown, depth: number): string {
       return canonicalNumber(value);
     case 'boolean':
       return value ? 'true' : 'false';
-    case 'object':
+    case 'object': {
       if (value === null) return 'null';
       if (depth >= MAX_DEPTH) throw new CanonicalJsonError(`nested deeper than ${MAX_DEPTH} levels`);
-      return Array.isArray(value)
-        ? writeArray(value, depth)
-        : writeObject(value as Record<string, unknown>, depth);
+      const proto: unknown = Object.getPrototypeOf(value);
+      if (proto === Object.prototype || proto === null) {
+        return writeObject(value as Record<string, unknown>, depth);
+      }
+      if (proto === Array.prototype) return writeArray(value as unknown[], depth);
+      throw notPlain(value);
+    }
     default:
       throw new CanonicalJsonError(`a ${typeof value} has no JSON form`);
   }
+}
+
+/** What `JSON.stringify` would turn into something else (or into `{}`): named, with what to do instead. */
+function notPlain(value: object): CanonicalJsonError {
+  const name = (value as { constructor?: { name?: unknown } }).constructor?.name;
+  const named = typeof name === 'string' && name !== '' && name !== 'Object';
+  const what = named ? `a ${name}` : 'an object with a custom prototype';
+  return new CanonicalJsonError(
+    `${what} is not plain JSON: convert it first (a Date with toISOString(), a Map with Object.fromEntries(), ` +
+      'a class instance to a plain object)',
+  );
 }
 
 function writeArray(array: readonly unknown[], depth: number): string {

@@ -75,7 +75,12 @@ export class Dispatcher implements AwaitedDispatch {
     store?: EventContextStore | null,
   ): Promise<EmitResult> {
     const pending = new PendingEmit(this, event);
-    this.run(route, event, size, store, pending);
+    try {
+      this.run(route, event, size, store, pending);
+    } catch (error) {
+      // Middleware threw before anything was started: the caller's promise rejects, as any async API would.
+      return Promise.reject(error);
+    }
     return pending.result();
   }
 

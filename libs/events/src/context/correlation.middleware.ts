@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
-import { ClsService, ContextClsStoreMap } from 'nestjs-cls';
+import { CLS_REQ, ClsService, ContextClsStoreMap } from 'nestjs-cls';
 import { CORRELATION_ID_KEY, type EventContextStore } from './context.keys';
 import { CORRELATION_OPTIONS, CorrelationIdSource } from './correlation-id.source';
 import type { ResolvedCorrelationOptions } from './correlation.options';
@@ -53,7 +53,7 @@ export class CorrelationMiddleware {
     this.fileStores = appSetsUpCls;
     if (adapter.getType() === 'fastify') {
       adapter.getInstance<FastifyLike>().addHook('onRequest', (request, reply, done) => {
-        const store = this.storeFor(request.raw);
+        const store = this.storeFor(request.raw, request);
         // Through the reply, not the raw response: a header set on the raw response makes Node merge every
         // header Fastify writes one by one.
         if (this.responseHeader !== false) reply.header(this.responseHeader, store[CORRELATION_ID_KEY]!);
@@ -71,8 +71,12 @@ export class CorrelationMiddleware {
     this.continueIn(store, next);
   }
 
-  /** The request's store with its correlation id: the app's own when nestjs-cls opened one for it, else a new one. */
-  private storeFor(req: IncomingMessage): EventContextStore {
+  /**
+   * The request's store with its correlation id: the app's own when nestjs-cls opened one for it, else a new one
+   * holding the request as nestjs-cls' `CLS_REQ` (the platform's request object: Fastify's, not the raw one), as
+   * its middleware does, for listeners that share the emitting request's context (`inheritRequestContextId`).
+   */
+  private storeFor(req: IncomingMessage, platformRequest: object = req): EventContextStore {
     const active = this.cls.get() as EventContextStore | undefined;
     // An active store counts as this request's only when nestjs-cls filed it under this request: a store left
     // active by something else (an enterWith() elsewhere) must never be shared.
@@ -80,7 +84,10 @@ export class CorrelationMiddleware {
       active[CORRELATION_ID_KEY] ??= this.source.fromHeaderMap(req.headers);
       return active;
     }
-    const store: EventContextStore = { [CORRELATION_ID_KEY]: this.source.fromHeaderMap(req.headers) };
+    const store: EventContextStore = {
+      [CORRELATION_ID_KEY]: this.source.fromHeaderMap(req.headers),
+      [CLS_REQ]: platformRequest,
+    };
     if (this.fileStores) ContextClsStoreMap.setByRaw(req, store);
     return store;
   }

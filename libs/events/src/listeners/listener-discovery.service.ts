@@ -1,13 +1,14 @@
 import { Inject, Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
-import { ContextIdFactory, DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
-import { BUS_OPTIONS, type BusOptions } from '../bus/bus.options';
+import { DiscoveryService, MetadataScanner, ModuleRef } from '@nestjs/core';
 import { EventBusService } from '../bus/event-bus.service';
-import type { EventHandler, EventPattern } from '../bus/bus.interfaces';
+import type { EventHandler, EventPattern, ListenerOptions } from '../bus/bus.interfaces';
+import { BUS_OPTIONS, type BusOptions } from '../bus/bus.options';
 import { SystemStartup } from '../bus/system-events';
-import type { BusEvent } from '../event/bus-event.interface';
 import { isEventDefinition } from '../event/event-definition';
 import { isWildcardPattern } from '../event/event-type';
-import { ON_EVENT_METADATA, type OnEventMetadata, type OnEventOptions } from './on-event.decorator';
+import { DISCOVERY_OPTIONS, type DiscoveryOptions } from './discovery.options';
+import { ON_EVENT_METADATA, type OnEventMetadata } from './on-event.decorator';
+import { RequestScopedHandlers } from './request-scoped.handler';
 
 type InstanceWrapper = ReturnType<DiscoveryService['getProviders']>[number];
 
@@ -25,6 +26,7 @@ interface DiscoveredListener {
 @Injectable()
 export class ListenerDiscovery implements OnApplicationBootstrap {
   private readonly logger = new Logger('EventBus');
+  private readonly scoped: RequestScopedHandlers;
 
   constructor(
     private readonly discovery: DiscoveryService,
@@ -32,14 +34,19 @@ export class ListenerDiscovery implements OnApplicationBootstrap {
     private readonly moduleRef: ModuleRef,
     private readonly bus: EventBusService,
     @Inject(BUS_OPTIONS) private readonly busOptions: BusOptions,
-  ) {}
+    @Inject(DISCOVERY_OPTIONS) private readonly options: DiscoveryOptions,
+  ) {
+    this.scoped = new RequestScopedHandlers(moduleRef);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     const found: DiscoveredListener[] = [];
     for (const wrapper of [...this.discovery.getProviders(), ...this.discovery.getControllers()]) {
+      // A `useExisting` alias stands for a provider that is discovered itself: subscribing both delivers twice.
+      if (wrapper.isAlias) continue;
       found.push(...(await this.subscribeWrapper(wrapper)));
     }
-    this.report(found);
+    if (this.options.verbose) this.report(found);
     this.bus.markReady();
     this.bus.emit(SystemStartup, { source: this.busOptions.source, listeners: this.bus.listenerCount() });
   }
@@ -57,14 +64,22 @@ export class ListenerDiscovery implements OnApplicationBootstrap {
     else if (!requestScoped && !instance) return [];
     const className = classNameOf(prototype);
     const found: DiscoveredListener[] = [];
+    const durable = requestScoped && wrapper.isDependencyTreeDurable();
     for (const { methodName, metadata } of methods) {
-      const handler = requestScoped
-        ? this.requestScopedHandler(wrapper, methodName)
-        : ((instance as Record<string, EventHandler>)[methodName].bind(instance) as EventHandler);
       for (const { patterns, options } of metadata) {
         const name = options.name ?? `${className}.${methodName}`;
+        const { inheritRequestContextId, ...listenerOptions } = options;
+        const inherit = checkInherit(inheritRequestContextId, name);
+        const handler = requestScoped
+          ? this.scoped.handlerFor({
+              token: wrapper.token,
+              durable,
+              methodName,
+              inheritRequestContextId: inherit,
+            })
+          : bindMethod(instance, methodName);
         for (const pattern of patterns) {
-          this.subscribe(pattern, handler, options, name);
+          this.subscribe(pattern, handler, listenerOptions, name);
           const key = isEventDefinition(pattern) ? pattern.type : pattern;
           found.push({ pattern: key, priority: options.priority ?? 0, name });
         }
@@ -77,7 +92,7 @@ export class ListenerDiscovery implements OnApplicationBootstrap {
   private subscribe(
     pattern: EventPattern,
     handler: EventHandler,
-    options: OnEventOptions,
+    options: ListenerOptions,
     name: string,
   ): void {
     try {
@@ -100,16 +115,7 @@ export class ListenerDiscovery implements OnApplicationBootstrap {
     return methods;
   }
 
-  /** Request-scoped (or request-dependent) providers get a fresh instance for every event. */
-  private requestScopedHandler(wrapper: InstanceWrapper, methodName: string): EventHandler {
-    return async (event: BusEvent) => {
-      const contextId = ContextIdFactory.create();
-      this.moduleRef.registerRequestByContextId({ event }, contextId);
-      const instance = await this.moduleRef.resolve(wrapper.token, contextId, { strict: false });
-      return (instance as Record<string, EventHandler>)[methodName](event);
-    };
-  }
-
+  /** With `verbose`: listeners on undeclared types (often typos) as a warning, and the whole list at debug level. */
   private report(found: DiscoveredListener[]): void {
     const undeclared = found.filter(
       (l) => !isWildcardPattern(l.pattern) && !this.bus.definitionOf(l.pattern),
@@ -125,6 +131,15 @@ export class ListenerDiscovery implements OnApplicationBootstrap {
       .map((l) => `${l.pattern} [${l.priority}] ${l.name}`);
     this.logger.debug(`Discovered ${found.length} listener(s)${lines.length ? `: ${lines.join('; ')}` : ''}`);
   }
+}
+
+function bindMethod(instance: unknown, methodName: string): EventHandler {
+  return (instance as Record<string, EventHandler>)[methodName].bind(instance) as EventHandler;
+}
+
+function checkInherit(value: unknown, name: string): boolean {
+  if (value === undefined || typeof value === 'boolean') return value === true;
+  throw new TypeError(`@OnEvent() on ${name}: inheritRequestContextId must be true or false.`);
 }
 
 /** The listener's class name, from the instance's prototype: a factory provider's metatype is the factory. */

@@ -5,8 +5,16 @@ import type { EventPattern, ListenerOptions } from '../bus/bus.interfaces';
 /** Metadata key under which `@OnEvent()` records its subscriptions on the method. */
 export const ON_EVENT_METADATA = 'nestjs-event-bus:on-event';
 
-/** Options of `@OnEvent()`: those of `on()`. The name defaults to `ClassName.method`. */
-export type OnEventOptions<T = unknown> = ListenerOptions<T>;
+/** Options of `@OnEvent()`: those of `on()` (the name defaults to `ClassName.method`), plus one for request scope. */
+export interface OnEventOptions<T = unknown> extends ListenerOptions<T> {
+  /**
+   * For a request-scoped listener: resolve it in the context of the HTTP request that emitted the event, so it
+   * shares that request's request-scoped instances and `REQUEST` is the HTTP request (as `inheritRequestContextId`
+   * does in `@nestjs/event-emitter`). Events emitted outside a request get a context of their own, as without it.
+   * Ignored on singleton and transient listeners. Default false.
+   */
+  inheritRequestContextId?: boolean;
+}
 
 /** One `@OnEvent()` on a method, as recorded in metadata. */
 export interface OnEventMetadata {

@@ -22,4 +22,9 @@ export interface EventsModuleOptions extends BusModuleOptions {
   audit?: false | AuditOptions;
   /** Record events of `@nestjs/event-emitter` / `@nestjs/cqrs` on the bus too. See docs/migration-*.md. */
   bridges?: BridgesOptions;
+  /**
+   * Log what listener discovery found at startup: every listener by type and priority (debug), and listeners on
+   * exact types no definition declares, often typos (warn). Default false: startup logs one line saying what is on.
+   */
+  verbose?: boolean;
 }

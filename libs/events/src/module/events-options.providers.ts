@@ -4,6 +4,7 @@ import { BRIDGES_OPTIONS } from '../bridges/bridges.options';
 import { BUS_OPTIONS } from '../bus/bus.options';
 import { CORRELATION_OPTIONS } from '../context/correlation-id.source';
 import { EVENT_LOG_OPTIONS } from '../event-log/event-log.options';
+import { DISCOVERY_OPTIONS } from '../listeners/discovery.options';
 import { METRICS_OPTIONS } from '../metrics/metrics.options';
 import type { EventsModuleOptions } from './events-module.options';
 import { EVENTS_MODULE_OPTIONS } from './events.tokens';
@@ -24,6 +25,7 @@ const FEATURE_PARTS: readonly (readonly [symbol, Part])[] = [
   [EVENT_LOG_OPTIONS, (o) => o.eventLog],
   [AUDIT_OPTIONS, (o) => o.audit],
   [BRIDGES_OPTIONS, (o) => o.bridges],
+  [DISCOVERY_OPTIONS, (o) => o.discovery],
   [SHUTDOWN_TIMEOUT_MS, (o) => o.shutdownTimeoutMs],
 ];
 

@@ -1,9 +1,11 @@
-import { Injectable, Logger, Module } from '@nestjs/common';
+import { Inject, Injectable, Logger, Module } from '@nestjs/common';
 import { Test, type TestingModule } from '@nestjs/testing';
 import { EventBusService } from '../bus/event-bus.service';
 import { EventsConfigError } from '../errors/events-config.error';
 import { defineEvent } from '../event/event-definition';
 import { EventsModule } from './events.module';
+import type { EventsModuleOptions } from './events-module.options';
+import type { EventsOptionsFactory } from './events-options.factory';
 
 const CONFIG = Symbol('config');
 
@@ -20,6 +22,16 @@ class OrdersService {
 }
 @Module({ providers: [OrdersService] })
 class OrdersModule {}
+
+/** A `useClass` options factory with a dependency of its own, typed by the exported interface. */
+@Injectable()
+class EventsConfig implements EventsOptionsFactory {
+  constructor(@Inject(CONFIG) private readonly config: { source: string; maxEvents: number }) {}
+
+  async createEventsOptions(): Promise<EventsModuleOptions> {
+    return { source: this.config.source, history: { maxEvents: this.config.maxEvents } };
+  }
+}
 
 const open: TestingModule[] = [];
 async function boot(root: ReturnType<typeof EventsModule.forRoot>): Promise<TestingModule> {
@@ -99,6 +111,18 @@ describe('EventsModule', () => {
       EventsModule.forRootAsync({ useFactory: async () => ({ source: 'async' }) }),
     );
     expect(moduleRef.get(EventBusService).emit('a.b').source).toBe('async');
+  });
+
+  it('forRootAsync({ useClass }) calls createEventsOptions() of a class implementing EventsOptionsFactory', async () => {
+    const moduleRef = await boot(
+      EventsModule.forRootAsync({ imports: [ConfigModule], useClass: EventsConfig }),
+    );
+    const bus = moduleRef.get(EventBusService);
+    for (let i = 0; i < 3; i++) bus.emit('tick.tock', i);
+    expect(bus.history().map((e) => [e.source, e.data])).toEqual([
+      ['from-config', 1],
+      ['from-config', 2],
+    ]);
   });
 
   it('fails startup with EventsConfigError for an unknown option', async () => {

@@ -27,6 +27,7 @@ import { AuditWriteTracker } from '../audit/audit-write.tracker';
 import { EventMetrics } from '../metrics/event-metrics';
 import { MetricsEndpoint } from '../metrics/metrics.endpoint';
 import { EventsLifecycle } from './events-lifecycle.service';
+import { StartupSummary } from './startup-summary';
 import {
   ConfigurableModuleClass,
   type ASYNC_OPTIONS_TYPE,
@@ -55,6 +56,7 @@ import {
     EventBusService,
     EventContext,
     ListenerDiscovery,
+    StartupSummary,
     EventsLifecycle,
     BridgeInstaller,
     EventMetrics,

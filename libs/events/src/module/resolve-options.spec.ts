@@ -25,6 +25,7 @@ describe('resolveEventsOptions', () => {
       retry: { attempts: 1 },
       maxHeldEvents: 10_000,
     });
+    expect(resolved.discovery).toEqual({ verbose: false });
     expect(resolved.shutdownTimeoutMs).toBe(10_000);
   });
 
@@ -69,6 +70,7 @@ describe('resolveEventsOptions', () => {
     [{ source: '   ' }, 'source'],
     [{ source: 42 }, 'source'],
     [{ strict: 'yes' }, 'strict'],
+    [{ verbose: 'yes' }, 'verbose'],
     [{ definitions: 'user.created' }, 'definitions'],
     [{ definitions: [{ name: 'user.created' }] }, 'definitions'],
     [{ history: true }, 'history'],

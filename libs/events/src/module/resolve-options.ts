@@ -7,6 +7,7 @@ import { EventsConfigError } from '../errors/events-config.error';
 import { resolveEventLogOptions, type ResolvedEventLogOptions } from '../event-log/event-log.options';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from '../metrics/metrics.options';
 import type { EventsModuleOptions } from './events-module.options';
+import { resolveDiscoveryOptions, type DiscoveryOptions } from '../listeners/discovery.options';
 
 /** Every option with its defaults applied, checked once at startup; each feature is given its own part. */
 export interface ResolvedEventsOptions {
@@ -19,6 +20,8 @@ export interface ResolvedEventsOptions {
   readonly eventLog: false | ResolvedEventLogOptions;
   readonly audit: false | ResolvedAuditOptions;
   readonly bridges: ResolvedBridges;
+  /** What listener discovery reads, provided under `DISCOVERY_OPTIONS`. */
+  readonly discovery: DiscoveryOptions;
 }
 
 const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
@@ -35,6 +38,7 @@ const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
   'eventLog',
   'audit',
   'bridges',
+  'verbose',
 ];
 
 /**
@@ -61,5 +65,6 @@ export function resolveEventsOptions(options: EventsModuleOptions = {}): Resolve
     eventLog: resolveEventLogOptions(options.eventLog),
     audit: resolveAuditOptions(options.audit),
     bridges: resolveBridgesOptions(options.bridges),
+    discovery: resolveDiscoveryOptions(options),
   };
 }
