@@ -20,6 +20,7 @@ export { EventBusService } from './bus/event-bus.service';
 export type {
   DeadLetter,
   DeadLetterQuery,
+  EmitAsyncOptions,
   EmitOptions,
   EmitResult,
   EventBusStats,
@@ -27,6 +28,7 @@ export type {
   EventMiddleware,
   EventPattern,
   HandlerFailure,
+  HandlerResult,
   HandlerStats,
   HistoryQuery,
   ListenerOptions,

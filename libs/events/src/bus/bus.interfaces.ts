@@ -11,6 +11,19 @@ export interface EmitOptions {
   source?: string;
 }
 
+/** `emitAsync()`'s options: those of `emit()`, and whether to collect what the handlers returned. */
+export interface EmitAsyncOptions extends EmitOptions {
+  /** List each successful handler's return value (a promise's value) in `EmitResult.results`. */
+  results?: boolean;
+}
+
+/** What one handler returned, in `EmitResult.results`. */
+export interface HandlerResult<R = unknown> {
+  /** The handler's name (`ClassName.method` for `@OnEvent`, or the `name` option). */
+  handler: string;
+  value: R;
+}
+
 /** A handler whose last attempt failed. */
 export interface HandlerFailure {
   /** The handler's name (`ClassName.method` for `@OnEvent`, or the `name` option). */
@@ -26,6 +39,11 @@ export interface EmitResult<T = unknown> {
   /** Handlers that ran, successful or not. */
   handled: number;
   failed: HandlerFailure[];
+  /**
+   * With `emitAsync(..., { results: true })`: what each successful handler returned, in the order they
+   * finished. Failed handlers are in `failed` instead.
+   */
+  results?: HandlerResult[];
 }
 
 /**

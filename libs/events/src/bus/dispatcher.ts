@@ -73,8 +73,9 @@ export class Dispatcher implements AwaitedDispatch {
     event: BusEvent,
     size: number,
     store?: EventContextStore | null,
+    collectResults = false,
   ): Promise<EmitResult> {
-    const pending = new PendingEmit(this, event);
+    const pending = new PendingEmit(this, event, collectResults);
     try {
       this.run(route, event, size, store, pending);
     } catch (error) {

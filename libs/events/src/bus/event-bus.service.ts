@@ -15,6 +15,7 @@ import {
 import type {
   DeadLetter,
   DeadLetterQuery,
+  EmitAsyncOptions,
   EmitOptions,
   EmitResult,
   EventBusStats,
@@ -117,15 +118,15 @@ export class EventBusService {
   emitAsync<D extends AnyDefinition>(
     definition: D,
     data: EventInput<D>,
-    options?: EmitOptions,
+    options?: EmitAsyncOptions,
   ): Promise<EmitResult<EventData<D>>>;
   emitAsync(
     definition: EventDefinition<void, void>,
     data?: undefined,
-    options?: EmitOptions,
+    options?: EmitAsyncOptions,
   ): Promise<EmitResult<void>>;
-  emitAsync<T = unknown>(type: string, data?: T, options?: EmitOptions): Promise<EmitResult<T>>;
-  emitAsync(target: string | AnyDefinition, data?: unknown, options?: EmitOptions): Promise<EmitResult> {
+  emitAsync<T = unknown>(type: string, data?: T, options?: EmitAsyncOptions): Promise<EmitResult<T>>;
+  emitAsync(target: string | AnyDefinition, data?: unknown, options?: EmitAsyncOptions): Promise<EmitResult> {
     try {
       const route = this.stages.routes.routeFor(target);
       const validated = this.stages.factory.validate(route, data);
@@ -339,7 +340,7 @@ export class EventBusService {
   private emitValidatedAsync(
     route: Route,
     data: unknown,
-    options: EmitOptions | undefined,
+    options: EmitAsyncOptions | undefined,
   ): Promise<EmitResult> {
     const store = this.parentStore();
     const { event, size } = this.stages.factory.create(route, data, options, store, false);
@@ -348,7 +349,7 @@ export class EventBusService {
       this.hold.warnHeldEmitAsync(event.type);
       return new Promise<EmitResult>((settle, fail) => this.hold.hold({ event, size, settle, fail }));
     }
-    return this.stages.dispatcher.dispatchAwaited(route, event, size, store);
+    return this.stages.dispatcher.dispatchAwaited(route, event, size, store, options?.results === true);
   }
 
   /** The active context store, or null outside any context. */

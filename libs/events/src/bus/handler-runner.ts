@@ -9,9 +9,12 @@ import type { InFlight } from './in-flight';
 import type { ObserverSet } from './observer-set';
 import type { BusTelemetry } from './ports/bus-telemetry.port';
 
-/** Told the final outcome of one handler for one event: its failure, or undefined on success. */
+/**
+ * Told the final outcome of one handler for one event: its failure, or undefined on success with the handler's
+ * name and what it returned (a promise's value for an async handler).
+ */
 export interface HandlerSettle {
-  settled(failure: HandlerFailure | undefined): void;
+  settled(failure: HandlerFailure | undefined, handler?: string, value?: unknown): void;
 }
 
 /** What the runner hands a failed attempt to (the failure policy). */
@@ -97,7 +100,7 @@ export class HandlerRunner {
     }
     let durationMs: number | undefined;
     if (timed) counters.recordDuration((durationMs = performance.now() - started));
-    this.succeeded(entry, event, settle, durationMs);
+    this.succeeded(entry, event, settle, durationMs, result);
   }
 
   private traced(entry: HandlerEntry, event: BusEvent, attempt: number): unknown {
@@ -121,10 +124,10 @@ export class HandlerRunner {
         ? promise
         : withTimeout(promise, entry.timeoutMs, () => timedOut(entry.name, entry.timeoutMs!));
     running.then(
-      () => {
+      (value) => {
         const durationMs = performance.now() - started;
         entry.counters.recordDuration(durationMs);
-        this.succeeded(entry, event, settle, durationMs);
+        this.succeeded(entry, event, settle, durationMs, value);
         this.inFlight.finish();
       },
       (error: unknown) => {
@@ -141,11 +144,13 @@ export class HandlerRunner {
     event: BusEvent,
     settle: HandlerSettle | undefined,
     durationMs: number | undefined,
+    value: unknown,
   ): void {
     this.totals.handled++;
-    if (this.observers.watchesHandlers)
+    if (this.observers.watchesHandlers) {
       this.observers.handlerSettled(event, entry.name, 'success', durationMs);
-    settle?.settled(undefined);
+    }
+    settle?.settled(undefined, entry.name, value);
   }
 }
 

@@ -1,6 +1,6 @@
 import type { EventContextStore } from '../context/context.keys';
 import type { BusEvent } from '../event/bus-event.interface';
-import type { EmitResult, HandlerFailure } from './bus.interfaces';
+import type { EmitResult, HandlerFailure, HandlerResult } from './bus.interfaces';
 import type { HandlerEntry } from './handler-registry';
 import type { HandlerSettle } from './handler-runner';
 
@@ -24,6 +24,8 @@ export class PendingEmit implements HandlerSettle {
   next = 0;
   private handled = 0;
   private readonly failures: HandlerFailure[] = [];
+  /** What successful handlers returned, when the caller asked for it. */
+  private readonly values: HandlerResult[] | undefined;
   private runningHandlers = 0;
   private runningObservers = 0;
   private inLoop = false;
@@ -35,7 +37,10 @@ export class PendingEmit implements HandlerSettle {
   constructor(
     private readonly dispatch: AwaitedDispatch,
     public event: BusEvent,
-  ) {}
+    collectResults = false,
+  ) {
+    this.values = collectResults ? [] : undefined;
+  }
 
   /** The dispatch goes ahead with `event` (as middleware left it) and these handlers. */
   begin(event: BusEvent, handlers: readonly HandlerEntry[], store: EventContextStore | null): void {
@@ -47,6 +52,7 @@ export class PendingEmit implements HandlerSettle {
   /** Middleware dropped the event: nothing ran. */
   dropped(): void {
     this.outcome = { event: this.event, handled: 0, failed: [] };
+    if (this.values !== undefined) this.outcome.results = this.values;
   }
 
   /** Observer work (an audit write, say) the result waits for; its rejection rejects the result. */
@@ -89,8 +95,9 @@ export class PendingEmit implements HandlerSettle {
     this.advance();
   }
 
-  settled(failure: HandlerFailure | undefined): void {
+  settled(failure: HandlerFailure | undefined, handler?: string, value?: unknown): void {
     if (failure !== undefined) this.failures.push(failure);
+    else if (this.values !== undefined) this.values.push({ handler: handler!, value });
     this.runningHandlers--;
     if (!this.inLoop) this.advance();
   }
@@ -119,6 +126,7 @@ export class PendingEmit implements HandlerSettle {
     }
     if (this.runningObservers > 0) return;
     const outcome: EmitResult = { event: this.event, handled: this.handled, failed: this.failures };
+    if (this.values !== undefined) outcome.results = this.values;
     this.outcome = outcome;
     this.dispatch.finished(this.event, outcome);
     if (this.observerError) this.reject?.(this.observerError.error);
