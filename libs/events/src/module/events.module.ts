@@ -12,7 +12,7 @@ import {
 } from '../audit/audit.service';
 import { EventBridges } from '../bridges/event-bridges.service';
 import { EventBusService } from '../bus/event-bus.service';
-import { CorrelationSetupModule } from '../context/correlation.module-setup';
+import { CorrelationModule } from '../correlation/correlation.module';
 import { EventContext } from '../context/event-context';
 import { EventLog } from '../event-log/event-log';
 import { EventsHealthIndicator } from '../health/events-health.indicator';
@@ -38,7 +38,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
  * export class AppModule {}
  */
 @Module({
-  imports: [DiscoveryModule, ClsModule, CorrelationSetupModule],
+  imports: [DiscoveryModule, ClsModule, CorrelationModule],
   providers: [
     { provide: EVENTS_HOLD_UNTIL_READY, useValue: true },
     ...EVENTS_OPTIONS_PROVIDERS,

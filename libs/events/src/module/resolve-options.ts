@@ -1,6 +1,9 @@
 import type { RetryPolicy } from '../bus/bus.interfaces';
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from '../bus/retry-policy';
-import { resolveCorrelationOptions, type ResolvedCorrelationOptions } from '../context/correlation.options';
+import {
+  resolveCorrelationOptions,
+  type ResolvedCorrelationOptions,
+} from '../correlation/correlation.options';
 import { EventsConfigError } from '../errors/events-config.error';
 import { isEventDefinition, type EventDefinition } from '../event/event-definition';
 import { resolveEventLogOptions, type ResolvedEventLogOptions } from '../event-log/event-log.options';

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import { ClsService, ContextClsStoreMap } from 'nestjs-cls';
-import { CORRELATION_ID_KEY, type EventContextStore } from './context.keys';
+import { CORRELATION_ID_KEY, type EventContextStore } from '../context/context.keys';
 import { CORRELATION_OPTIONS, CorrelationIdSource } from './correlation-id.source';
 import type { ResolvedCorrelationOptions } from './correlation.options';
 

@@ -54,7 +54,7 @@ const CLS_MODULE_OPTIONS_TOKEN = 'ClsModuleOptions';
     },
   ],
 })
-export class CorrelationSetupModule implements NestModule {
+export class CorrelationModule implements NestModule {
   constructor(
     private readonly moduleRef: ModuleRef,
     @Optional() @Inject(CorrelationMiddleware) private readonly middleware?: CorrelationMiddleware,

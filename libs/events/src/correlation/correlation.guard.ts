@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { ClsService, ContextClsStoreMap } from 'nestjs-cls';
 import { EventBusService } from '../bus/event-bus.service';
-import { CORRELATION_ID_KEY, type EventContextStore } from './context.keys';
+import { roundMs } from '../common/round-ms';
+import { CORRELATION_ID_KEY, type EventContextStore } from '../context/context.keys';
 import { CORRELATION_OPTIONS, CorrelationIdSource } from './correlation-id.source';
 import type { ResolvedCorrelationOptions } from './correlation.options';
 import {
@@ -13,7 +14,6 @@ import {
   type FinishedHttpRequest,
 } from './http-request.events';
 import { correlationIdFromMessage } from './rpc-correlation';
-import { round } from '../bus/handler-stats';
 
 /** The request as Express (the Node request itself) or Fastify (a wrapper with `raw`) hands it over. */
 type PlatformRequest = IncomingMessage & { route?: { path?: unknown }; routeOptions?: { url?: unknown } };
@@ -87,7 +87,7 @@ export class CorrelationGuard implements CanActivate {
     started: number,
   ): void {
     const statusCode = response.statusCode;
-    const durationMs = round(performance.now() - started);
+    const durationMs = roundMs(performance.now() - started);
     // Not finished on close: the client went away before the whole response was sent.
     const aborted = !response.writableFinished;
     const info = { method, route, statusCode, durationMs };
