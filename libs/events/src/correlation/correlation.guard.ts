@@ -4,8 +4,8 @@ import { ClsService, ContextClsStoreMap } from 'nestjs-cls';
 import { EventBusService } from '../bus/event-bus.service';
 import { roundMs } from '../common/round-ms';
 import { CORRELATION_ID_KEY, type EventContextStore } from '../context/context.keys';
-import { CORRELATION_OPTIONS, CorrelationIdSource } from './correlation-id.source';
-import type { ResolvedCorrelationOptions } from './correlation.options';
+import { CorrelationIdSource } from './correlation-id.source';
+import { CORRELATION_OPTIONS, type ResolvedCorrelationOptions } from './correlation.options';
 import {
   HTTP_REQUEST_DEFINITIONS,
   HttpRequestCompleted,

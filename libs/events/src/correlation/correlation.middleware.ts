@@ -3,8 +3,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import { ClsService, ContextClsStoreMap } from 'nestjs-cls';
 import { CORRELATION_ID_KEY, type EventContextStore } from '../context/context.keys';
-import { CORRELATION_OPTIONS, CorrelationIdSource } from './correlation-id.source';
-import type { ResolvedCorrelationOptions } from './correlation.options';
+import { CorrelationIdSource } from './correlation-id.source';
+import { CORRELATION_OPTIONS, type ResolvedCorrelationOptions } from './correlation.options';
 
 /** The part of a Fastify instance the middleware uses (Fastify itself is not imported: it is optional). */
 interface FastifyLike {

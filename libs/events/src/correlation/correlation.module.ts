@@ -2,10 +2,10 @@ import { Inject, Module, Optional, type NestModule } from '@nestjs/common';
 import { APP_GUARD, HttpAdapterHost, ModuleRef } from '@nestjs/core';
 import { ClsModule, ClsService } from 'nestjs-cls';
 import { EventBusService } from '../bus/event-bus.service';
-import { CORRELATION_OPTIONS, CorrelationIdSource } from './correlation-id.source';
+import { CorrelationIdSource } from './correlation-id.source';
 import { CorrelationGuard } from './correlation.guard';
 import { CorrelationMiddleware } from './correlation.middleware';
-import type { ResolvedCorrelationOptions } from './correlation.options';
+import { CORRELATION_OPTIONS, type ResolvedCorrelationOptions } from './correlation.options';
 
 /**
  * The token nestjs-cls (6.x) registers its module options under in `ClsModule.forRoot`. Not exported by nestjs-cls;
@@ -16,16 +16,11 @@ const CLS_MODULE_OPTIONS_TOKEN = 'ClsModuleOptions';
 /**
  * Internal, imported by `EventsModule`: mounts the correlation middleware on the HTTP platform and the correlation
  * guard globally, unless the module option `correlation` is `false` (then nothing is on the request path at all).
- * Reads the resolved options from the bus, so it works the same with `forRoot()` and `forRootAsync()`.
+ * Injects the resolved options `EventsModule` provides, so it works the same with `forRoot()` and `forRootAsync()`.
  */
 @Module({
   imports: [ClsModule],
   providers: [
-    {
-      provide: CORRELATION_OPTIONS,
-      inject: [EventBusService],
-      useFactory: (bus: EventBusService) => bus.settings.correlation,
-    },
     {
       provide: CorrelationIdSource,
       inject: [CORRELATION_OPTIONS],

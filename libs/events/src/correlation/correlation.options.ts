@@ -20,6 +20,9 @@ export interface CorrelationOptions {
   generateId?: () => string;
 }
 
+/** Internal: the resolved `correlation` option (`false` when correlation is off), provided by `EventsModule`. */
+export const CORRELATION_OPTIONS = Symbol('nestjs-event-bus:correlation-options');
+
 /** `CorrelationOptions` with defaults applied (header names lowercased). */
 export interface ResolvedCorrelationOptions {
   headers: readonly string[];

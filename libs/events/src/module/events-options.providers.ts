@@ -2,7 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit/audit-options';
 import { BRIDGES_OPTIONS } from '../bridges/bridge.options';
 import { BUS_OPTIONS } from '../bus/bus.options';
-import { CORRELATION_OPTIONS } from '../correlation/correlation-id.source';
+import { CORRELATION_OPTIONS } from '../correlation/correlation.options';
 import { EVENT_LOG_OPTIONS } from '../event-log/event-log.options';
 import { METRICS_OPTIONS } from '../metrics/metrics.options';
 import type { EventsModuleOptions } from './events-module.options';
