@@ -18,7 +18,8 @@ export function eventsOptions(config: AppConfig, registry: Registry): EventsModu
     strict: true,
     definitions: APP_EVENT_DEFINITIONS,
     history: { maxEvents: 5000 },
-    correlation: {},
+    // Every request's story starts with http.request.started (off by default: it needs a global guard).
+    correlation: { httpEvents: { started: true } },
     audit: {
       store,
       include: ['user.**', 'organization.**', 'invite.**', 'tournament.**', 'command.execution.failed'],

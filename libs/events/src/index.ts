@@ -41,7 +41,7 @@ export { EventPriority } from './listeners/event-priority';
 export { EventContext } from './context/event-context';
 export type { EventContextRunOptions } from './context/event-context';
 export { Correlated } from './context/correlated.decorator';
-export type { CorrelationOptions } from './correlation/correlation.options';
+export type { CorrelationOptions, HttpEventsOptions } from './correlation/correlation.options';
 export { sanitizeCorrelationId, traceIdFromTraceparent } from './correlation/correlation-id';
 export {
   HttpRequestStarted,
