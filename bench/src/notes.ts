@@ -30,8 +30,8 @@ export const STATUS: readonly string[] = [
     'prom-client); every @OnEvent handler runs in its own child CLS context. ours-lean = history off, metrics ' +
     'off (their default).',
   'http: the module app is `EventsModule.forRoot({ metrics: {} })` with its defaults: the correlation ' +
-    'middleware (a nestjs-cls context per request, the x-correlation-id response header), the correlation guard ' +
-    'and the http.request.started / completed events.',
+    'middleware (a nestjs-cls context per request, the x-correlation-id response header) and the ' +
+    'http.request.completed event when each response closes; no guard.',
   'audit: 50,000 audited events per run through EventsModule with SqliteAuditStore (a temp file) and ' +
     'PostgresAuditStore (the local server, a schema of its own); plain inserts of the same rows on the same ' +
     'database and indexes, without hash columns or hashing, are the chain baseline.',
@@ -85,6 +85,14 @@ export const HOT_PATH_CHANGES: readonly string[] = [
     "as flat pieces with their member names): V8's flattening of the text for sha256 costs by the piece, and " +
     'cost about as much as the sha256. Text + sha256 ~1,680 -> ~1,360 ns; SQLite chain / plain 1.45x -> 1.41x ' +
     'on average over 4 interleaved runs. Full and audit-only runs since both changes: 1.37-1.47x.',
+  'HTTP without a global guard: `http.request.completed` / `failed` come from the correlation middleware when ' +
+    'the response closes (one closure per request, the route pattern read then), `http.request.started` is off ' +
+    'by default (`correlation.httpEvents: { started: true }` brings it back, with its guard), and the RPC ' +
+    'correlation guard sits on the message controllers only. Expected from the server profile in ' +
+    'research/performance.md section 4 (callgrind, Express GET /ping, instructions per request): the global guard ' +
+    "was ~11k and `started` most of the request events' ~36k (history churn); about -1.4% and -2.5% of server " +
+    'work per request, a prototype of this shape at +6.6% over the bare app against +8.3% for the old defaults. ' +
+    'Not yet re-measured with the bench: the shared machine was too loaded for req/s ratios when this changed.',
 ];
 
 export const MISS_NOTES: Readonly<Record<string, string>> = {

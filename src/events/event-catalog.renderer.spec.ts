@@ -75,7 +75,7 @@ describe('docs/event-catalog.md', () => {
       },
     ]);
     const failedRequests = byType.get('http.request.failed')?.emittedIn.map((e) => e.file);
-    expect(failedRequests).toContain('libs/events/src/context/correlation.guard.ts');
+    expect(failedRequests).toContain('libs/events/src/correlation/http-request.reporter.ts');
   });
 
   it('renders the same text twice (sorted, no dates)', () => {

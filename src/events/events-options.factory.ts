@@ -17,9 +17,10 @@ export function eventsOptions(config: AppConfig, registry: Registry): EventsModu
     // Every type the app emits is declared: a typo in an event name fails loudly instead of going nowhere.
     strict: true,
     definitions: APP_EVENT_DEFINITIONS,
-    // The trace page tells the whole story, debug-level steps included (command.execution.started...).
+    // The trace page tells the whole story, debug-level steps included (http.request.started,
+    // command.execution.started...): kept in the history, and the request's start emitted at all.
     history: { maxEvents: 5000, debug: true },
-    correlation: {},
+    correlation: { httpEvents: { started: true } },
     audit: {
       store,
       include: ['user.**', 'organization.**', 'invite.**', 'tournament.**', 'command.execution.failed'],

@@ -4,7 +4,15 @@ import { ClientProxyFactory, Transport, type ClientProxy } from '@nestjs/microse
 import { Test } from '@nestjs/testing';
 import { EventBusService, type BusEvent } from 'nestjs-event-bus';
 import { lastValueFrom } from 'rxjs';
-import { StockHandlers, StockReleased, StockServiceModule } from './fixtures/microservice.fixture';
+import { GUARDS_METADATA } from '@nestjs/common/constants';
+import { ApplicationConfig } from '@nestjs/core';
+import {
+  StockController,
+  StockGuard,
+  StockHandlers,
+  StockReleased,
+  StockServiceModule,
+} from './fixtures/microservice.fixture';
 import { UUID_V7 } from './support/http-app';
 import { until } from '../support/wait';
 
@@ -69,6 +77,15 @@ describe('correlation over a TCP microservice', () => {
     });
   });
 
+  it("opens the message's context before the controller's own guards run", async () => {
+    await reserve({ sku: 'sku-g', correlationId: 'guarded-msg-1' });
+    expect(service.get(StockHandlers).seenByGuard).toContain('guarded-msg-1');
+  });
+
+  it('registers no global guard: the correlation guard sits on the message controllers only', () => {
+    expect(service.get(ApplicationConfig).getGlobalGuards()).toEqual([]);
+  });
+
   it('does the same for @EventPattern handlers', async () => {
     client.emit('stock.release', { sku: 'sku-9', correlationId: 'evt-corr-9' });
     const handlers = service.get(StockHandlers);
@@ -114,5 +131,56 @@ describe('correlation in a hybrid app (HTTP + TCP microservice)', () => {
     );
     expect(reply.correlationId).toBe('hybrid-1');
     expect(reply.event.correlationId).toBe('hybrid-1');
+  });
+});
+
+describe('correlation in a hybrid app without inheritAppConfig', () => {
+  let app: INestApplication;
+  let client: ClientProxy;
+
+  beforeAll(async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [StockServiceModule] }).compile();
+    app = moduleRef.createNestApplication({ logger: false });
+    const microservice = app.connectMicroservice({
+      transport: Transport.TCP,
+      options: { host: '127.0.0.1', port: 0 },
+    });
+    await app.startAllMicroservices();
+    await app.listen(0, '127.0.0.1');
+    const { port } = microservice.unwrap<Server>().address() as AddressInfo;
+    client = ClientProxyFactory.create({ transport: Transport.TCP, options: { host: '127.0.0.1', port } });
+    await client.connect();
+  });
+
+  afterAll(async () => {
+    await client?.close();
+    await app?.close();
+  });
+
+  it('still takes the id from the message: the guard comes with the handlers, not the app config', async () => {
+    const reply = await lastValueFrom(
+      client.send<{ correlationId: string; event: BusEvent }>('stock.reserve', {
+        sku: 'h-2',
+        correlationId: 'hybrid-2',
+      }),
+    );
+    expect(reply.correlationId).toBe('hybrid-2');
+    expect(reply.event.correlationId).toBe('hybrid-2');
+    expect(app.get(ApplicationConfig).getGlobalGuards()).toEqual([]);
+  });
+});
+
+describe('the message controllers after the app closes', () => {
+  it("keep only the guards they declared: a closed app leaves nothing in the classes' metadata", async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [StockServiceModule] }).compile();
+    const service = moduleRef.createNestMicroservice({
+      transport: Transport.TCP,
+      options: { host: '127.0.0.1', port: 0 },
+    });
+    service.useLogger(false);
+    await service.listen();
+    expect(Reflect.getMetadata(GUARDS_METADATA, StockController)).toHaveLength(2);
+    await service.close();
+    expect(Reflect.getMetadata(GUARDS_METADATA, StockController)).toEqual([StockGuard]);
   });
 });

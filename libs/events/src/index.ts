@@ -45,10 +45,14 @@ export { EventPriority } from './listeners/event-priority';
 export { EventContext } from './context/event-context';
 export type { EventContextRunOptions } from './context/event-context';
 export { Correlated } from './context/correlated.decorator';
-export type { CorrelationOptions } from './context/correlation.options';
-export { sanitizeCorrelationId, traceIdFromTraceparent } from './context/correlation-id';
-export { HttpRequestStarted, HttpRequestCompleted, HttpRequestFailed } from './context/http-request.events';
-export type { HttpRequestInfo } from './context/http-request.events';
+export type { CorrelationOptions, HttpEventsOptions } from './correlation/correlation.options';
+export { sanitizeCorrelationId, traceIdFromTraceparent } from './correlation/correlation-id';
+export {
+  HttpRequestStarted,
+  HttpRequestCompleted,
+  HttpRequestFailed,
+} from './correlation/http-request.events';
+export type { HttpRequestInfo } from './correlation/http-request.events';
 
 export { EventMetrics } from './metrics/event-metrics';
 export type { MetricsOptions, MetricsRegistry } from './metrics/metrics.options';

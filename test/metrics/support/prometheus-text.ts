@@ -54,11 +54,12 @@ export function parseExposition(text: string): Exposition {
   };
 }
 
-/** GETs `url` and parses the body; also returns the response's content type. */
+/** GETs `url` (with `headers`) and parses the body; also returns the response's content type. */
 export async function scrape(
   url: string,
+  headers: Record<string, string> = {},
 ): Promise<{ status: number; contentType: string | null; metrics: Exposition }> {
-  const response = await fetch(url);
+  const response = await fetch(url, { headers });
   const body = await response.text();
   return {
     status: response.status,

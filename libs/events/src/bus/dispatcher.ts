@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { ClsService } from 'nestjs-cls';
 import { errorMessage } from '../common/error-message';
-import { childStore } from '../context/child-store';
+import { childStore, copyStore } from '../context/child-store';
 import type { EventContextStore } from '../context/context.keys';
 import { correlationLog } from '../context/correlation-log';
 import type { BusEvent } from '../event/bus-event.interface';
@@ -32,7 +32,8 @@ export interface DispatcherParts {
 
 /**
  * The second stage: takes a built event through middleware, counts and keeps it, tells the observers, and starts
- * every matching handler in priority order inside one child context per event. One path serves `emit()`
+ * every matching handler in priority order inside the event's child context (one `runWith` per event, a copy
+ * of the context per handler when there are several). One path serves `emit()`
  * (handlers started, async ones tracked) and awaited delivery (`emitAsync()`, held and replayed events, and
  * events that arrive already built): priority tiers one after another, each settled before the next starts.
  */
@@ -180,9 +181,12 @@ export class Dispatcher implements AwaitedDispatch {
     const event = this.loopEvent!;
     const handlers = this.loopHandlers;
     const from = this.loopFrom;
-    const store = this.loopStore;
+    const context = this.loopStore;
     const emit = this.loopEmit;
     const runner = this.parts.runner;
+    // With more than one handler to run, each gets its own copy of the event's context, entered for its call
+    // (inside the one runWith of this loop), so that what one handler writes no sibling sees.
+    const ownCopies = context !== null && handlers.length - from > 1;
     emit?.enterLoop();
     let started = 0;
     for (let i = from; i < handlers.length; i++) {
@@ -195,6 +199,11 @@ export class Dispatcher implements AwaitedDispatch {
       if (entry.active && this.passesFilter(entry, event)) {
         started++;
         emit?.started();
+        let store = context;
+        if (ownCopies && entry.ownContext) {
+          store = copyStore(context);
+          this.parts.cls.enterWith(store as never);
+        }
         runner.attempt(entry, event, 1, store, emit);
       }
     }

@@ -38,10 +38,6 @@ import type { WaitForOptions } from './subscriptions';
 import { HandlerFailed, SYSTEM_DEFINITIONS } from './system-events';
 
 type AnyDefinition = EventDefinition<unknown, unknown>;
-/** Transitional: features still read their options from the bus until they inject their own token. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type LegacySettings = any;
-export const LEGACY_SETTINGS = 'nestjs-event-bus:legacy-settings';
 
 /**
  * The event bus: emit events, subscribe handlers, and read back what happened. A thin face over a pipeline of
@@ -60,8 +56,6 @@ export class EventBusService {
   private readonly hold: StartupHold;
   private enabled = true;
   private ready: boolean;
-  /** @deprecated transitional, removed once every feature injects its options token. */
-  readonly settings: LegacySettings;
 
   constructor(
     @Optional() @Inject(BUS_OPTIONS) options?: BusOptions | BusModuleOptions,
@@ -70,9 +64,7 @@ export class EventBusService {
     @Optional() @Inject(RETRY_SCHEDULER) retryScheduler?: RetryScheduler,
     @Optional() @Inject(DEAD_LETTER_STORE) deadLetterStore?: DeadLetterStore,
     @Optional() @Inject(BUS_TELEMETRY) telemetry?: BusTelemetry,
-    @Optional() @Inject(LEGACY_SETTINGS) legacySettings?: LegacySettings,
   ) {
-    this.settings = legacySettings as LegacySettings;
     this.options = busOptionsOf(options);
     this.cls = cls ?? ClsServiceManager.getClsService();
     this.ready = holdUntilReady !== true;

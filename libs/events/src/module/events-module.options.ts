@@ -1,7 +1,7 @@
 import type { AuditOptions } from '../audit/audit.options';
 import type { BridgesOptions } from '../bridges/bridges.options';
 import type { BusModuleOptions } from '../bus/bus.options';
-import type { CorrelationOptions } from '../context/correlation.options';
+import type { CorrelationOptions } from '../correlation/correlation.options';
 import type { EventLogOptions } from '../event-log/event-log.options';
 import type { MetricsOptions } from '../metrics/metrics.options';
 

@@ -2,7 +2,7 @@ import type { Provider } from '@nestjs/common';
 import { AUDIT_OPTIONS } from '../audit/audit.options';
 import { BRIDGES_OPTIONS } from '../bridges/bridges.options';
 import { BUS_OPTIONS } from '../bus/bus.options';
-import { CORRELATION_OPTIONS } from '../context/correlation-id.source';
+import { CORRELATION_OPTIONS } from '../correlation/correlation.options';
 import { EVENT_LOG_OPTIONS } from '../event-log/event-log.options';
 import { DISCOVERY_OPTIONS } from '../listeners/discovery.options';
 import { METRICS_OPTIONS } from '../metrics/metrics.options';

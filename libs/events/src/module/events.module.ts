@@ -16,8 +16,8 @@ import {
   type AuditControllerSource,
 } from '../audit/audit.service';
 import { BridgeInstaller } from '../bridges/bridge-installer.service';
-import { EventBusService, LEGACY_SETTINGS } from '../bus/event-bus.service';
-import { CorrelationSetupModule } from '../context/correlation.module-setup';
+import { EventBusService } from '../bus/event-bus.service';
+import { CorrelationModule } from '../correlation/correlation.module';
 import { EventContext } from '../context/event-context';
 import { EventLog } from '../event-log/event-log';
 import { EventsHealthIndicator } from '../health/events-health.indicator';
@@ -34,11 +34,7 @@ import {
   type OPTIONS_TYPE,
 } from './events.module-definition';
 import { EVENTS_HOLD_UNTIL_READY } from './events.tokens';
-import {
-  EVENTS_OPTIONS_PROVIDERS,
-  FEATURE_OPTION_TOKENS,
-  RESOLVED_EVENTS_OPTIONS,
-} from './events-options.providers';
+import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-options.providers';
 
 /**
  * The event bus for the whole application (a global module).
@@ -48,11 +44,10 @@ import {
  * export class AppModule {}
  */
 @Module({
-  imports: [DiscoveryModule, ClsModule, CorrelationSetupModule],
+  imports: [DiscoveryModule, ClsModule, CorrelationModule],
   providers: [
     { provide: EVENTS_HOLD_UNTIL_READY, useValue: true },
     ...EVENTS_OPTIONS_PROVIDERS,
-    { provide: LEGACY_SETTINGS, useExisting: RESOLVED_EVENTS_OPTIONS },
     EventBusService,
     EventContext,
     ListenerDiscovery,

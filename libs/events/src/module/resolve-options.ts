@@ -2,7 +2,10 @@ import { resolveAuditOptions, resolveRedaction, type ResolvedAuditOptions } from
 import { resolveBridgesOptions, type ResolvedBridges } from '../bridges/bridges.options';
 import { resolveBusOptions, type BusOptions } from '../bus/bus.options';
 import { checkNumber } from '../common/option-checks';
-import { resolveCorrelationOptions, type ResolvedCorrelationOptions } from '../context/correlation.options';
+import {
+  resolveCorrelationOptions,
+  type ResolvedCorrelationOptions,
+} from '../correlation/correlation.options';
 import { EventsConfigError } from '../errors/events-config.error';
 import { resolveEventLogOptions, type ResolvedEventLogOptions } from '../event-log/event-log.options';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from '../metrics/metrics.options';

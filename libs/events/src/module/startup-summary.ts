@@ -4,8 +4,7 @@ import { BRIDGES_OPTIONS, type ResolvedBridges } from '../bridges/bridges.option
 import { EventBusService } from '../bus/event-bus.service';
 import { BUS_OPTIONS, type BusOptions } from '../bus/bus.options';
 import { SystemStartup } from '../bus/system-events';
-import { CORRELATION_OPTIONS } from '../context/correlation-id.source';
-import type { ResolvedCorrelationOptions } from '../context/correlation.options';
+import { CORRELATION_OPTIONS, type ResolvedCorrelationOptions } from '../correlation/correlation.options';
 import { EVENT_LOG_OPTIONS, type ResolvedEventLogOptions } from '../event-log/event-log.options';
 import { METRICS_OPTIONS, type ResolvedMetricsOptions } from '../metrics/metrics.options';
 

@@ -8,8 +8,19 @@ describe('resolveCorrelationOptions', () => {
       headers: DEFAULT_CORRELATION_HEADERS,
       responseHeader: 'x-correlation-id',
       httpEvents: true,
+      httpStarted: false,
       generateId: undefined,
     });
+  });
+
+  it.each([
+    ['true', true, { httpEvents: true, httpStarted: false }],
+    ['false', false, { httpEvents: false, httpStarted: false }],
+    ['{}', {}, { httpEvents: true, httpStarted: false }],
+    ['{ started: false }', { started: false }, { httpEvents: true, httpStarted: false }],
+    ['{ started: true }', { started: true }, { httpEvents: true, httpStarted: true }],
+  ])('reads httpEvents: %s', (_label, httpEvents, expected) => {
+    expect(resolveCorrelationOptions({ httpEvents })).toMatchObject(expected);
   });
 
   it('is off with false', () => {
@@ -47,6 +58,12 @@ describe('resolveCorrelationOptions', () => {
     ['a response header with a colon', { responseHeader: 'x-id:' }, 'correlation.responseHeader'],
     ['a response header set to true', { responseHeader: true }, 'correlation.responseHeader'],
     ['httpEvents as a string', { httpEvents: 'no' }, 'correlation.httpEvents'],
+    [
+      'httpEvents with an unknown key',
+      { httpEvents: { completed: false } },
+      'correlation.httpEvents.completed',
+    ],
+    ['httpEvents.started as a string', { httpEvents: { started: 'yes' } }, 'correlation.httpEvents.started'],
     ['generateId that is not a function', { generateId: 'uuid' }, 'correlation.generateId'],
   ])('rejects %s, naming the option', (_label, value, option) => {
     expect(() => resolveEventsOptions({ correlation: value as never })).toThrow(EventsConfigError);

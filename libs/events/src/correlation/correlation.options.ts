@@ -14,17 +14,35 @@ export interface CorrelationOptions {
   headers?: string[];
   /** Response header that echoes the id; `false` sends none. Default `x-correlation-id`. */
   responseHeader?: string | false;
-  /** Emit `http.request.started` / `completed` / `failed`. Default `true`. */
-  httpEvents?: boolean;
+  /**
+   * Request events. `true` (the default): `http.request.completed` or `http.request.failed` for every routed
+   * request. `{ started: true }`: `http.request.started` as well. `false`: none.
+   */
+  httpEvents?: boolean | HttpEventsOptions;
   /** Makes the id of a request that brought none (or only invalid ones). Default: a new UUIDv7. */
   generateId?: () => string;
+}
+
+/** Internal: the resolved `correlation` option (`false` when correlation is off), provided by `EventsModule`. */
+export const CORRELATION_OPTIONS = Symbol('nestjs-event-bus:correlation-options');
+
+/** The object form of `CorrelationOptions.httpEvents`: `completed`/`failed` on, `started` as chosen. */
+export interface HttpEventsOptions {
+  /**
+   * Also emit `http.request.started` once a request has been routed. Default `false`: it needs a global guard on
+   * every routed request, and `completed`/`failed` already carry when the request started (`durationMs`).
+   */
+  started?: boolean;
 }
 
 /** `CorrelationOptions` with defaults applied (header names lowercased). */
 export interface ResolvedCorrelationOptions {
   headers: readonly string[];
   responseHeader: string | false;
+  /** `http.request.completed` / `failed`. */
   httpEvents: boolean;
+  /** `http.request.started` (only with `httpEvents`). */
+  httpStarted: boolean;
   generateId: (() => string) | undefined;
 }
 
@@ -37,6 +55,7 @@ export const DEFAULT_CORRELATION_HEADERS: readonly string[] = Object.freeze([
 const DEFAULT_RESPONSE_HEADER = 'x-correlation-id';
 
 const KNOWN_KEYS = ['headers', 'responseHeader', 'httpEvents', 'generateId'];
+const HTTP_EVENTS_KEYS = ['started'];
 /** RFC 9110 token characters. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
 
@@ -56,8 +75,21 @@ export function resolveCorrelationOptions(value: unknown): ResolvedCorrelationOp
   return {
     headers: checkHeaders(headers),
     responseHeader: checkResponseHeader(responseHeader),
-    httpEvents: checkBoolean('correlation.httpEvents', httpEvents, true),
+    ...checkHttpEvents(httpEvents),
     generateId: checkGenerateId(generateId),
+  };
+}
+
+function checkHttpEvents(value: unknown): Pick<ResolvedCorrelationOptions, 'httpEvents' | 'httpStarted'> {
+  if (value === undefined || value === true) return { httpEvents: true, httpStarted: false };
+  if (value === false) return { httpEvents: false, httpStarted: false };
+  if (!isRecord(value)) {
+    throw new EventsConfigError('correlation.httpEvents', 'true, false or { started?: boolean }', value);
+  }
+  rejectUnknownKeys('correlation.httpEvents', value, HTTP_EVENTS_KEYS);
+  return {
+    httpEvents: true,
+    httpStarted: checkBoolean('correlation.httpEvents.started', value.started, false),
   };
 }
 

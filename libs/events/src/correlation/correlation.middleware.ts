@@ -2,17 +2,22 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Inject, Injectable } from '@nestjs/common';
 import type { AbstractHttpAdapter } from '@nestjs/core';
 import { CLS_REQ, ClsService, ContextClsStoreMap } from 'nestjs-cls';
-import { CORRELATION_ID_KEY, type EventContextStore } from './context.keys';
-import { CORRELATION_OPTIONS, CorrelationIdSource } from './correlation-id.source';
-import type { ResolvedCorrelationOptions } from './correlation.options';
+import { CORRELATION_ID_KEY, type EventContextStore } from '../context/context.keys';
+import { CorrelationIdSource } from './correlation-id.source';
+import { CORRELATION_OPTIONS, type ResolvedCorrelationOptions } from './correlation.options';
+import type { HttpRequestReporter } from './http-request.reporter';
+import type { PlatformRequest } from './http-route';
+
+/** Fastify's request in an `onRequest` hook: the Node request as `raw`, the route as `routeOptions`. */
+type FastifyRequestLike = PlatformRequest & { raw: IncomingMessage };
 
 /** The part of a Fastify instance the middleware uses (Fastify itself is not imported: it is optional). */
 interface FastifyLike {
   addHook(
     name: 'onRequest',
     hook: (
-      request: { raw: IncomingMessage },
-      reply: { header(name: string, value: string): unknown },
+      request: FastifyRequestLike,
+      reply: { raw: ServerResponse; header(name: string, value: string): unknown },
       done: () => void,
     ) => void,
   ): unknown;
@@ -21,12 +26,13 @@ interface FastifyLike {
 /**
  * Internal: gives every HTTP request its correlation id (from the configured headers, else generated), echoes it
  * in the response header, and opens the request's CLS context, unless the app's own `ClsMiddleware` already opened
- * one for this request: then the id is only added to that store, so there is one store per request.
+ * one for this request: then the id is only added to that store, so there is one store per request. With request
+ * events on, it also hands the request to the `HttpRequestReporter`, which reports its end when the response closes.
  *
  * Mounted straight on the platform (an Express middleware, a Fastify `onRequest` hook) rather than as a Nest
- * middleware: it runs for every request, routed or not, at a fraction of the cost. When the app set up nestjs-cls
- * itself, the store is filed in nestjs-cls' `ContextClsStoreMap` under the request, so a `ClsMiddleware`,
- * `ClsGuard` or `ClsInterceptor` the app mounts reuses it.
+ * middleware, around which Nest adds its own path matching and exception proxy: it runs for every request, routed
+ * or not. When the app set up nestjs-cls itself, the store is filed in nestjs-cls' `ContextClsStoreMap` under the
+ * request, so a `ClsMiddleware`, `ClsGuard` or `ClsInterceptor` the app mounts reuses it.
  */
 @Injectable()
 export class CorrelationMiddleware {
@@ -38,6 +44,7 @@ export class CorrelationMiddleware {
     private readonly cls: ClsService,
     private readonly source: CorrelationIdSource,
     @Inject(CORRELATION_OPTIONS) options: ResolvedCorrelationOptions,
+    private readonly reporter?: HttpRequestReporter,
   ) {
     this.responseHeader = options.responseHeader;
   }
@@ -48,8 +55,8 @@ export class CorrelationMiddleware {
    * `ClsGuard` or `ClsInterceptor` look for the request's store, so only then is it filed for them.
    */
   mount(adapter: AbstractHttpAdapter, appSetsUpCls: boolean): void {
-    // Filing costs a WeakMap entry per request, which the garbage collector pays for again at every scavenge
-    // (measured at several microseconds per request under load): skip it when nothing can read it.
+    // Filing costs a WeakMap entry per request, which the garbage collector pays for again at every scavenge:
+    // skip it when nothing can read it.
     this.fileStores = appSetsUpCls;
     if (adapter.getType() === 'fastify') {
       adapter.getInstance<FastifyLike>().addHook('onRequest', (request, reply, done) => {
@@ -57,6 +64,7 @@ export class CorrelationMiddleware {
         // Through the reply, not the raw response: a header set on the raw response makes Node merge every
         // header Fastify writes one by one.
         if (this.responseHeader !== false) reply.header(this.responseHeader, store[CORRELATION_ID_KEY]!);
+        this.reporter?.watch(request, reply.raw, store);
         this.continueIn(store, done);
       });
     } else {
@@ -68,6 +76,7 @@ export class CorrelationMiddleware {
   use(req: IncomingMessage, res: ServerResponse, next: () => void): void {
     const store = this.storeFor(req);
     if (this.responseHeader !== false) res.setHeader(this.responseHeader, store[CORRELATION_ID_KEY]!);
+    this.reporter?.watch(req, res, store);
     this.continueIn(store, next);
   }
 

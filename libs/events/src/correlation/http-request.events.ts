@@ -8,19 +8,26 @@ export interface HttpRequestInfo {
   route: string;
 }
 
-/** What `http.request.completed` and `http.request.failed` say: the request, its status and how long it took. */
+/**
+ * What `http.request.completed` and `http.request.failed` say: the request, its status and how long it took, from
+ * its arrival at the correlation middleware until its response closed.
+ */
 export type FinishedHttpRequest = HttpRequestInfo & { statusCode: number; durationMs: number };
 
-/** A request was routed: emitted before the route's own guards, pipes and handler run. */
+/**
+ * A request was routed: emitted before the route's own guards, pipes and handler run. Off by default; turned on
+ * with `correlation.httpEvents: { started: true }`.
+ */
 export const HttpRequestStarted = defineEvent<HttpRequestInfo>('http.request.started', {
   severity: 'debug',
-  description: 'An HTTP request matched a route and is about to be handled.',
+  description:
+    'An HTTP request matched a route and is about to be handled (only with correlation.httpEvents.started).',
 });
 
 /** A request's response was sent with a status below 400. */
 export const HttpRequestCompleted = defineEvent<FinishedHttpRequest>('http.request.completed', {
   description:
-    'An HTTP request was answered with a status below 400; durationMs runs from routing to the end.',
+    'An HTTP request was answered with a status below 400; durationMs runs from its arrival to the end.',
 });
 
 /**

@@ -1,10 +1,7 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { EventIdGenerator } from '../event/event-id.generator';
 import { correlationIdFromHeaderMap, sanitizeCorrelationId } from './correlation-id';
-import type { ResolvedCorrelationOptions } from './correlation.options';
-
-/** Internal: the resolved `correlation` option (never `false` where this is injected). */
-export const CORRELATION_OPTIONS = Symbol('nestjs-event-bus:correlation-options');
+import { CORRELATION_OPTIONS, type ResolvedCorrelationOptions } from './correlation.options';
 
 /**
  * Internal: picks the correlation id of an incoming request or message (first valid configured header), or makes
