@@ -1,6 +1,6 @@
 import { canonicalRow, chainEntries, ChainChecker, GENESIS_HASH, hashRow } from './audit-chain';
 import type { AuditEntry } from './audit.interfaces';
-import { canonicalJson, CanonicalJsonError } from './canonical-json';
+import { canonicalJson, CanonicalJsonError } from '../event/json/canonical-json';
 
 const entry = (n: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
   eventId: `0190000-${n}`,

@@ -4,7 +4,7 @@ import type { AuditTelemetry } from '../metrics/audit-telemetry';
 import { AuditWriteError } from './audit.errors';
 import type { AuditEntry, AuditStore } from './audit.interfaces';
 import type { ResolvedAuditOptions } from './audit-options';
-import { CanonicalJsonError, canonicalJson, wellFormedString } from './canonical-json';
+import { CanonicalJsonError, canonicalJson, wellFormedString } from '../event/json/canonical-json';
 
 /** Counters of the audit writer, for `AuditService.stats()`. */
 export interface AuditWriterStats {

@@ -18,7 +18,7 @@ export { SqliteAuditStore, type SqliteAuditStoreOptions } from './sqlite-audit.s
 export { PostgresAuditStore, type PostgresAuditStoreOptions } from './postgres-audit.store';
 export { MemoryAuditStore } from './memory-audit.store';
 export { chainEntries, GENESIS_HASH } from './audit-chain';
-export { canonicalJson, CanonicalJsonError } from './canonical-json';
+export { canonicalJson, CanonicalJsonError } from '../event/json/canonical-json';
 export { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from '../event/key-redactor';
 export { AuditDisabledError, AuditStoreError, AuditWriteError } from './audit.errors';
 export { AuditQueryError } from './audit-query';

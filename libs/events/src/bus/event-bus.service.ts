@@ -19,7 +19,7 @@ import {
 } from '../event/event-definition';
 import { EventIdGenerator } from '../event/event-id.generator';
 import { explainEventType, explainPattern, isWildcardPattern } from '../event/event-type';
-import { deepFreeze, normalizePayload } from '../event/json-payload';
+import { deepFreeze, normalizePayload } from '../event/json/json-payload';
 import { EVENTS_HOLD_UNTIL_READY, EVENTS_MODULE_OPTIONS } from '../module/events.tokens';
 import type { EventsModuleOptions } from '../module/events-module.options';
 import { resolveEventsOptions, type ResolvedEventsOptions } from '../module/resolve-options';

@@ -1,7 +1,7 @@
 import { EventValidationError, type ValidationIssue } from '../errors/event-validation.error';
 import { EVENT_SEVERITIES, type BusEvent, type EventSeverity } from './bus-event.interface';
 import { explainEventType } from './event-type';
-import { normalizePayload } from './json-payload';
+import { normalizePayload } from './json/json-payload';
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_UTC_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;

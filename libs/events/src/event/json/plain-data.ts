@@ -1,5 +1,5 @@
-import { errorMessage } from '../common/error-message';
-import { setMember } from '../event/json-payload';
+import { errorMessage } from '../../common/error-message';
+import { setMember } from './json-payload';
 
 const MAX_DEPTH = 64;
 

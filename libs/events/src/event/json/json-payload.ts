@@ -1,4 +1,4 @@
-import type { ValidationIssue } from '../errors/event-validation.error';
+import type { ValidationIssue } from '../../errors/event-validation.error';
 
 const MAX_DEPTH = 64;
 const EMPTY_PATH: readonly (string | number)[] = [];
