@@ -1,3 +1,5 @@
+import { MAX_JSON_DEPTH, TOO_DEEP } from './json-nesting';
+
 /**
  * JSON Canonicalization Scheme (RFC 8785): one exact text for a JSON value, so its hash does not depend on key
  * order, number spelling or the code that produced it.
@@ -6,7 +8,9 @@
  * - numbers written as ECMAScript's `Number.prototype.toString` writes them (`-0` as `0`); NaN and Infinity rejected;
  * - strings escaped as the RFC requires: `"` `\` and control characters only, the short forms `\b \t \n \f \r`,
  *   other controls as `\u00xx` (lowercase hex), everything else literal; lone surrogates rejected (I-JSON);
- * - no whitespace.
+ * - no whitespace;
+ * - nesting deeper than `MAX_JSON_DEPTH` rejected, which also stops a cycle (no ancestor list is kept: the values
+ *   written are event payloads, already checked acyclic when the event was made).
  */
 export function canonicalJson(value: unknown): string {
   return flattened(write(value, 0));
@@ -29,7 +33,6 @@ export class CanonicalJsonError extends Error {
   override readonly name = 'CanonicalJsonError';
 }
 
-const MAX_DEPTH = 128;
 /** Objects with more keys than this are sorted with `Array.prototype.sort`. */
 const INSERTION_SORT_LIMIT = 16;
 /** Strings this long or longer are checked with `NEEDS_WORK`, shorter ones character by character. */
@@ -57,7 +60,7 @@ function write(value: unknown, depth: number): string {
       return value ? 'true' : 'false';
     case 'object':
       if (value === null) return 'null';
-      if (depth >= MAX_DEPTH) throw new CanonicalJsonError(`nested deeper than ${MAX_DEPTH} levels`);
+      if (depth >= MAX_JSON_DEPTH) throw new CanonicalJsonError(TOO_DEEP);
       return Array.isArray(value)
         ? writeArray(value, depth)
         : writeObject(value as Record<string, unknown>, depth);
