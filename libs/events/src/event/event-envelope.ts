@@ -1,6 +1,6 @@
 import { EventValidationError, type ValidationIssue } from '../errors/event-validation.error';
 import { EVENT_SEVERITIES, type BusEvent, type EventSeverity } from './bus-event.interface';
-import { explainEventType } from './event-type';
+import { isValidEventType } from './event-type';
 
 /** The name of a `BusEvent` field. */
 export type EnvelopeField = keyof BusEvent;
@@ -26,7 +26,7 @@ interface FieldRule<K extends EnvelopeField> {
  */
 const FIELDS: { readonly [K in EnvelopeField]-?: FieldRule<K> } = {
   id: { optional: false, check: eventIdProblem },
-  type: { optional: false, check: explainEventType },
+  type: { optional: false, check: eventTypeProblem },
   version: { optional: false, check: versionProblem },
   data: { optional: false, check: () => undefined },
   timestamp: { optional: false, check: timestampProblem },
@@ -81,6 +81,17 @@ export function envelopeTextProblem(value: unknown): string | undefined {
 /** Why `value` cannot be an event id, or undefined: it must be a lowercase UUID (the bus makes UUIDv7s). */
 export function eventIdProblem(value: unknown): string | undefined {
   return typeof value === 'string' && LOWERCASE_UUID.test(value) ? undefined : 'must be a lowercase UUID';
+}
+
+/**
+ * Why `value` cannot be an event type, or undefined. Unlike `explainEventType` the text does not repeat the value,
+ * which may come from outside (a message body) and end up in logs.
+ */
+export function eventTypeProblem(value: unknown): string | undefined {
+  if (isValidEventType(value)) return undefined;
+  return typeof value === 'string'
+    ? 'must be lowercase dotted segments of letters, digits, "-" and "_", at most 200 characters (e.g. "user.created")'
+    : 'must be a string';
 }
 
 /** Why `value` cannot be a payload schema version, or undefined: a positive safe integer. */
