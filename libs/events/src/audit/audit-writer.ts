@@ -1,5 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { BusEvent } from '../event/bus-event.interface';
+import { envelopeColumns } from '../event/event-envelope';
 import type { AuditTelemetry } from '../metrics/audit-telemetry';
 import { AuditWriteError } from './audit.errors';
 import type { AuditEntry, AuditStore } from './audit.interfaces';
@@ -219,14 +220,7 @@ export class AuditWriter {
   private toEntry(event: BusEvent): AuditEntry {
     return {
       eventId: event.id,
-      type: event.type,
-      version: event.version,
-      timestamp: event.timestamp,
-      correlationId: event.correlationId,
-      causationId: event.causationId ?? null,
-      actorId: event.actorId ?? null,
-      source: event.source,
-      severity: event.severity,
+      ...envelopeColumns(event, AUDITED_FIELDS),
       data: this.dataText(event.data),
     };
   }
@@ -256,6 +250,18 @@ export class AuditWriter {
     return canonicalJson({ $truncated: { originalBytes: bytes, preview } });
   }
 }
+
+/** The envelope fields a record keeps, in its column order, between `eventId` and `data`. */
+const AUDITED_FIELDS = [
+  'type',
+  'version',
+  'timestamp',
+  'correlationId',
+  'causationId',
+  'actorId',
+  'source',
+  'severity',
+] as const;
 
 function wellFormed(value: unknown): unknown {
   if (typeof value === 'string') return wellFormedString(value);
