@@ -131,18 +131,33 @@ function walk(
   return copy.value;
 }
 
+/** The event's JSON, fields in the bus's order: as is when they are in it already (events the bus built). */
 function bodyOf(event: BusEvent): string {
-  const ordered: Record<string, unknown> = {};
-  for (const field of ENVELOPE_FIELDS) {
-    if (event[field] !== undefined) ordered[field] = event[field];
-  }
   try {
-    return JSON.stringify(ordered);
+    return JSON.stringify(inEnvelopeOrder(event) ? event : inOrder(event));
   } catch (error) {
     throw new EventValidationError(event.type, [
       { path: 'data', message: `is not JSON data: ${(error as Error).message}` },
     ]);
   }
+}
+
+/** True when the keys of `event`, all envelope fields, come in `ENVELOPE_FIELDS` order. */
+function inEnvelopeOrder(event: BusEvent): boolean {
+  const keys = Object.keys(event);
+  let next = 0;
+  for (let i = 0; i < ENVELOPE_FIELDS.length && next < keys.length; i++) {
+    if (keys[next] === ENVELOPE_FIELDS[i]) next++;
+  }
+  return next === keys.length;
+}
+
+function inOrder(event: BusEvent): Record<string, unknown> {
+  const ordered: Record<string, unknown> = {};
+  for (const field of ENVELOPE_FIELDS) {
+    if (event[field] !== undefined) ordered[field] = event[field];
+  }
+  return ordered;
 }
 
 function addTraceHeader(
