@@ -144,6 +144,20 @@ describe('encodeEvent headers', () => {
     });
   });
 
+  it('come in a fixed order, routing headers first', () => {
+    const { headers } = encodeEvent(fullEvent(), { traceparent: TRACEPARENT, tracestate: 'v=1' });
+    expect(Object.keys(headers)).toEqual([
+      'event-id',
+      'event-type',
+      'event-version',
+      'correlation-id',
+      'event-source',
+      'content-type',
+      'traceparent',
+      'tracestate',
+    ]);
+  });
+
   it('add the trace context when given', () => {
     const { headers } = encodeEvent(fullEvent(), {
       traceparent: TRACEPARENT,
@@ -157,11 +171,11 @@ describe('encodeEvent headers', () => {
   it.each([
     ['traceparent', `${TRACEPARENT}\r\nx-injected: 1`],
     ['tracestate', 'vendor=é'],
-    ['tracestate', 'v=' + 'a'.repeat(511)],
+    ['tracestate', 'v=' + 'a'.repeat(8191)],
   ])('refuse a %s that is not short printable ASCII', (name, value) => {
     const error = thrown(() => encodeEvent(fullEvent(), { [name]: value }));
     expect(error.issues).toEqual([
-      { path: name, message: 'must be printable ASCII of at most 512 characters' },
+      { path: name, message: 'must be printable ASCII of at most 8192 characters' },
     ]);
   });
 });

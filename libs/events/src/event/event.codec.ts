@@ -27,7 +27,11 @@ export interface EventTraceContext {
 
 /** An event as a transport carries it: its exact JSON, and headers to route it by without parsing that. */
 export interface EncodedEvent {
-  /** Lowercase names (see `EVENT_HEADERS`): id, type, version, correlation id, source, content type, trace context. */
+  /**
+   * Lowercase names (see `EVENT_HEADERS`): id, type, version, correlation id, source, content type, trace context.
+   * Values are envelope strings: never NUL, CR or LF, but any other Unicode; a transport with ASCII-only headers
+   * must encode them.
+   */
   headers: Record<string, string>;
   /** The event's JSON: fields in the bus's order, payload keys in their own. */
   body: string;
@@ -42,8 +46,8 @@ const HEADER_FIELDS = [
   ['source', EVENT_HEADERS.source],
 ] as const;
 
-/** The longest trace header kept: W3C asks propagators to pass on at least 512 characters of `tracestate`. */
-const MAX_TRACE_HEADER_LENGTH = 512;
+/** A bound on trace header size, far above what propagators write (W3C keeps `tracestate` near 512 characters). */
+const MAX_TRACE_HEADER_LENGTH = 8192;
 /** Printable ASCII: what W3C trace context headers are made of. */
 const TRACE_HEADER = /^[\x20-\x7e]*$/;
 
@@ -55,12 +59,13 @@ const TRACE_HEADER = /^[\x20-\x7e]*$/;
  * event. Throws `EventValidationError` naming each bad field.
  */
 export function encodeEvent(event: BusEvent, trace?: EventTraceContext): EncodedEvent {
-  const issues = envelopeIssues(event);
-  const headers: Record<string, string> = { [EVENT_HEADERS.contentType]: EVENT_CONTENT_TYPE };
-  addTraceHeader(headers, EVENT_HEADERS.traceparent, trace?.traceparent, issues);
-  addTraceHeader(headers, EVENT_HEADERS.tracestate, trace?.tracestate, issues);
+  const issues = envelopeIssues(event).concat(traceIssues(trace));
   if (issues.length > 0) throw new EventValidationError(validTypeOf(event), issues);
+  const headers: Record<string, string> = {};
   for (const [field, header] of HEADER_FIELDS) headers[header] = String(event[field]);
+  headers[EVENT_HEADERS.contentType] = EVENT_CONTENT_TYPE;
+  if (trace?.traceparent !== undefined) headers[EVENT_HEADERS.traceparent] = trace.traceparent;
+  if (trace?.tracestate !== undefined) headers[EVENT_HEADERS.tracestate] = trace.tracestate;
   return { headers, body: bodyOf(event) };
 }
 
@@ -160,21 +165,19 @@ function inOrder(event: BusEvent): Record<string, unknown> {
   return ordered;
 }
 
-function addTraceHeader(
-  headers: Record<string, string>,
-  name: string,
-  value: string | undefined,
-  issues: ValidationIssue[],
-): void {
-  if (value === undefined) return;
-  if (typeof value === 'string' && value.length <= MAX_TRACE_HEADER_LENGTH && TRACE_HEADER.test(value)) {
-    headers[name] = value;
-  } else {
-    issues.push({
-      path: name,
-      message: `must be printable ASCII of at most ${MAX_TRACE_HEADER_LENGTH} characters`,
-    });
+function traceIssues(trace: EventTraceContext | undefined): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  for (const name of [EVENT_HEADERS.traceparent, EVENT_HEADERS.tracestate]) {
+    const value: unknown = trace?.[name];
+    if (value === undefined) continue;
+    if (typeof value !== 'string' || value.length > MAX_TRACE_HEADER_LENGTH || !TRACE_HEADER.test(value)) {
+      issues.push({
+        path: name,
+        message: `must be printable ASCII of at most ${MAX_TRACE_HEADER_LENGTH} characters`,
+      });
+    }
   }
+  return issues;
 }
 
 function headerMismatches(
