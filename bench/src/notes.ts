@@ -51,7 +51,7 @@ export const HOT_PATH_CHANGES: readonly string[] = [
     'values, so an id is 6 string joins instead of 13; the hex time is made from a table instead of ' +
     'toString(16)/padStart/slice; the ISO timestamp is made only when asked for and from a per-second prefix. ' +
     'When every id falls in a new millisecond (HTTP traffic) id + timestamp went from ~1,600 to ~280 ns.',
-  'Payload copy (event/json-payload.ts): a plain top-level object is copied in one loop, with strings, finite ' +
+  'Payload copy (event/json/json-payload.ts): a plain top-level object is copied in one loop, with strings, finite ' +
     'numbers, booleans and null handled inline; a walker (with its path and ancestor lists) is made only for ' +
     'nested values. Two-key payload: ~30% faster; nested payloads unchanged.',
   'The id and payload changes together, single scenario ours-full vs @nestjs/event-emitter: 2.18x -> 1.49x ' +

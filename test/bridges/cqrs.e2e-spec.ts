@@ -75,7 +75,8 @@ describe('bridges.cqrs: an existing @nestjs/cqrs app adds EventsModule', () => {
   });
 
   it('announces command executions with name and duration when commands is on', async () => {
-    started = await start({ bridges: { cqrs: { commands: true } } });
+    // command.execution.started is debug-level: the history keeps it only when asked to.
+    started = await start({ history: { debug: true }, bridges: { cqrs: { commands: true } } });
     const { url, bus, events } = started;
 
     expect((await post(`${url}/users`, { name: 'Linus' }, 'req-cmd-1')).status).toBe(201);

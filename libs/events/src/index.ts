@@ -14,6 +14,8 @@ export type {
   EventInput,
 } from './event/event-definition';
 export { parseEvent } from './event/event.parser';
+export { decodeEvent, encodeEvent } from './event/event.codec';
+export type { EncodedEvent, EventTraceContext } from './event/event.codec';
 export { isValidEventType } from './event/event-type';
 
 export { EventBusService } from './bus/event-bus.service';

@@ -1,8 +1,8 @@
 import { canonicalRow, chainEntries, ChainChecker, GENESIS_HASH, hashRow } from './audit-chain';
 import type { AuditEntry } from './audit.interfaces';
 import { CanonicalJsonError } from '../errors/canonical-json.error';
-import { canonicalJson } from './canonical-json';
-import { deepFreeze, normalizePayload } from '../event/json-payload';
+import { canonicalJson } from '../event/json/canonical-json';
+import { deepFreeze, normalizePayload } from '../event/json/json-payload';
 
 const entry = (n: number, extra: Partial<AuditEntry> = {}): AuditEntry => ({
   eventId: `0190000-${n}`,

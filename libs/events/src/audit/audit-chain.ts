@@ -1,6 +1,6 @@
 import { hash as digest } from 'node:crypto';
 import type { AuditEntry, AuditHead, AuditRow } from './audit.interfaces';
-import { canonicalNumber, canonicalString, needsEscaping } from './canonical-json';
+import { canonicalNumber, canonicalString, needsEscaping } from '../event/json/canonical-json';
 import { PlainRowTexts } from './plain-row-texts';
 
 /** `prevHash` of the first record. */

@@ -2,13 +2,14 @@ import type { Logger } from '@nestjs/common';
 import { backoffDelay, type Backoff } from '../common/backoff';
 import { errorMessage } from '../common/error-message';
 import type { BusEvent } from '../event/bus-event.interface';
-import { setMember } from '../event/json-payload';
+import { envelopeColumns } from '../event/event-envelope';
+import { setMember } from '../event/json/json-payload';
 import type { AuditTelemetry } from './audit.telemetry';
 import { AuditWriteError } from '../errors/audit-write.error';
 import { CanonicalJsonError } from '../errors/canonical-json.error';
 import type { AuditEntry, AuditStore } from './audit.interfaces';
 import type { ResolvedAuditOptions } from './audit.options';
-import { canonicalJson, wellFormedString } from './canonical-json';
+import { canonicalJson, wellFormedString } from '../event/json/canonical-json';
 
 /** Counters of the audit writer, for `AuditService.stats()`. */
 export interface AuditWriterStats {
@@ -223,14 +224,7 @@ export class AuditWriter {
   private toEntry(event: BusEvent): AuditEntry {
     return {
       eventId: event.id,
-      type: event.type,
-      version: event.version,
-      timestamp: event.timestamp,
-      correlationId: event.correlationId,
-      causationId: event.causationId ?? null,
-      actorId: event.actorId ?? null,
-      source: event.source,
-      severity: event.severity,
+      ...envelopeColumns(event, AUDITED_FIELDS),
       data: this.dataText(event.data),
     };
   }
@@ -260,6 +254,18 @@ export class AuditWriter {
     return canonicalJson({ $truncated: { originalBytes: bytes, preview } });
   }
 }
+
+/** The envelope fields a record keeps, in its column order, between `eventId` and `data`. */
+const AUDITED_FIELDS = [
+  'type',
+  'version',
+  'timestamp',
+  'correlationId',
+  'causationId',
+  'actorId',
+  'source',
+  'severity',
+] as const;
 
 function wellFormed(value: unknown): unknown {
   if (typeof value === 'string') return wellFormedString(value);

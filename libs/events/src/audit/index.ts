@@ -18,4 +18,4 @@ export { SqliteAuditStore, type SqliteAuditStoreOptions } from './stores/sqlite-
 export { PostgresAuditStore, type PostgresAuditStoreOptions } from './stores/postgres-audit.store';
 export { MemoryAuditStore } from './stores/memory-audit.store';
 export { chainEntries, GENESIS_HASH } from './audit-chain';
-export { canonicalJson } from './canonical-json';
+export { canonicalJson } from '../event/json/canonical-json';

@@ -1,5 +1,5 @@
 import type { AuditRow } from './audit.interfaces';
-import { canonicalNumber, flattened, needsEscaping } from './canonical-json';
+import { canonicalNumber, flattened, needsEscaping } from '../event/json/canonical-json';
 
 /**
  * Writes the canonical JSON of a batch's rows whose strings need no escaping, for `chainEntries()`.

@@ -9,7 +9,7 @@ import {
   CommandExecutionFailed,
   CommandExecutionStarted,
 } from './command-events';
-import { toPlainData } from './plain-data';
+import { toPlainData } from '../event/json/plain-data';
 import { cqrsEventToType } from './type-names';
 import type { WarnOnce } from './warn-once';
 

@@ -4,7 +4,7 @@ import { errorMessage } from '../common/error-message';
 import type { BusEvent } from '../event/bus-event.interface';
 import { isValidEventType } from '../event/event-type';
 import type { EmitterEventName, ResolvedEventEmitterBridge } from './bridges.options';
-import { toPlainData } from './plain-data';
+import { toPlainData } from '../event/json/plain-data';
 import { emitterNameToType } from './type-names';
 import type { WarnOnce } from './warn-once';
 

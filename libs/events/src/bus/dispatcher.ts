@@ -5,7 +5,7 @@ import { childStore, copyStore } from '../context/child-store';
 import type { EventContextStore } from '../context/context.keys';
 import { correlationLog } from '../context/correlation-log';
 import type { BusEvent } from '../event/bus-event.interface';
-import { deepFreeze } from '../event/json-payload';
+import { deepFreeze } from '../event/json/json-payload';
 import type { EmitResult, EventMiddleware } from './bus.interfaces';
 import type { EventHistory } from './event-history';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry';

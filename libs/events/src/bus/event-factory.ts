@@ -5,11 +5,12 @@ import {
   type EventContextStore,
 } from '../context/context.keys';
 import { EventValidationError } from '../errors/event-validation.error';
-import { EVENT_SEVERITIES, type BusEvent } from '../event/bus-event.interface';
+import type { BusEvent } from '../event/bus-event.interface';
+import { checkEnvelopeOptions } from '../event/event-envelope';
 import { CoarseClock } from '../event/coarse-clock';
 import { EventIdGenerator } from '../event/event-id.generator';
 import { PayloadCopier } from '../event/json/payload-copier';
-import { normalizePayload } from '../event/json-payload';
+import { normalizePayload } from '../event/json/json-payload';
 import { KeyRedactor, type ResolvedRedaction } from '../event/key-redactor';
 import type { EmitOptions } from './bus.interfaces';
 import type { Route } from './route-table';
@@ -26,8 +27,6 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 /** The event object and its id and timestamp strings, beyond payload and metadata. */
 const ENVELOPE_BYTES = 320;
-/** The event fields an emit's options can set that must be non-empty strings. */
-const ID_OPTIONS = ['correlationId', 'causationId', 'actorId', 'source'] as const;
 
 /**
  * The first stage of the pipeline: validates a payload against its definition's schema, copies it into frozen
@@ -112,7 +111,7 @@ export class EventFactory {
     if (causationId !== undefined) event.causationId = causationId;
     const actorId = options?.actorId ?? store?.[ACTOR_ID_KEY];
     if (actorId !== undefined) event.actorId = actorId;
-    if (options !== undefined) checkEmitOptions(route.type, event);
+    if (options !== undefined) checkEnvelopeOptions(route.type, event);
     return { event: Object.freeze(event), size };
   }
 
@@ -159,20 +158,4 @@ function schemaOutput(type: string, result: { value?: unknown; issues?: Issues }
       message: issue.message,
     })),
   );
-}
-
-function checkEmitOptions(type: string, event: BusEvent): void {
-  for (const key of ID_OPTIONS) {
-    const value = event[key];
-    if (value !== undefined && (typeof value !== 'string' || value.length === 0 || value.length > 200)) {
-      throw new EventValidationError(type, [
-        { path: key, message: 'must be a non-empty string of at most 200 characters' },
-      ]);
-    }
-  }
-  if (!EVENT_SEVERITIES.includes(event.severity)) {
-    throw new EventValidationError(type, [
-      { path: 'severity', message: `must be one of ${EVENT_SEVERITIES.join(', ')}` },
-    ]);
-  }
 }

@@ -85,6 +85,26 @@ describe('EventLogObserver', () => {
     expect(lines.seen[0].message).toContain('payloadBytes=0');
   });
 
+  it('keeps the JSON line in reading order, every optional id included when set', () => {
+    const bus = new EventBusService({ history: false });
+    let inner: ReturnType<typeof bus.emit> | undefined;
+    bus.on('a.b', () => {
+      inner = bus.emit('c.d', { x: 1 }, { actorId: 'u-1' });
+    });
+    const outer = bus.emit('a.b', null, { correlationId: 'req-1' });
+    expect(Object.entries(toEntry(inner!))).toEqual([
+      ['msg', 'event'],
+      ['type', 'c.d'],
+      ['id', inner!.id],
+      ['correlationId', 'req-1'],
+      ['causationId', outer.id],
+      ['actorId', 'u-1'],
+      ['severity', 'info'],
+      ['source', 'app'],
+      ['payloadBytes', 7],
+    ]);
+  });
+
   it('gives the JSON format the same fields', () => {
     const bus = new EventBusService({ history: false });
     const event = bus.emit('x.y', { a: 'é' });

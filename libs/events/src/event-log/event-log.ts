@@ -2,6 +2,7 @@ import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/
 import type { BusObserver } from '../bus/bus-observer';
 import { EventBusService } from '../bus/event-bus.service';
 import type { BusEvent, EventSeverity } from '../event/bus-event.interface';
+import { pickEnvelope } from '../event/event-envelope';
 import { EVENT_LOG_OPTIONS, type ResolvedEventLogOptions } from './event-log.options';
 
 /** The fields of one event-log line. Payload values are never logged: only the payload's size. */
@@ -77,21 +78,21 @@ export class EventLogObserver implements BusObserver {
   }
 }
 
+/** The envelope fields of a log line, in reading order (ids first); payload values are never logged. */
+const LOGGED_FIELDS = [
+  'type',
+  'id',
+  'correlationId',
+  'causationId',
+  'actorId',
+  'severity',
+  'source',
+] as const;
+
 /** The log fields of an event: ids, type, severity, source and payload size, never payload values. */
 export function toEntry(event: BusEvent): EventLogEntry {
-  // Built in reading order (ids first); the optional ids only when set, so lines stay short.
-  const entry = {
-    msg: 'event',
-    type: event.type,
-    id: event.id,
-    correlationId: event.correlationId,
-  } as EventLogEntry;
-  if (event.causationId !== undefined) entry.causationId = event.causationId;
-  if (event.actorId !== undefined) entry.actorId = event.actorId;
-  entry.severity = event.severity;
-  entry.source = event.source;
-  entry.payloadBytes = payloadBytes(event.data);
-  return entry;
+  // Unset optional ids are left out, so lines stay short.
+  return { msg: 'event', ...pickEnvelope(event, LOGGED_FIELDS), payloadBytes: payloadBytes(event.data) };
 }
 
 /** `event type=user.created id=... correlationId=...`: one line, values quoted when they need it. */

@@ -53,7 +53,7 @@ describe('defineEvent', () => {
     expect(defineEvent(type).type).toBe(type);
   });
 
-  it.each([[0], [-1], [1.5], [NaN]])('rejects version %p', (version) => {
+  it.each([[0], [-1], [1.5], [NaN], [2 ** 53]])('rejects version %p', (version) => {
     expect(() => defineEvent('user.created', { version })).toThrow(/version must be a positive integer/);
   });
 

@@ -1,5 +1,6 @@
 import type { StandardSchemaV1 } from '@standard-schema/spec';
 import type { EventSeverity } from './bus-event.interface';
+import { versionProblem } from './event-envelope';
 import { explainEventType } from './event-type';
 
 /** A typed description of one event type; create it with `defineEvent()`. */
@@ -55,7 +56,7 @@ export function defineEvent(
   const problem = explainEventType(type);
   if (problem) throw new TypeError(`defineEvent(): ${problem}.`);
   const version = options.version ?? 1;
-  if (!Number.isInteger(version) || version < 1) {
+  if (versionProblem(version) !== undefined) {
     throw new TypeError(`defineEvent("${type}"): version must be a positive integer, received ${version}.`);
   }
   const schema = options.schema;

@@ -1,4 +1,4 @@
-import { normalizePayload } from './json-payload';
+import { normalizePayload } from './json/json-payload';
 import { KeyRedactor } from './key-redactor';
 
 describe('KeyRedactor', () => {

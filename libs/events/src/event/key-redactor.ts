@@ -1,4 +1,4 @@
-import type { PayloadRedactor } from './json-payload';
+import type { PayloadRedactor } from './json/json-payload';
 
 /**
  * The words that make a payload key secret by default. A key is redacted when, lowercased and with `-`, `_`, `.`

@@ -9,21 +9,21 @@ export const SLOT_BYTES = 8;
 export const BOXED_NUMBER_BYTES = 16;
 const STRING_HEADER_BYTES = 16;
 const SMI_MAX = 2 ** 30;
+/** Strings up to this long are counted without a scan. */
+const SHORT_STRING = 32;
+const TWO_BYTE = /[^\u0000-\u00ff]/;
 
-/** A string's estimated heap bytes: a header plus one byte per character, two when any is beyond Latin-1. */
+/**
+ * A string's estimated heap bytes: a header plus one byte per character, two when any is beyond Latin-1. A short
+ * string is not scanned (no loop on the hot path): its two-byte excess is within the header and rounding slack.
+ */
 export function stringBytes(value: string): number {
-  return STRING_HEADER_BYTES + (isOneByte(value) ? value.length : value.length * 2);
+  const length = value.length;
+  if (length <= SHORT_STRING) return STRING_HEADER_BYTES + length;
+  return STRING_HEADER_BYTES + (TWO_BYTE.test(value) ? length * 2 : length);
 }
 
 /** A number's bytes beyond its slot: small integers live in the slot, others are boxed. */
 export function numberBytes(value: number): number {
   return Number.isInteger(value) && value < SMI_MAX && value >= -SMI_MAX ? 0 : BOXED_NUMBER_BYTES;
-}
-
-const TWO_BYTE = /[^\u0000-\u00ff]/;
-
-function isOneByte(value: string): boolean {
-  if (value.length > 32) return !TWO_BYTE.test(value);
-  for (let i = 0; i < value.length; i++) if (value.charCodeAt(i) > 0xff) return false;
-  return true;
 }

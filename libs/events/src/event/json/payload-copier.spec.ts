@@ -1,5 +1,5 @@
 import { KeyRedactor } from '../key-redactor';
-import { normalizePayload } from '../json-payload';
+import { normalizePayload } from './json-payload';
 import { PayloadCopier } from './payload-copier';
 
 function copierFor(sample: unknown, redactor?: KeyRedactor): PayloadCopier {

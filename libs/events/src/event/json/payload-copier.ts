@@ -1,4 +1,4 @@
-import type { PayloadRedactor } from '../json-payload';
+import type { PayloadRedactor } from './json-payload';
 import { numberBytes, OBJECT_BYTES, SLOT_BYTES, stringBytes } from './heap-size';
 
 /** A copier gives up on a shape with more keys than this (the walker handles it). */

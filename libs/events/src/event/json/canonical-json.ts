@@ -1,4 +1,5 @@
-import { CanonicalJsonError } from '../errors/canonical-json.error';
+import { CanonicalJsonError } from '../../errors/canonical-json.error';
+import { MAX_JSON_DEPTH, TOO_DEEP } from './json-nesting';
 
 /**
  * JSON Canonicalization Scheme (RFC 8785): one exact text for a JSON value, so its hash does not depend on key
@@ -8,7 +9,9 @@ import { CanonicalJsonError } from '../errors/canonical-json.error';
  * - numbers written as ECMAScript's `Number.prototype.toString` writes them (`-0` as `0`); NaN and Infinity rejected;
  * - strings escaped as the RFC requires: `"` `\` and control characters only, the short forms `\b \t \n \f \r`,
  *   other controls as `\u00xx` (lowercase hex), everything else literal; lone surrogates rejected (I-JSON);
- * - no whitespace.
+ * - no whitespace;
+ * - nesting deeper than `MAX_JSON_DEPTH` rejected, which also stops a cycle (no ancestor list is kept: the values
+ *   written are event payloads, already checked acyclic when the event was made).
  *
  * Takes plain JSON values only: strings, finite numbers, booleans, null, arrays and plain objects (prototype
  * `Object.prototype` or null). Anything else (a `Date`, a `Map`, a class instance, an object with `toJSON()`,
@@ -31,7 +34,6 @@ export function flattened(text: string): string {
   return text;
 }
 
-const MAX_DEPTH = 128;
 /** Objects with more keys than this are sorted with `Array.prototype.sort`. */
 const INSERTION_SORT_LIMIT = 16;
 /** Strings this long or longer are checked with `NEEDS_WORK`, shorter ones character by character. */
@@ -59,7 +61,7 @@ function write(value: unknown, depth: number): string {
       return value ? 'true' : 'false';
     case 'object': {
       if (value === null) return 'null';
-      if (depth >= MAX_DEPTH) throw new CanonicalJsonError(`nested deeper than ${MAX_DEPTH} levels`);
+      if (depth >= MAX_JSON_DEPTH) throw new CanonicalJsonError(TOO_DEEP);
       const proto: unknown = Object.getPrototypeOf(value);
       if (proto === Object.prototype || proto === null) {
         return writeObject(value as Record<string, unknown>, depth);

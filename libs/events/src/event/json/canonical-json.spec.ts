@@ -1,4 +1,4 @@
-import { CanonicalJsonError } from '../errors/canonical-json.error';
+import { CanonicalJsonError } from '../../errors/canonical-json.error';
 import { canonicalJson, canonicalString, needsEscaping } from './canonical-json';
 
 /** Builds a double from its IEEE 754 bit pattern, as RFC 8785 appendix B lists them. */

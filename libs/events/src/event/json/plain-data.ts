@@ -1,7 +1,6 @@
-import { errorMessage } from '../common/error-message';
-import { setMember } from '../event/json-payload';
-
-const MAX_DEPTH = 64;
+import { errorMessage } from '../../common/error-message';
+import { CIRCULAR, nestingProblem } from './json-nesting';
+import { setMember } from './json-payload';
 
 /** The outcome of `toPlainData()`: the plain value, or why there is none. */
 export type PlainDataResult = { ok: true; value: unknown } | { ok: false; reason: string };
@@ -15,7 +14,7 @@ class NotConvertible extends Error {
  * the way `JSON.stringify` would see it: `toJSON()` is honoured (Dates become ISO strings), class instances
  * become their own enumerable properties, Maps objects, Sets arrays, bigints strings, non-finite numbers `null`,
  * functions, symbols and `undefined` are left out (`null` inside arrays). Plain input is returned as is,
- * without a copy. Cycles, nesting deeper than 64 levels and throwing getters give `{ ok: false }`, never throw.
+ * without a copy. Cycles, nesting deeper than `MAX_JSON_DEPTH` (64) levels and throwing getters give `{ ok: false }`, never throw.
  */
 export function toPlainData(value: unknown): PlainDataResult {
   try {
@@ -42,9 +41,9 @@ function convert(value: unknown, ancestors: object[]): unknown {
 }
 
 function convertObject(value: object, ancestors: object[]): unknown {
-  if (ancestors.includes(value)) throw new NotConvertible('the payload has a circular reference');
-  if (ancestors.length >= MAX_DEPTH)
-    throw new NotConvertible(`the payload is nested deeper than ${MAX_DEPTH} levels`);
+  const problem = nestingProblem(value, ancestors);
+  if (problem === CIRCULAR) throw new NotConvertible('the payload has a circular reference');
+  if (problem !== undefined) throw new NotConvertible(`the payload is ${problem}`);
   ancestors.push(value);
   try {
     const toJSON = (value as { toJSON?: unknown }).toJSON;

@@ -1,8 +1,8 @@
-import { errorMessage } from '../common/error-message';
-import type { ValidationIssue } from '../errors/event-validation.error';
-import { ARRAY_BYTES, numberBytes, OBJECT_BYTES, SLOT_BYTES, stringBytes } from './json/heap-size';
+import { errorMessage } from '../../common/error-message';
+import type { ValidationIssue } from '../../errors/event-validation.error';
+import { ARRAY_BYTES, numberBytes, OBJECT_BYTES, SLOT_BYTES, stringBytes } from './heap-size';
+import { nestingProblem } from './json-nesting';
 
-const MAX_DEPTH = 64;
 const EMPTY_PATH: readonly (string | number)[] = [];
 
 /** The outcome of copying a payload into plain, frozen JSON data. */
@@ -139,8 +139,8 @@ class PayloadWalker {
   }
 
   private copyObject(value: object): unknown {
-    if (this.ancestors.includes(value)) return this.fail('circular reference');
-    if (this.ancestors.length >= MAX_DEPTH) return this.fail(`nested deeper than ${MAX_DEPTH} levels`);
+    const problem = nestingProblem(value, this.ancestors);
+    if (problem !== undefined) return this.fail(problem);
     if (Array.isArray(value)) return this.copyArray(value);
     const proto: unknown = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) {
