@@ -8,6 +8,7 @@ import { auditScenario } from './scenarios/audit.scenario';
 import { contextScenario } from './scenarios/context.scenario';
 import { fanoutScenario } from './scenarios/fanout.scenario';
 import { historyScenario } from './scenarios/history.scenario';
+import { httpInstructionsScenario } from './scenarios/http-instructions.scenario';
 import { httpScenario } from './scenarios/http.scenario';
 import { memoryScenario } from './scenarios/memory.scenario';
 import { singleScenario } from './scenarios/single.scenario';
@@ -23,6 +24,7 @@ const SCENARIOS: Record<string, (settings: RunSettings) => Promise<ScenarioResul
   wildcard: wildcardScenario,
   async: asyncScenario,
   http: httpScenario,
+  'http-instructions': httpInstructionsScenario,
   memory: memoryScenario,
   history: historyScenario,
   audit: auditScenario,
