@@ -63,6 +63,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
   console.log(consoleReport(results));
+  if (!quick && !only) warnUnusedNotes(results);
 
   const args = process.argv.slice(2).join(' ');
   const markdown = markdownReport({
@@ -80,6 +81,13 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, markdown);
   console.log(`\nWrote ${relative(root, out) || join(out)}`);
+}
+
+/** A miss note whose label no target has any more would never be printed: say so (full runs only). */
+function warnUnusedNotes(results: readonly ScenarioResult[]): void {
+  const labels = new Set(results.flatMap((r) => r.targets.map((t) => t.label)));
+  const unused = Object.keys(MISS_NOTES).filter((label) => !labels.has(label));
+  if (unused.length > 0) console.warn(`\nMiss notes no target of this run uses: ${unused.join('; ')}`);
 }
 
 main().catch((error: unknown) => {

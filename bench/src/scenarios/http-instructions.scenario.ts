@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { readCallgrindProfile } from '../callgrind/profile';
 import { splitV8Work, type InstructionSplit } from '../callgrind/v8-work';
 import { callgrindLauncher, callgrindUnavailable, dump, instrumentation } from '../callgrind/valgrind';
@@ -44,13 +44,16 @@ export async function httpInstructionsScenario(settings: RunSettings): Promise<S
   if (unavailable) return notMeasured(unavailable);
 
   const splits = new Map<ServerMode, InstructionSplit>();
-  const dir = mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
+  // BENCH_CALLGRIND_DIR keeps the dumps there (for callgrind_annotate); otherwise they go to a temp dir.
+  const keep = process.env.BENCH_CALLGRIND_DIR;
+  const dir = keep ? resolve(keep) : mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
+  mkdirSync(dir, { recursive: true });
   try {
     for (const mode of counts.modes) {
       splits.set(mode, await countPerRequest(mode, join(dir, `${mode}.out`), counts));
     }
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (!keep) rmSync(dir, { recursive: true, force: true });
   }
 
   const bare = splits.get('bare')!;
