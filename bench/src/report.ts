@@ -67,6 +67,10 @@ function withUnit(value: number, unit: string): string {
 }
 
 function formatTargetValue(t: TargetResult): string {
+  // A ratio that rounds to its limit shows one more digit, so a MISS never reads as the limit itself.
+  if (t.unit === 'x' && t.limit !== undefined && t.value.toFixed(2) === t.limit.toFixed(2)) {
+    return `${t.value.toFixed(3)}x`;
+  }
   return withUnit(t.value, t.unit);
 }
 

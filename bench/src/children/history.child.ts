@@ -1,14 +1,13 @@
 // Heap retained by full event histories against the bus's own estimate of them (`stats().history.bytes`), per
-// payload shape. Run with --expose-gc; argv: events per history, buses per repetition, repetitions. Sends a
-// HistoryReport (./history.report).
+// payload shape. Run with --expose-gc; argv: events per history, repetitions, and a divisor of the bus counts
+// in ./history.report (1 for a full run). Sends a HistoryReport (./history.report).
 //
-// Method, per repetition: `buses` fresh apps (each bus built by Nest, as users get it), each with one event of
+// Method, per repetition: several fresh apps (each bus built by Nest, as users get it), each with one event of
 // the shape emitted, so everything a bus makes once per type (route, counters, id block) exists before the
 // baseline. Then the object heap after GC and the estimates are read (each history holds that event and the
 // bus's own startup event), `events` more of the shape are emitted into every bus (evicting those two) and both
 // are read again. The differences are what the new events retain, less the few they evicted, and what the bus
 // estimates for the same change: no clear() is needed, and the histories' rings exist before both readings.
-// Several buses at once make the figure large against the heap's own noise (fragmentation, JIT data, ~10-50 KiB).
 // Before any of it, one throwaway app runs every shape, so JIT code and feedback are made before the baseline.
 import { Module, type INestApplicationContext } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -16,6 +15,7 @@ import { EventBusService, EventsModule } from 'nestjs-event-bus';
 import { payload } from '../scenario';
 import { objectHeapAfterGc } from './heap';
 import {
+  BUSES,
   HISTORY_MAX_BYTES,
   SHAPE_NAMES,
   type HistoryFigures,
@@ -95,8 +95,8 @@ function positiveInt(arg: string | undefined, name: string): number {
 
 async function main(): Promise<void> {
   const events = positiveInt(process.argv[2], 'events per history');
-  const buses = positiveInt(process.argv[3], 'buses per repetition');
-  const repetitions = positiveInt(process.argv[4], 'repetitions');
+  const repetitions = positiveInt(process.argv[3], 'repetitions');
+  const divisor = positiveInt(process.argv[4], 'bus divisor');
   const shapes = SHAPE_NAMES;
   const warm = await createApp(events);
   for (const shape of shapes) fill(warm.get(EventBusService), shape, 0, 5 * events);
@@ -104,7 +104,8 @@ async function main(): Promise<void> {
 
   const report = {} as HistoryReport;
   for (const shape of shapes) {
-    const figures: HistoryFigures = { events: 0, retained: [], estimate: [] };
+    const buses = Math.max(1, Math.round(BUSES[shape] / divisor));
+    const figures: HistoryFigures = { buses, events: 0, retained: [], estimate: [] };
     for (let r = 0; r < repetitions; r++) {
       const { net, retained, estimate } = await measureOnce(shape, events, buses);
       figures.events = net;

@@ -18,11 +18,12 @@ const LIMIT = 1.25;
  * estimate (`stats().history.bytes`), for the bench payload and for an array of small objects.
  */
 export async function historyScenario(settings: RunSettings): Promise<ScenarioResult> {
-  const buses = settings.quick ? 2 : 10;
   const repetitions = settings.quick ? 1 : 5;
-  const report = await runChild<HistoryReport>('history.child.js', [EVENTS, buses, repetitions].map(String), [
-    '--expose-gc',
-  ]);
+  const report = await runChild<HistoryReport>(
+    'history.child.js',
+    [EVENTS, repetitions, settings.quick ? 4 : 1].map(String),
+    ['--expose-gc'],
+  );
   const rows: ResultRow[] = [];
   const targets: TargetResult[] = [];
   const notes: string[] = [];
@@ -31,14 +32,14 @@ export async function historyScenario(settings: RunSettings): Promise<ScenarioRe
     const retained = median(figures.retained);
     const estimate = median(figures.estimate);
     rows.push(
-      { candidate: `${shape}: retained heap, per history`, value: retained / buses / KIB },
-      { candidate: `${shape}: stats().history.bytes, per history`, value: estimate / buses / KIB },
+      { candidate: `${shape}: retained heap, per history`, value: retained / figures.buses / KIB },
+      { candidate: `${shape}: stats().history.bytes, per history`, value: estimate / figures.buses / KIB },
     );
     targets.push(
       target(`history retained / estimate, ${shape} payload <= ${LIMIT}`, median(ratios), '<=', LIMIT),
     );
     notes.push(
-      `${shape}: ${(retained / figures.events).toFixed(0)} B retained and ` +
+      `${shape}: ${figures.buses} buses per repetition; ${(retained / figures.events).toFixed(0)} B retained and ` +
         `${(estimate / figures.events).toFixed(0)} B estimated per event; retained / estimate per repetition ` +
         `${ratios.map((r) => r.toFixed(2)).join(', ')}.`,
     );
@@ -51,7 +52,7 @@ export async function historyScenario(settings: RunSettings): Promise<ScenarioRe
     targets,
     notes,
     procedure:
-      `A fresh child process with --expose-gc; per payload, ${repetitions} repetition(s) of ${buses} fresh apps ` +
+      `A fresh child process with --expose-gc; per payload, ${repetitions} repetition(s), each on several fresh apps ` +
       `with EventsModule.forRoot({ history: { maxEvents: ${EVENTS}, maxBytes: ${HISTORY_MAX_BYTES / KIB / KIB} MiB } }) ` +
       '(only the event count bounds them). Each bus gets one event of the payload, then the object heap ' +
       '(heapUsed without the code spaces, after a timer tick and two forced GCs) and the summed ' +
