@@ -28,9 +28,9 @@ export async function httpScenario(settings: RunSettings): Promise<ScenarioResul
       for (let k = 0; k < order.length; k++) {
         const name = order[(round + k) % order.length];
         const started = process.hrtime.bigint();
-        const requests = await sendRequests(servers.get(name)!, amount, `http/${name}`);
+        const { completed } = await sendRequests(servers.get(name)!, amount, `http/${name}`);
         const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        if (round >= warmupRounds) figures.get(name)!.push(requests / seconds);
+        if (round >= warmupRounds) figures.get(name)!.push(completed / seconds);
       }
     }
   } finally {
