@@ -122,6 +122,19 @@ export interface MarkdownInput {
   changes: readonly string[];
 }
 
+function scenarioTable(result: ScenarioResult): string[] {
+  const ratioHeader = result.reference ? ` | vs ${result.reference}` : '';
+  const lines = [
+    `| candidate | ${result.unit} (median)${ratioHeader} |`,
+    `|---|---:${result.reference ? '|---:' : ''}|`,
+  ];
+  for (const row of result.rows) {
+    const ratio = result.reference ? ` | ${row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`}` : '';
+    lines.push(`| ${row.candidate} | ${formatValue(row.value, result.unit)}${ratio} |`);
+  }
+  return lines;
+}
+
 /** docs/benchmarks.md */
 export function markdownReport(input: MarkdownInput): string {
   const { results, machine } = input;
@@ -163,16 +176,7 @@ export function markdownReport(input: MarkdownInput): string {
   out.push('## Scenarios', '');
   for (const result of results) {
     out.push(`### ${result.title}`, '');
-    const ratioHeader = result.reference ? ` | vs ${result.reference}` : '';
-    out.push(
-      `| candidate | ${result.unit} (median)${ratioHeader} |`,
-      `|---|---:${result.reference ? '|---:' : ''}|`,
-    );
-    for (const row of result.rows) {
-      const ratio = result.reference ? ` | ${row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`}` : '';
-      out.push(`| ${row.candidate} | ${formatValue(row.value, result.unit)}${ratio} |`);
-    }
-    out.push('');
+    if (result.rows.length > 0) out.push(...scenarioTable(result), '');
     out.push([result.procedure, ...result.notes].join(' '), '');
   }
   if (input.changes.length > 0) {

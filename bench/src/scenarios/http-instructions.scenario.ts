@@ -164,9 +164,9 @@ function base(counts: Counts): Omit<ScenarioResult, 'rows' | 'targets' | 'notes'
 function notMeasured(reason: string): ScenarioResult {
   return {
     ...base({ modes: [], warmup: 0, windows: 0, perWindow: 0 }),
-    procedure: 'Not measured.',
+    procedure: `Not measured: ${reason}.`,
     rows: [],
     targets: [target(TARGET_LABEL, NaN, '<=', LIMIT_PERCENT, '%'), reported(TOTAL_LABEL, NaN, '%')],
-    notes: [`Not measured: ${reason}.`],
+    notes: [],
   };
 }
