@@ -24,7 +24,10 @@ const TOTAL_LABEL = 'HTTP instructions per request added by EventsModule, all in
  * anew. A rare connection error is tolerated (figures are per answered request; the notes list them).
  */
 const load = (amount: number): LoadOptions => ({ timeoutS: 300, maxFailures: Math.ceil(amount / 100) });
-/** Single-threaded V8 with fixed seeds: no helper threads whose spinning and timing callgrind would count. */
+/**
+ * V8 does its GC and compiler work on the main thread, with fixed seeds: no helper threads, whose waiting and
+ * timing callgrind would count too.
+ */
 const NODE_FLAGS = ['--predictable'];
 
 interface Counts {
@@ -43,7 +46,8 @@ interface Counts {
 export async function httpInstructionsScenario(settings: RunSettings): Promise<ScenarioResult> {
   const counts: Counts = settings.quick
     ? { modes: ['bare', 'events'], warmup: 100, windows: 2, perWindow: 50 }
-    : { modes: Object.keys(SERVER_APPS) as ServerMode[], warmup: 6_000, windows: 5, perWindow: 600 };
+    : // The JIT is still busy through request ~8,000 and the mutator falls by ~4% until then; settled after.
+      { modes: Object.keys(SERVER_APPS) as ServerMode[], warmup: 10_000, windows: 5, perWindow: 600 };
   const unavailable = callgrindUnavailable();
   if (unavailable) return notMeasured(unavailable);
 
@@ -89,9 +93,9 @@ export async function httpInstructionsScenario(settings: RunSettings): Promise<S
     ],
     notes: [
       'The target is on the instructions without garbage collection and JIT compilation: those come in bursts ' +
-        '(a mark-compact or an optimisation lands in one window and not the next) and move a window by up to ' +
-        '~10%, while the rest repeats within ~1-2% between runs. GC here includes the scavenges that the ' +
-        "module's own allocations cause; the all-instructions row shows them.",
+        '(a mark-compact or a round of optimisation lands in one window and not the next, +10-40% for that ' +
+        "window), while the rest of a warm app's windows agree within ~1-2%. GC here includes the scavenges " +
+        "that the module's own allocations cause: the garbage-collection and all-instructions rows show them.",
       ...(failures.length > 0
         ? [`Failed requests, left out of the per-request figures: ${failures.join(', ')}.`]
         : []),
@@ -153,11 +157,13 @@ function base(counts: Counts): Omit<ScenarioResult, 'rows' | 'targets' | 'notes'
     reference: `${SERVER_APPS.bare}, same row`,
     procedure:
       `Each app runs alone under \`valgrind --tool=callgrind --instr-atstart=no\` with \`node ${NODE_FLAGS.join(' ')}\` ` +
-      `(V8 single-threaded, so no helper-thread work is counted). After ${counts.warmup.toLocaleString('en-US')} ` +
-      `uncounted warm-up requests, \`callgrind_control --instr=on\`, then ${counts.windows} windows of ` +
-      `${counts.perWindow.toLocaleString('en-US')} requests over ${CONNECTIONS} connections (autocannon), ` +
-      '`callgrind_control --dump` after each. Per window, instructions (Ir) / requests; GC and JIT are what runs ' +
-      "under V8's collector and compiler functions (by name, with everything they call). Medians over windows.",
+      '(V8 does its GC and compiler work on the main thread: no helper threads, whose waiting callgrind would ' +
+      "count), the server's HTTP timeouts off. After " +
+      `${counts.warmup.toLocaleString('en-US')} uncounted warm-up requests, \`callgrind_control --instr=on\`, then ` +
+      `${counts.windows} windows of ${counts.perWindow.toLocaleString('en-US')} requests over ${CONNECTIONS} ` +
+      'connections (autocannon), `callgrind_control --dump` after each. Per window, instructions (Ir) / answered ' +
+      "requests; GC and JIT are what runs under V8's collector and compiler functions (by name, with everything " +
+      'they call). Medians over windows.',
   };
 }
 
