@@ -41,6 +41,8 @@ export type ServerMode = keyof typeof SERVER_APPS;
 export interface Server {
   readonly child: ChildProcess;
   readonly url: string;
+  /** Rejects when the process exits: load sent to a server that died fails instead of retrying forever. */
+  readonly exited: Promise<never>;
 }
 
 /** How to start the server's process instead of plain `node`: a wrapper such as valgrind, with its arguments. */
@@ -68,9 +70,15 @@ export function startServer(mode: ServerMode, { launcher, noTimeouts }: ServerOp
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       ...(launcher ? { execPath: launcher.command, execArgv: [...launcher.args] } : {}),
     });
+    const exited = new Promise<never>((_, fail) =>
+      child.once('exit', (code, signal) =>
+        fail(new Error(`http server (${mode}) exited (${signal ?? code})`)),
+      ),
+    );
+    exited.catch(() => undefined); // only load in flight cares
     child.once('message', (message) => {
       const { port } = message as { port: number };
-      resolve({ child, url: `http://127.0.0.1:${port}/ping` });
+      resolve({ child, url: `http://127.0.0.1:${port}/ping`, exited });
     });
     child.once('error', reject);
     child.once('exit', (code) =>
@@ -80,6 +88,7 @@ export function startServer(mode: ServerMode, { launcher, noTimeouts }: ServerOp
 }
 
 export function stopServer(server: Server): Promise<void> {
+  if (server.child.exitCode !== null || server.child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     server.child.once('exit', () => resolve());
     server.child.send('close');
@@ -108,7 +117,7 @@ export function sendRequests(
   label: string,
   { timeoutS = 10, maxFailures = 0 }: LoadOptions = {},
 ): Promise<LoadResult> {
-  return new Promise((resolve, reject) => {
+  const load = new Promise<LoadResult>((resolve, reject) => {
     const errors = new Set<string>();
     // autocannon notices the end at its next sample tick: tick often, so the run time is not rounded up to 1 s.
     const options = { url: server.url, amount, connections: CONNECTIONS, sampleInt: 2, timeout: timeoutS };
@@ -124,4 +133,5 @@ export function sendRequests(
     });
     run.on('reqError', (error) => errors.add(error.message));
   });
+  return Promise.race([load, server.exited]);
 }
