@@ -7,6 +7,8 @@ import { asyncScenario } from './scenarios/async.scenario';
 import { auditScenario } from './scenarios/audit.scenario';
 import { contextScenario } from './scenarios/context.scenario';
 import { fanoutScenario } from './scenarios/fanout.scenario';
+import { historyScenario } from './scenarios/history.scenario';
+import { httpInstructionsScenario } from './scenarios/http-instructions.scenario';
 import { httpScenario } from './scenarios/http.scenario';
 import { memoryScenario } from './scenarios/memory.scenario';
 import { singleScenario } from './scenarios/single.scenario';
@@ -22,7 +24,9 @@ const SCENARIOS: Record<string, (settings: RunSettings) => Promise<ScenarioResul
   wildcard: wildcardScenario,
   async: asyncScenario,
   http: httpScenario,
+  'http-instructions': httpInstructionsScenario,
   memory: memoryScenario,
+  history: historyScenario,
   audit: auditScenario,
 };
 
@@ -59,6 +63,7 @@ async function main(): Promise<void> {
     process.stdout.write(`${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   }
   console.log(consoleReport(results));
+  if (!quick && !only) warnUnusedNotes(results);
 
   const args = process.argv.slice(2).join(' ');
   const markdown = markdownReport({
@@ -76,6 +81,13 @@ async function main(): Promise<void> {
   mkdirSync(dirname(out), { recursive: true });
   writeFileSync(out, markdown);
   console.log(`\nWrote ${relative(root, out) || join(out)}`);
+}
+
+/** A miss note whose label no target has any more would never be printed: say so (full runs only). */
+function warnUnusedNotes(results: readonly ScenarioResult[]): void {
+  const labels = new Set(results.flatMap((r) => r.targets.map((t) => t.label)));
+  const unused = Object.keys(MISS_NOTES).filter((label) => !labels.has(label));
+  if (unused.length > 0) console.warn(`\nMiss notes no target of this run uses: ${unused.join('; ')}`);
 }
 
 main().catch((error: unknown) => {

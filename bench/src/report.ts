@@ -54,16 +54,35 @@ export function describeMachine(root: string): Machine {
 function formatValue(value: number, unit: string): string {
   if (!Number.isFinite(value)) return 'n/a';
   if (unit === 'ns/op') return value < 100 ? value.toFixed(1) : Math.round(value).toLocaleString('en-US');
-  if (unit === 'req/s') return Math.round(value).toLocaleString('en-US');
+  if (unit === 'req/s' || unit === 'instr/req') return Math.round(value).toLocaleString('en-US');
   return value.toFixed(2);
 }
 
+/** A number in a target's unit: `1.23x`, `+8.3%`, `0.41 MiB`. */
+function withUnit(value: number, unit: string): string {
+  if (!Number.isFinite(value)) return 'n/a';
+  if (unit === 'x') return `${value.toFixed(2)}x`;
+  if (unit === '%') return `${value >= 0 ? '+' : ''}${value.toFixed(1)}%`;
+  return `${value.toFixed(2)} ${unit}`;
+}
+
 function formatTargetValue(t: TargetResult): string {
-  return t.unit === 'x' ? `${t.value.toFixed(2)}x` : `${t.value.toFixed(2)} ${t.unit}`;
+  // A ratio that rounds to its limit shows one more digit, so a MISS never reads as the limit itself.
+  if (t.unit === 'x' && t.limit !== undefined && t.value.toFixed(2) === t.limit.toFixed(2)) {
+    return `${t.value.toFixed(3)}x`;
+  }
+  return withUnit(t.value, t.unit);
 }
 
 function formatLimit(t: TargetResult): string {
-  return `${t.comparison} ${t.unit === 'x' ? `${t.limit}x` : `${t.limit} ${t.unit}`}`;
+  if (t.comparison === undefined || t.limit === undefined) return 'no target';
+  const limit =
+    t.unit === 'x'
+      ? `${t.limit}x`
+      : t.unit === '%'
+        ? `${t.limit >= 0 ? '+' : ''}${t.limit}%`
+        : `${t.limit} ${t.unit}`;
+  return `${t.comparison} ${limit}`;
 }
 
 /** The plain-text table printed to the terminal. */
@@ -82,7 +101,8 @@ export function consoleReport(results: readonly ScenarioResult[]): string {
   lines.push('', 'Targets');
   for (const t of results.flatMap((r) => r.targets)) {
     lines.push(
-      `  ${t.pass ? 'PASS' : 'MISS'}  ${t.label}: ${formatTargetValue(t)} (target ${formatLimit(t)})`,
+      `  ${t.outcome.padEnd(12)}  ${t.label}: ${formatTargetValue(t)}` +
+        (t.limit === undefined ? '' : ` (target ${formatLimit(t)})`),
     );
   }
   return lines.join('\n');
@@ -100,6 +120,19 @@ export interface MarkdownInput {
   method: readonly string[];
   status: readonly string[];
   changes: readonly string[];
+}
+
+function scenarioTable(result: ScenarioResult): string[] {
+  const ratioHeader = result.reference ? ` | vs ${result.reference}` : '';
+  const lines = [
+    `| candidate | ${result.unit} (median)${ratioHeader} |`,
+    `|---|---:${result.reference ? '|---:' : ''}|`,
+  ];
+  for (const row of result.rows) {
+    const ratio = result.reference ? ` | ${row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`}` : '';
+    lines.push(`| ${row.candidate} | ${formatValue(row.value, result.unit)}${ratio} |`);
+  }
+  return lines;
 }
 
 /** docs/benchmarks.md */
@@ -128,11 +161,11 @@ export function markdownReport(input: MarkdownInput): string {
   const targets = results.flatMap((r) => r.targets);
   for (const t of targets) {
     out.push(
-      `| ${t.label} | ${formatTargetValue(t)} | ${formatLimit(t)} | ${t.pass ? 'PASS' : '**MISS**'} |`,
+      `| ${t.label} | ${formatTargetValue(t)} | ${formatLimit(t)} | ${t.outcome === 'MISS' ? '**MISS**' : t.outcome} |`,
     );
   }
   out.push('');
-  const misses = targets.filter((t) => !t.pass);
+  const misses = targets.filter((t) => t.outcome === 'MISS');
   if (misses.length > 0) {
     out.push('### Why the misses', '');
     for (const t of misses) {
@@ -143,16 +176,7 @@ export function markdownReport(input: MarkdownInput): string {
   out.push('## Scenarios', '');
   for (const result of results) {
     out.push(`### ${result.title}`, '');
-    const ratioHeader = result.reference ? ` | vs ${result.reference}` : '';
-    out.push(
-      `| candidate | ${result.unit} (median)${ratioHeader} |`,
-      `|---|---:${result.reference ? '|---:' : ''}|`,
-    );
-    for (const row of result.rows) {
-      const ratio = result.reference ? ` | ${row.ratio === undefined ? '' : `${row.ratio.toFixed(2)}x`}` : '';
-      out.push(`| ${row.candidate} | ${formatValue(row.value, result.unit)}${ratio} |`);
-    }
-    out.push('');
+    if (result.rows.length > 0) out.push(...scenarioTable(result), '');
     out.push([result.procedure, ...result.notes].join(' '), '');
   }
   if (input.changes.length > 0) {

@@ -14,16 +14,23 @@ export interface ResultRow {
   readonly ratio?: number;
 }
 
-/** A target from design.md section 8, checked against this run's figures. */
+/**
+ * What a target row says: PASS or MISS against its limit; `reported` for a figure shown beside the targets
+ * without a limit of its own; `not measured` when this run could not take the figure (a tool missing).
+ */
+export type Outcome = 'PASS' | 'MISS' | 'reported' | 'not measured';
+
+/** A target from design.md section 8, checked against this run's figures (or a figure reported beside them). */
 export interface TargetResult {
   readonly label: string;
+  /** NaN when not measured. */
   readonly value: number;
-  readonly comparison: '<=' | '>=';
-  readonly limit: number;
-  /** 'x' for a ratio, otherwise the unit of the value. */
+  /** Absent for a `reported` figure. */
+  readonly comparison?: '<=' | '>=';
+  readonly limit?: number;
+  /** 'x' for a ratio, '%' for a relative change, otherwise the unit of the value. */
   readonly unit: string;
-  readonly pass: boolean;
-  readonly note?: string;
+  readonly outcome: Outcome;
 }
 
 export interface ScenarioResult {
@@ -68,10 +75,15 @@ export function target(
   comparison: '<=' | '>=',
   limit: number,
   unit = 'x',
-  note?: string,
 ): TargetResult {
   const pass = comparison === '<=' ? value <= limit : value >= limit;
-  return { label, value, comparison, limit, unit, pass, note };
+  const outcome = Number.isNaN(value) ? 'not measured' : pass ? 'PASS' : 'MISS';
+  return { label, value, comparison, limit, unit, outcome };
+}
+
+/** A figure shown in the targets table beside the targets, with no limit of its own. */
+export function reported(label: string, value: number, unit = 'x'): TargetResult {
+  return { label, value, unit, outcome: Number.isNaN(value) ? 'not measured' : 'reported' };
 }
 
 /** Payload for emit number `seq`; a fresh object every time, as application code would build it. */

@@ -3,14 +3,7 @@
 import { createOursApp } from '../fixtures/ours.app';
 import { settle } from '../harness';
 import { payload } from '../scenario';
-
-const gc = (globalThis as { gc?: () => void }).gc;
-
-function collect(): void {
-  if (!gc) throw new Error('memory.child needs node --expose-gc.');
-  gc();
-  gc();
-}
+import { heapAfterGc } from './heap';
 
 async function main(): Promise<void> {
   const count = Number(process.argv[2]);
@@ -19,14 +12,12 @@ async function main(): Promise<void> {
   // A few emits first so the route, the listener and the JIT are in place before the baseline is taken.
   for (let i = 0; i < 100; i++) app.bus.emit('user.created', payload(i));
   await settle();
-  collect();
-  const before = process.memoryUsage().heapUsed;
+  const before = heapAfterGc();
   const started = process.hrtime.bigint();
   for (let i = 0; i < count; i++) app.bus.emit('user.created', payload(i));
   const elapsedNs = Number(process.hrtime.bigint() - started);
   await settle();
-  collect();
-  const after = process.memoryUsage().heapUsed;
+  const after = heapAfterGc();
   app.sink.expect(count + 100, 'memory');
   const history = app.bus.stats().history;
   await app.app.close();

@@ -1,9 +1,10 @@
 import { createEventEmitterApp } from '../fixtures/event-emitter.app';
 import { createOursApp } from '../fixtures/ours.app';
-import { measure } from '../harness';
+import { measure, medianRatio } from '../harness';
 import {
   payload,
   rowsFrom,
+  target,
   type RunSettings,
   type ScenarioResult,
   describeProcedure,
@@ -56,9 +57,17 @@ export async function asyncScenario(settings: RunSettings): Promise<ScenarioResu
     unit: 'ns/op',
     reference: REFERENCE,
     rows: rowsFrom(figures, REFERENCE),
-    targets: [],
+    targets: [
+      target(
+        'ours-full emitAsync <= 1.1x @nestjs/event-emitter emitAsync',
+        medianRatio(figures, 'ours-full', REFERENCE),
+        '<=',
+        1.1,
+      ),
+    ],
     notes: [
-      'No target in design.md; nestjs-cls is loaded (its promise hooks slow every await, as in real apps).',
+      'ours-full: history at its defaults and metrics on; ours-lean: both off. nestjs-cls is loaded (its ' +
+        'promise hooks slow every await, as in real apps).',
     ],
     procedure: describeProcedure(options),
   };

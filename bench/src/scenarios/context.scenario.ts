@@ -59,10 +59,10 @@ export async function contextScenario(settings: RunSettings): Promise<ScenarioRe
     rows: rowsFrom(figures, REFERENCE),
     targets: [
       target(
-        'ours-full in context <= 0.5x @nestjs/event-emitter + nestjs-cls',
+        'ours-full in context <= 0.8x @nestjs/event-emitter + nestjs-cls',
         medianRatio(figures, 'ours-full', REFERENCE),
         '<=',
-        0.5,
+        0.8,
       ),
     ],
     notes: [

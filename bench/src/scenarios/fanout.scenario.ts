@@ -74,10 +74,10 @@ export async function fanoutScenario(settings: RunSettings): Promise<ScenarioRes
     rows: rowsFrom(figures, REFERENCE),
     targets: [
       target(
-        'fanout10 ours-full <= 0.5x @nestjs/event-emitter',
+        'fanout10 ours-full <= 0.35x @nestjs/event-emitter',
         medianRatio(figures, 'ours-full', REFERENCE),
         '<=',
-        0.5,
+        0.35,
       ),
     ],
     notes: ['@nestjs/event-emitter and eventemitter2 with wildcard on (needed for `user.*`).'],

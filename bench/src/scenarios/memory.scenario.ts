@@ -1,5 +1,4 @@
-import { fork } from 'node:child_process';
-import { join } from 'node:path';
+import { runChild } from '../run-child';
 import { rowsFrom, target, type RunSettings, type ScenarioResult } from '../scenario';
 
 const MIB = 1024 * 1024;
@@ -16,18 +15,7 @@ interface MemoryReport {
 /** Heap growth after 1,000,000 emits with history at its defaults, in a fresh child process. */
 export async function memoryScenario(settings: RunSettings): Promise<ScenarioResult> {
   const count = settings.quick ? 20_000 : 1_000_000;
-  const report = await new Promise<MemoryReport>((resolve, reject) => {
-    const child = fork(join(__dirname, '../children/memory.child.js'), [String(count)], {
-      execArgv: ['--expose-gc'],
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    let received: MemoryReport | undefined;
-    child.on('message', (message) => (received = message as MemoryReport));
-    child.on('error', reject);
-    child.on('exit', (code) =>
-      received && code === 0 ? resolve(received) : reject(new Error(`memory child exited with ${code}`)),
-    );
-  });
+  const report = await runChild<MemoryReport>('memory.child.js', [String(count)], ['--expose-gc']);
   const growthMiB = (report.after - report.before) / MIB;
   const figures = new Map([['ours-full, heap growth (MiB)', [growthMiB]]]);
   return {

@@ -93,22 +93,22 @@ export async function singleScenario(settings: RunSettings): Promise<ScenarioRes
     rows: rowsFrom(figures, REFERENCE),
     targets: [
       target(
-        'ours-full single <= 1.0x @nestjs/event-emitter',
+        'ours-full single <= 0.8x @nestjs/event-emitter',
         medianRatio(figures, 'ours-full', REFERENCE),
         '<=',
-        1,
+        0.8,
       ),
       target(
-        'ours-lean single <= 1.0x eventemitter2',
+        'ours-lean single <= 1.2x eventemitter2',
         medianRatio(figures, 'ours-lean', 'eventemitter2 (wildcard)'),
         '<=',
-        1,
+        1.2,
       ),
       target(
-        '@nestjs/cqrs >= 5x slower than ours-full',
+        '@nestjs/cqrs >= 8x slower than ours-full',
         medianRatio(figures, '@nestjs/cqrs', 'ours-full'),
         '>=',
-        5,
+        8,
       ),
     ],
     notes: [
