@@ -1,7 +1,7 @@
 import type { Logger } from '@nestjs/common';
 import type { ClsService } from 'nestjs-cls';
 import { errorMessage } from '../common/error-message';
-import { childStore, copyStore } from '../context/child-store';
+import { childStore } from '../context/child-store';
 import type { EventContextStore } from '../context/context.keys';
 import { correlationLog } from '../context/correlation-log';
 import type { BusEvent } from '../event/bus-event.interface';
@@ -45,6 +45,7 @@ export class Dispatcher implements AwaitedDispatch {
   private loopHandlers: readonly HandlerEntry[] = [];
   private loopFrom = 0;
   private loopStore: EventContextStore | null = null;
+  private loopParent: EventContextStore | null = null;
   private loopEmit: PendingEmit | undefined;
 
   constructor(private readonly parts: DispatcherParts) {}
@@ -97,7 +98,7 @@ export class Dispatcher implements AwaitedDispatch {
 
   /** Starts the handlers from `emit.next`, after the tier before them settled. */
   resume(emit: PendingEmit): void {
-    this.startHandlers(emit.event, emit.handlers, emit.next, emit.store, emit);
+    this.startHandlers(emit.event, emit.handlers, emit.next, emit.store, emit.parent, emit);
   }
 
   /** Runs `after` middleware for a settled dispatch. */
@@ -128,12 +129,14 @@ export class Dispatcher implements AwaitedDispatch {
     }
     this.record(route, event, size, emit);
     const handlers = route.handlers;
+    let parent: EventContextStore | null = null;
     let context: EventContextStore | null = null;
     if (handlers.length > 0 && route.needsContext) {
-      context = childStore(store === undefined ? this.parentStore() : store, event);
+      parent = store === undefined ? this.parentStore() : store;
+      context = childStore(parent, event);
     }
-    if (emit !== undefined) emit.begin(event, handlers, context);
-    const started = this.startHandlers(event, handlers, 0, context, emit);
+    if (emit !== undefined) emit.begin(event, handlers, context, parent);
+    const started = this.startHandlers(event, handlers, 0, context, parent, emit);
     if (emit === undefined && this.middleware.length > 0) {
       this.runAfter(event, { event, handled: started, failed: [] });
     }
@@ -160,6 +163,7 @@ export class Dispatcher implements AwaitedDispatch {
     handlers: readonly HandlerEntry[],
     from: number,
     context: EventContextStore | null,
+    parent: EventContextStore | null,
     emit: PendingEmit | undefined,
   ): number {
     if (from >= handlers.length) {
@@ -170,6 +174,7 @@ export class Dispatcher implements AwaitedDispatch {
     this.loopHandlers = handlers;
     this.loopFrom = from;
     this.loopStore = context;
+    this.loopParent = parent;
     this.loopEmit = emit;
     return context === null
       ? this.startLoop()
@@ -182,6 +187,7 @@ export class Dispatcher implements AwaitedDispatch {
     const handlers = this.loopHandlers;
     const from = this.loopFrom;
     const context = this.loopStore;
+    const parent = this.loopParent;
     const emit = this.loopEmit;
     const runner = this.parts.runner;
     // With more than one handler to run, each gets its own copy of the event's context, entered for its call
@@ -201,7 +207,8 @@ export class Dispatcher implements AwaitedDispatch {
         emit?.started();
         let store = context;
         if (ownCopies && entry.ownContext) {
-          store = copyStore(context);
+          // Made from the emitter's store like the first: copying one with symbol keys is a slow path.
+          store = childStore(parent, event);
           this.parts.cls.enterWith(store as never);
         }
         runner.attempt(entry, event, 1, store, emit);

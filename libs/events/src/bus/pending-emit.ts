@@ -20,6 +20,8 @@ export interface AwaitedDispatch {
 export class PendingEmit implements HandlerSettle {
   handlers: readonly HandlerEntry[] = [];
   store: EventContextStore | null = null;
+  /** The emitter's store the handlers' contexts are made from. */
+  parent: EventContextStore | null = null;
   /** The index of the first handler not started yet. */
   next = 0;
   private handled = 0;
@@ -43,10 +45,16 @@ export class PendingEmit implements HandlerSettle {
   }
 
   /** The dispatch goes ahead with `event` (as middleware left it) and these handlers. */
-  begin(event: BusEvent, handlers: readonly HandlerEntry[], store: EventContextStore | null): void {
+  begin(
+    event: BusEvent,
+    handlers: readonly HandlerEntry[],
+    store: EventContextStore | null,
+    parent: EventContextStore | null,
+  ): void {
     this.event = event;
     this.handlers = handlers;
     this.store = store;
+    this.parent = parent;
   }
 
   /** Middleware dropped the event: nothing ran. */
