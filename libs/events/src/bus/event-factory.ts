@@ -37,6 +37,8 @@ export class EventFactory {
   private readonly ids = new EventIdGenerator();
   private readonly clock = new CoarseClock();
   private readonly redactor: KeyRedactor | undefined;
+  /** Heap bytes of what `copyPayload`/`copyMetadata` copied last, read right after by `create`. */
+  private copied = 0;
 
   constructor(
     private readonly source: string,
@@ -114,9 +116,6 @@ export class EventFactory {
     if (options !== undefined) checkEnvelopeOptions(route.type, event);
     return { event: Object.freeze(event), size };
   }
-
-  /** Bytes of what `copyPayload`/`copyMetadata` copied last. */
-  private copied = 0;
 
   /** The payload as frozen plain JSON: through the route's compiled copier when it has the payload's shape. */
   private copyPayload(route: Route, data: unknown): unknown {

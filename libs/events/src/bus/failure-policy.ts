@@ -3,7 +3,7 @@ import { asError } from '../common/error-message';
 import type { EventContextStore } from '../context/context.keys';
 import { correlationLog } from '../context/correlation-log';
 import type { BusEvent } from '../event/bus-event.interface';
-import type { DeadLetter, HandlerFailure } from './bus.interfaces';
+import type { DeadLetter } from './bus.interfaces';
 import type { HandlerEntry } from './handler-registry';
 import type { AttemptFailed, BusTotals, HandlerSettle } from './handler-runner';
 import type { InFlight } from './in-flight';
@@ -152,6 +152,3 @@ export class FailurePolicy implements AttemptFailed {
     announce(letter);
   }
 }
-
-/** A failure as `emitAsync()` lists it. */
-export type { HandlerFailure };
