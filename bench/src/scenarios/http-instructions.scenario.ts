@@ -97,9 +97,10 @@ export async function httpInstructionsScenario(settings: RunSettings): Promise<S
     ],
     notes: [
       'The target is on the instructions without garbage collection and JIT compilation: those come in bursts ' +
-        '(a mark-compact or a round of optimisation lands in one window and not the next, +10-40% for that ' +
-        "window), while the rest of a warm app's windows agree within ~1-2%. GC here includes the scavenges " +
-        "that the module's own allocations cause: the garbage-collection and all-instructions rows show them.",
+        '(a mark-compact or a round of recompiling lands in one window and not the next, +10-40% for that ' +
+        "window). The rest moves by a few percent from window to window, with the code's tiers, and by under " +
+        "1% between runs over all windows. GC here includes the scavenges that the module's own allocations " +
+        'cause: the garbage-collection and all-instructions rows show them.',
       `Per window, without GC and JIT: ${spreads.join(', ')}.`,
       ...(failures.length > 0
         ? [`Failed requests, left out of the per-request figures: ${failures.join(', ')}.`]
