@@ -47,7 +47,7 @@ interface Counts {
 export async function httpInstructionsScenario(settings: RunSettings): Promise<ScenarioResult> {
   const counts: Counts = settings.quick
     ? { modes: ['bare', 'events'], warmup: 100, windows: 2, perWindow: 50 }
-    : // The JIT is still busy through request ~8,000 and the mutator falls by ~4% until then; settled after.
+    : // Up to request ~8,000 the JIT is busiest and the rest falls by ~4%; later it recompiles in cycles.
       { modes: Object.keys(SERVER_APPS) as ServerMode[], warmup: 10_000, windows: 10, perWindow: 500 };
   const unavailable = callgrindUnavailable();
   if (unavailable) return notMeasured(unavailable);
