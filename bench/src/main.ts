@@ -1,6 +1,8 @@
 // `npm run bench` entry point: runs every scenario, prints the table and writes docs/benchmarks.md.
 // Flags: --quick (tiny counts, writes bench/dist/benchmarks.quick.md), --only=single,context (a subset, for
 // working on one scenario; writes bench/dist/benchmarks.partial.md), --out=<path> (where to write).
+// http-instructions runs the HTTP apps under valgrind (its targets read "not measured" where valgrind is missing);
+// BENCH_CALLGRIND_DIR=<dir> keeps its callgrind dumps there for callgrind_annotate.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { asyncScenario } from './scenarios/async.scenario';

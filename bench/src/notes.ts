@@ -22,8 +22,8 @@ export const METHOD: readonly string[] = [
     'cores the ratio moves by +-0.15 between runs, so it is reported beside the HTTP target, not judged.',
   'HTTP instructions: each app runs under valgrind callgrind (`node --predictable`, V8 single-threaded); counting ' +
     'starts after a warm-up and covers windows of requests, one dump each; instructions per request = Ir / ' +
-    "requests. What runs under V8's garbage collector and compilers is split off by function name: it comes in " +
-    'bursts, while the rest repeats within ~1-2% between runs. The target is on that rest.',
+    "requests over all windows. What runs under V8's garbage collector and compilers is split off by function " +
+    'name: it comes in bursts, while the rest repeats within 1% between runs. The target is on that rest.',
   'Memory: a fresh child process with --expose-gc; heapUsed after two forced GCs, before and after the emits.',
   "History: fresh child process with --expose-gc; the object heap (heapUsed without V8's code spaces) after " +
     "forced GCs, before and after filling fresh buses' histories, against the growth of stats().history.bytes.",

@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import { readCallgrindProfile } from '../callgrind/profile';
 import { splitV8Work, type InstructionSplit } from '../callgrind/v8-work';
 import { callgrindLauncher, callgrindUnavailable, dump, instrumentation } from '../callgrind/valgrind';
-import { median } from '../harness';
 import {
   CONNECTIONS,
   SERVER_APPS,
@@ -41,17 +40,20 @@ interface Counts {
 /**
  * Instructions per request of the HTTP apps in steady state, counted by valgrind's callgrind: each server runs
  * under callgrind with counting off, takes `warmup` requests, then `windows` windows of `perWindow` requests
- * with counting on, one dump per window. Per app, the median window's figures.
+ * with counting on, one dump per window. Per app, all windows' instructions over all their requests: even warm,
+ * the apps go through cycles of recompiling and collecting a few thousand requests long, so one long count is
+ * the steady state, and the windows show how much a short one would move.
  */
 export async function httpInstructionsScenario(settings: RunSettings): Promise<ScenarioResult> {
   const counts: Counts = settings.quick
     ? { modes: ['bare', 'events'], warmup: 100, windows: 2, perWindow: 50 }
-    : // The JIT is still busy through request ~8,000 and the mutator falls by ~4% until then; settled after.
-      { modes: Object.keys(SERVER_APPS) as ServerMode[], warmup: 10_000, windows: 5, perWindow: 600 };
+    : // Up to request ~8,000 the JIT is busiest and the rest falls by ~4%; later it recompiles in cycles.
+      { modes: Object.keys(SERVER_APPS) as ServerMode[], warmup: 10_000, windows: 10, perWindow: 500 };
   const unavailable = callgrindUnavailable();
   if (unavailable) return notMeasured(unavailable);
 
   const splits = new Map<ServerMode, InstructionSplit>();
+  const spreads: string[] = [];
   const failures: string[] = [];
   // BENCH_CALLGRIND_DIR keeps the dumps there (for callgrind_annotate); otherwise they go to a temp dir.
   const keep = process.env.BENCH_CALLGRIND_DIR;
@@ -61,6 +63,8 @@ export async function httpInstructionsScenario(settings: RunSettings): Promise<S
     for (const mode of counts.modes) {
       const counted = await countPerRequest(mode, join(dir, `${mode}.out`), counts);
       splits.set(mode, counted.split);
+      const windows = counted.windows.map((w) => w.mutator);
+      spreads.push(`${mode} ${format(Math.min(...windows))}-${format(Math.max(...windows))}`);
       if (counted.failed > 0) failures.push(`${mode}: ${counted.failed} (${counted.errors.join('; ')})`);
     }
   } finally {
@@ -93,9 +97,11 @@ export async function httpInstructionsScenario(settings: RunSettings): Promise<S
     ],
     notes: [
       'The target is on the instructions without garbage collection and JIT compilation: those come in bursts ' +
-        '(a mark-compact or a round of optimisation lands in one window and not the next, +10-40% for that ' +
-        "window), while the rest of a warm app's windows agree within ~1-2%. GC here includes the scavenges " +
-        "that the module's own allocations cause: the garbage-collection and all-instructions rows show them.",
+        '(a mark-compact or a round of recompiling lands in one window and not the next, +10-40% for that ' +
+        "window). The rest moves by a few percent from window to window, with the code's tiers, and by under " +
+        "1% between runs over all windows. GC here includes the scavenges that the module's own allocations " +
+        'cause: the garbage-collection and all-instructions rows show them.',
+      `Per window, without GC and JIT: ${spreads.join(', ')}.`,
       ...(failures.length > 0
         ? [`Failed requests, left out of the per-request figures: ${failures.join(', ')}.`]
         : []),
@@ -103,12 +109,12 @@ export async function httpInstructionsScenario(settings: RunSettings): Promise<S
   };
 }
 
-/** Runs one app under callgrind: its median window, per answered request, and the requests that failed. */
+/** Runs one app under callgrind: its figures per answered request, overall and per window, and the failures. */
 async function countPerRequest(
   mode: ServerMode,
   outFile: string,
   counts: Counts,
-): Promise<{ split: InstructionSplit; failed: number; errors: string[] }> {
+): Promise<{ split: InstructionSplit; windows: InstructionSplit[]; failed: number; errors: string[] }> {
   const server = await startServer(mode, {
     launcher: callgrindLauncher(outFile, NODE_FLAGS),
     noTimeouts: true,
@@ -132,12 +138,18 @@ async function countPerRequest(
   } finally {
     await stopServer(server);
   }
-  const windows = answered.map((n, w) =>
-    perRequest(splitV8Work(readCallgrindProfile(`${outFile}.${w + 1}`)), n),
-  );
-  const mid = (part: keyof InstructionSplit) => median(windows.map((split) => split[part]));
-  const split = { total: mid('total'), gc: mid('gc'), jit: mid('jit'), mutator: mid('mutator') };
-  return { split, failed, errors: [...errors] };
+  const counted = answered.map((_, w) => splitV8Work(readCallgrindProfile(`${outFile}.${w + 1}`)));
+  const requests = answered.reduce((sum, n) => sum + n, 0);
+  const sum = (part: keyof InstructionSplit) => counted.reduce((total, split) => total + split[part], 0);
+  return {
+    split: perRequest(
+      { total: sum('total'), gc: sum('gc'), jit: sum('jit'), mutator: sum('mutator') },
+      requests,
+    ),
+    windows: counted.map((split, w) => perRequest(split, answered[w])),
+    failed,
+    errors: [...errors],
+  };
 }
 
 function perRequest(split: InstructionSplit, requests: number): InstructionSplit {
@@ -147,6 +159,10 @@ function perRequest(split: InstructionSplit, requests: number): InstructionSplit
     jit: split.jit / requests,
     mutator: split.mutator / requests,
   };
+}
+
+function format(instructions: number): string {
+  return `${Math.round(instructions / 1000).toLocaleString('en-US')}k`;
 }
 
 function base(counts: Counts): Omit<ScenarioResult, 'rows' | 'targets' | 'notes'> {
@@ -163,7 +179,7 @@ function base(counts: Counts): Omit<ScenarioResult, 'rows' | 'targets' | 'notes'
       `${counts.windows} windows of ${counts.perWindow.toLocaleString('en-US')} requests over ${CONNECTIONS} ` +
       'connections (autocannon), `callgrind_control --dump` after each. Per window, instructions (Ir) / answered ' +
       "requests; GC and JIT are what runs under V8's collector and compiler functions (by name, with everything " +
-      'they call). Medians over windows.',
+      'they call). Per app: the sum over its windows / all their answered requests.',
   };
 }
 
