@@ -193,6 +193,9 @@ export class Dispatcher implements AwaitedDispatch {
     // With more than one handler to run, each gets its own copy of the event's context, entered for its call
     // (inside the one runWith of this loop), so that what one handler writes no sibling sees.
     const ownCopies = context !== null && handlers.length - from > 1;
+    // The event's context itself goes to the first handler of a dispatch; a resumed tier's handlers get copies,
+    // since an earlier tier's first handler may have written to it.
+    let fresh = from === 0 ? context : null;
     emit?.enterLoop();
     let started = 0;
     for (let i = from; i < handlers.length; i++) {
@@ -208,7 +211,8 @@ export class Dispatcher implements AwaitedDispatch {
         let store = context;
         if (ownCopies && entry.ownContext) {
           // Made from the emitter's store like the first: copying one with symbol keys is a slow path.
-          store = childStore(parent, event);
+          store = fresh ?? childStore(parent, event);
+          fresh = null;
           this.parts.cls.enterWith(store as never);
         }
         runner.attempt(entry, event, 1, store, emit);

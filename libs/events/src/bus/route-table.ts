@@ -18,7 +18,10 @@ export interface Route {
   /** Whether any handler runs in the event's child context. */
   readonly needsContext: boolean;
   readonly counter: { emitted: number };
-  /** Copies this type's usual payload shape; made on the first flat payload, kept while handlers are unchanged. */
+  /**
+   * Copies this type's usual payload shape, made from the first object payload and kept while the route is;
+   * undefined until then, null when that payload's shape suits no copier.
+   */
   copier: PayloadCopier | undefined | null;
 }
 
