@@ -1,15 +1,25 @@
 import type { BusEvent } from '../event/bus-event.interface';
-import type { DeliverInbound, EventTransport, InboundDelivery } from './ports/event-transport.port';
+import type {
+  ConsumeOptions,
+  DeliverInbound,
+  EventTransport,
+  InboundDelivery,
+  SettleReport,
+} from './ports/event-transport.port';
 
 const SETTLED = Promise.resolve();
+const NOTHING_SETTLED: SettleReport = Object.freeze({ retried: [], deadLettered: [] });
 
 /**
- * The default `EventTransport`: nothing leaves the process. What is published is handed straight to this
- * process's consumer, once, and acknowledging it costs nothing.
+ * The default `EventTransport`: nothing leaves the process. The bus runs every handler of a distributed event
+ * at `emit()`, as for any other event, and never publishes through it; what is published anyway is handed to
+ * this process's consumer once, with nothing to acknowledge.
  */
 export class InProcessTransport implements EventTransport {
   readonly name = 'in-process';
+  readonly remote = false;
   private deliver: DeliverInbound | undefined;
+  private accepts: (type: string) => boolean = () => true;
 
   async publish(events: readonly BusEvent[]): Promise<void> {
     const deliver = this.deliver;
@@ -18,11 +28,12 @@ export class InProcessTransport implements EventTransport {
         'InProcessTransport.publish() was called before consume(): nothing would receive the events.',
       );
     }
-    for (const event of events) await deliver(inbound(event));
+    for (const event of events) if (this.accepts(event.type)) await deliver(inbound(event));
   }
 
-  consume(deliver: DeliverInbound): Promise<void> {
+  consume(deliver: DeliverInbound, options: ConsumeOptions): Promise<void> {
     this.deliver = deliver;
+    this.accepts = options.accepts;
     return SETTLED;
   }
 
@@ -33,5 +44,5 @@ export class InProcessTransport implements EventTransport {
 }
 
 function inbound(event: BusEvent): InboundDelivery {
-  return { event, attempt: 1, ack: () => SETTLED, retryIn: () => SETTLED };
+  return { event, attempt: 1, settle: () => Promise.resolve(NOTHING_SETTLED) };
 }
