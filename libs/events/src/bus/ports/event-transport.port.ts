@@ -26,6 +26,14 @@ export interface InboundDelivery {
   readonly handlers?: readonly string[];
   /** Set when `replay()` re-delivers an event: handlers see `metadata.replay = true`. */
   readonly replay?: boolean;
+  /**
+   * With a dedupe window: the handlers already known to have succeeded on this event (in any instance of the
+   * service). The bus skips them.
+   */
+  readonly done?: ReadonlySet<string>;
+  /** With a dedupe window: records that `handler` succeeded on this event; the bus calls it as each one does. */
+  markDone?(handler: string): Promise<void>;
+  /** Called once, after every handler it ran settled, with those that failed after their in-process retries. */
   settle(failures: readonly HandlerFailure[]): Promise<SettleReport>;
 }
 
