@@ -26,15 +26,26 @@ describe('RedisStreamsTransport: delivery', () => {
     const bus = new FakeBus();
     await transport.consume(bus.deliver, consumeAs('svc'));
     const events = [
-      makeEvent('user.created', { name: 'Zoë 🚀 名前', nested: { a: [1, { b: null, c: 'x"y\\z\n' }] }, n: -1.5e-7 }),
-      makeEvent('blob.stored', { text: 'é'.repeat(128 * 1024), list: Array.from({ length: 100 }, (_, i) => i) }),
+      makeEvent('user.created', {
+        name: 'Zoë 🚀 名前',
+        nested: { a: [1, { b: null, c: 'x"y\\z\n' }] },
+        n: -1.5e-7,
+      }),
+      makeEvent('blob.stored', {
+        text: 'é'.repeat(128 * 1024),
+        list: Array.from({ length: 100 }, (_, i) => i),
+      }),
       makeEvent('empty.thing', {}),
     ];
     await transport.publish(events);
     await until(() => bus.deliveries.length === 3);
-    expect(bus.events.map((event) => JSON.stringify(event))).toEqual(events.map((event) => JSON.stringify(event)));
+    expect(bus.events.map((event) => JSON.stringify(event))).toEqual(
+      events.map((event) => JSON.stringify(event)),
+    );
     expect(Buffer.byteLength(JSON.stringify(events[1]))).toBeGreaterThan(256 * 1024);
-    expect(bus.deliveries.every((delivery) => delivery.attempt === 1 && delivery.handlers === undefined)).toBe(true);
+    expect(
+      bus.deliveries.every((delivery) => delivery.attempt === 1 && delivery.handlers === undefined),
+    ).toBe(true);
     expect(Object.isFrozen(bus.events[0])).toBe(true);
     const stats = await transport.stats();
     expect(stats).toMatchObject({ published: 3, consumed: 3, acked: 3, inFlight: 0 });
@@ -48,7 +59,9 @@ describe('RedisStreamsTransport: delivery', () => {
     await b.consume(busB.deliver, consumeAs('svc-b'));
     const events = Array.from({ length: 200 }, (_, i) => makeEvent('order.placed', { i }));
     for (let i = 0; i < events.length; i += 20) await a1.publish(events.slice(i, i + 20));
-    await until(() => busA1.deliveries.length + busA2.deliveries.length === 200 && busB.deliveries.length === 200);
+    await until(
+      () => busA1.deliveries.length + busA2.deliveries.length === 200 && busB.deliveries.length === 200,
+    );
     await delay(300);
     const shared = [...busA1.events, ...busA2.events].map((event) => event.id).sort();
     expect(shared).toEqual(events.map((event) => event.id).sort());
@@ -60,7 +73,10 @@ describe('RedisStreamsTransport: delivery', () => {
   it('acknowledges without delivering the types this process does not take', async () => {
     const transport = make();
     const bus = new FakeBus();
-    await transport.consume(bus.deliver, consumeAs('svc', (type) => type.startsWith('user.')));
+    await transport.consume(
+      bus.deliver,
+      consumeAs('svc', (type) => type.startsWith('user.')),
+    );
     await transport.publish([makeEvent('audit.noise', {}), makeEvent('user.created', { id: 1 })]);
     await until(() => bus.deliveries.length === 1);
     await until(async () => (await transport.stats()).acked === 2);
@@ -93,11 +109,16 @@ describe('RedisStreamsTransport: delivery', () => {
   });
 
   it('keeps per-key order with partitions, handlers taking their time', async () => {
-    const transport = make({ partitions: 4, partitionKey: (event) => String((event.data as { key: string }).key) });
+    const transport = make({
+      partitions: 4,
+      partitionKey: (event) => String((event.data as { key: string }).key),
+    });
     const bus = new FakeBus({ work: () => delay(Math.random() * 3) });
     await transport.consume(bus.deliver, consumeAs('svc'));
     const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
-    const events = Array.from({ length: 300 }, (_, i) => makeEvent('item.changed', { key: keys[i % 6], seq: i }));
+    const events = Array.from({ length: 300 }, (_, i) =>
+      makeEvent('item.changed', { key: keys[i % 6], seq: i }),
+    );
     await transport.publish(events);
     await until(() => bus.deliveries.length === 300, 15_000);
     for (const key of keys) {
@@ -122,7 +143,10 @@ describe('RedisStreamsTransport: delivery', () => {
     await until(() => bus.deliveries.length === 3);
     const to = new Date();
     const replayed = new FakeBus();
-    const result = await transport.replay!({ from, to, accepts: (type) => type === 'user.created' }, replayed.deliver);
+    const result = await transport.replay!(
+      { from, to, accepts: (type) => type === 'user.created' },
+      replayed.deliver,
+    );
     expect(result).toEqual({ delivered: 1 });
     expect(replayed.deliveries.map((d) => [d.replay, d.event.data])).toEqual([[true, { n: 1 }]]);
     expect(replayed.reports).toEqual([{ retried: [], deadLettered: [] }]);

@@ -1,4 +1,8 @@
-import { PublishDroppedError, RedisUnavailableError, type RedisStreamsTransport } from 'nestjs-event-bus/redis';
+import {
+  PublishDroppedError,
+  RedisUnavailableError,
+  type RedisStreamsTransport,
+} from 'nestjs-event-bus/redis';
 import { freePort, startRedisServer, stopRedisServer, type OwnRedisServer } from '../support/redis-server';
 import { until } from '../support/wait';
 import { consumeAs, FakeBus, makeEvent, testTransport } from './support/transport-harness';
@@ -67,7 +71,10 @@ describe('RedisStreamsTransport: Redis faults (a redis-server of its own)', () =
     await transport.publish([makeEvent('user.created', { n: 0 })]);
     await stopRedisServer(server);
     await until(async () => !(await transport.health()).up);
-    const kept = transport.publish([makeEvent('user.created', { n: 1 }), makeEvent('user.created', { n: 2 })]);
+    const kept = transport.publish([
+      makeEvent('user.created', { n: 1 }),
+      makeEvent('user.created', { n: 2 }),
+    ]);
     const overflow = [makeEvent('user.created', { n: 3 }), makeEvent('user.created', { n: 4 })];
     const dropped = transport.publish(overflow);
     await expect(dropped).rejects.toThrow(PublishDroppedError);
@@ -76,5 +83,18 @@ describe('RedisStreamsTransport: Redis faults (a redis-server of its own)', () =
     server = await startRedisServer(server.port);
     await kept;
     expect((await transport.stats()).published).toBe(3);
+  });
+
+  it('closes within its budget when Redis is gone, dropping what it could not send', async () => {
+    server = await startRedisServer();
+    const { transport } = make(server.url, { shutdownTimeoutMs: 200 });
+    await transport.consume(new FakeBus().deliver, consumeAs('svc'));
+    await stopRedisServer(server);
+    await until(async () => !(await transport.health()).up);
+    const lost = transport.publish([makeEvent('user.created', {})]);
+    const started = Date.now();
+    await transport.close();
+    expect(Date.now() - started).toBeLessThan(200 + 100 + 3_000 + 1_000);
+    await expect(lost).rejects.toMatchObject({ name: 'PublishDroppedError', dropped: 1 });
   });
 });

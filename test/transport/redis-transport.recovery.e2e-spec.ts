@@ -49,7 +49,10 @@ describe('RedisStreamsTransport: retries, dead letters and recovery', () => {
     expect(bus.deliveries.every((d) => d.event.id === event.id)).toBe(true);
     expect(times[1] - times[0]).toBeGreaterThanOrEqual(140);
     expect(times[2] - times[1]).toBeGreaterThanOrEqual(290);
-    expect(bus.reports[0]).toEqual({ retried: [{ handler: 'Mailer.send', attempt: 2, delayMs: 150 }], deadLettered: [] });
+    expect(bus.reports[0]).toEqual({
+      retried: [{ handler: 'Mailer.send', attempt: 2, delayMs: 150 }],
+      deadLettered: [],
+    });
     const letter = bus.reports[2].deadLettered[0];
     expect(letter).toMatchObject({ handler: 'Mailer.send', attempts: 6, error: { message: 'still down' } });
     expect(JSON.stringify(letter.event)).toBe(JSON.stringify(event));
@@ -78,7 +81,11 @@ describe('RedisStreamsTransport: retries, dead letters and recovery', () => {
     expect(bus.deliveries.length).toBe(2);
     expect(await pending()).toBe(0);
     expect(transport.deadLetters.list()).toEqual([
-      expect.objectContaining({ handler: '*', attempts: 3, error: expect.objectContaining({ name: 'MaxDeliveriesExceeded' }) }),
+      expect.objectContaining({
+        handler: '*',
+        attempts: 3,
+        error: expect.objectContaining({ name: 'MaxDeliveriesExceeded' }),
+      }),
     ]);
     expect(logger.has(/delivered 3 times without settling/)).toBe(true);
   });
@@ -131,11 +138,37 @@ describe('RedisStreamsTransport: retries, dead letters and recovery', () => {
     expect(Math.max(...samples)).toBeLessThanOrEqual(4);
   });
 
+  it('runs claimed and read entries within the same maxInFlight', async () => {
+    const { transport: publisher } = make();
+    await redis.xgroup('CREATE', `${prefix}:{main}`, 'svc', '$', 'MKSTREAM');
+    await publisher.publish(Array.from({ length: 10 }, (_, i) => makeEvent('job.run', { i })));
+    await redis.xreadgroup('GROUP', 'svc', 'dead-consumer', 'COUNT', 10, 'STREAMS', `${prefix}:{main}`, '>');
+    const { transport } = make({ claimIdleMs: 100, maxInFlight: 3 });
+    const bus = new FakeBus({ work: () => delay(20) });
+    await transport.consume(bus.deliver, consumeAs('svc'));
+    await publisher.publish(Array.from({ length: 20 }, (_, i) => makeEvent('job.run', { i: 10 + i })));
+    await until(() => bus.reports.length === 30, 15_000);
+    expect(bus.maxInHand).toBeLessThanOrEqual(3);
+    expect((await transport.stats()).claimed).toBe(10);
+  });
+
+  it('deletes consumers that hold nothing and have been idle long', async () => {
+    await redis.xgroup('CREATE', `${prefix}:{main}`, 'svc', '$', 'MKSTREAM');
+    await redis.xgroup('CREATECONSUMER', `${prefix}:{main}`, 'svc', 'ghost');
+    const { transport, logger } = make({ claimIdleMs: 100 });
+    await transport.consume(new FakeBus().deliver, consumeAs('svc'));
+    await until(() => logger.has(/Deleted consumer ghost of group svc/), 8_000);
+    const consumers = (await redis.xinfo('CONSUMERS', `${prefix}:{main}`, 'svc')) as unknown[][];
+    expect(consumers.map((row) => row[1])).not.toContain('ghost');
+  });
+
   it('on close hands back unfinished deliveries, which a peer takes at once', async () => {
     const release: (() => void)[] = [];
     const stuck = new FakeBus({
       work: (delivery: InboundDelivery) =>
-        (delivery.event.data as { n: number }).n === 0 ? Promise.resolve() : new Promise((r) => release.push(r)),
+        (delivery.event.data as { n: number }).n === 0
+          ? Promise.resolve()
+          : new Promise((r) => release.push(r)),
     });
     const { transport: a, logger } = make({ claimIdleMs: 60_000, shutdownTimeoutMs: 300 });
     await a.consume(stuck.deliver, consumeAs('svc'));
@@ -158,10 +191,11 @@ describe('RedisStreamsTransport: retries, dead letters and recovery', () => {
       { retried: [], deadLettered: [] },
     ]);
     expect(await pending()).toBe(0);
-    // b held nothing when it closed: it left the group. a still owned what it handed back when it closed, so
-    // it stays listed (holding nothing now) until a peer's sweep deletes it.
+    // b held nothing when it closed: it left the group. a owned what it handed back when it closed: it left
+    // too if a peer had claimed that already, else it stays listed, holding nothing, until a peer's sweep.
     await b.close();
     const consumers = (await redis.xinfo('CONSUMERS', `${prefix}:{main}`, 'svc')) as unknown[][];
-    expect(consumers.map((row) => [row[1], row[3]])).toEqual([[a.consumerName, 0]]);
+    expect(consumers.map((row) => row[1])).not.toContain(b.consumerName);
+    expect(consumers.filter((row) => row[1] !== a.consumerName || row[3] !== 0)).toEqual([]);
   });
 });

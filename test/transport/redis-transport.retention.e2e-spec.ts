@@ -50,11 +50,16 @@ describe('RedisStreamsTransport: retention', () => {
     await until(async () => (await redis.xlen(stream)) === 35, 5_000);
     await delay(300);
     expect(await redis.xlen(stream)).toBe(35);
-    const [, claimed, gone] = (await redis.call('XAUTOCLAIM', stream, 'stopped', 'late', 0, '0-0', 'COUNT', 100)) as [
-      string,
-      unknown[],
-      string[],
-    ];
+    const [, claimed, gone] = (await redis.call(
+      'XAUTOCLAIM',
+      stream,
+      'stopped',
+      'late',
+      0,
+      '0-0',
+      'COUNT',
+      100,
+    )) as [string, unknown[], string[]];
     expect(claimed).toHaveLength(15);
     expect(gone).toEqual([]);
     expect(transport.retentionStats()).toMatchObject({ trimmed: 25, trimmedByCap: 0, lostToTrim: 0 });
@@ -70,12 +75,12 @@ describe('RedisStreamsTransport: retention', () => {
 
   it('cuts past maxLength only as a safety valve, warning and counting', async () => {
     await redis.xgroup('CREATE', stream, 'stopped', '$', 'MKSTREAM');
-    const { transport, bus, logger } = await consuming({ retention: { maxLength: 20, intervalMs: 50 } });
+    const { transport, logger } = await consuming({ retention: { maxLength: 20, intervalMs: 50 } });
+    // The cap may cut entries even before svc read them: that is what a safety valve does.
     await transport.publish(Array.from({ length: 50 }, (_, i) => makeEvent('metric.sampled', { i })));
-    await until(() => bus.reports.length === 50);
     await until(async () => (await redis.xlen(stream)) === 20, 5_000);
-    expect(transport.retentionStats().trimmedByCap).toBe(30);
-    expect(logger.has(/Cut 30 entries .* past retention.maxLength 20, acknowledged or not/)).toBe(true);
+    await until(() => transport.retentionStats().trimmedByCap === 30);
+    expect(logger.has(/Cut \d+ entries .* past retention.maxLength 20, acknowledged or not/)).toBe(true);
   });
 
   it('lets one instance trim at a time (the trim lock)', async () => {

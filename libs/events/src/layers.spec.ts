@@ -121,7 +121,9 @@ describe('layers', () => {
     const importers = sourceFiles().filter(
       (file) =>
         !file.startsWith('redis/') &&
-        /from 'ioredis'|require\('ioredis'\)|loadOptionalPeer[^(]*\('ioredis'/.test(readFileSync(join(SRC, file), 'utf8')),
+        /from 'ioredis'|require\('ioredis'\)|loadOptionalPeer[^(]*\('ioredis'/.test(
+          readFileSync(join(SRC, file), 'utf8'),
+        ),
     );
     expect(importers).toEqual([]);
   });

@@ -63,7 +63,9 @@ export class EntryDispatcher {
       logger.error(`Entry ${raw.id} of ${source.key} is not an event (${reason}); kept in the dead letters`);
       this.context.settler
         .undecodable(source, raw.id, raw.fields, reason)
-        .catch((failure: unknown) => logger.error(`Could not dead-letter ${raw.id}: ${errorMessage(failure)}`));
+        .catch((failure: unknown) =>
+          logger.error(`Could not dead-letter ${raw.id}: ${errorMessage(failure)}`),
+        );
       return undefined;
     }
   }
@@ -85,6 +87,7 @@ export class EntryDispatcher {
   }
 
   private async run(entry: ReadEntry, done: ReadonlySet<string> | undefined): Promise<void> {
+    await this.context.inHand.acquireSlot();
     try {
       await this.context.deliver(this.context.settler.delivery(entry, done));
     } catch (error) {
@@ -93,6 +96,7 @@ export class EntryDispatcher {
         `Delivery of ${entry.source.key} ${entry.id} (${entry.fields.type}) failed: ${errorMessage(error)}`,
       );
     } finally {
+      this.context.inHand.releaseSlot();
       this.context.inHand.remove(entry.source.key, entry.id);
     }
   }

@@ -120,7 +120,11 @@ export class RedisDeadLetterStore implements DeadLetterStore {
     await this.readFrom(commands, stream, undefined);
   }
 
-  private async readFrom(commands: Redis, stream: DeadLetterStream, after: string | undefined): Promise<void> {
+  private async readFrom(
+    commands: Redis,
+    stream: DeadLetterStream,
+    after: string | undefined,
+  ): Promise<void> {
     let start = after === undefined ? '-' : `(${after}`;
     for (;;) {
       const entries = toEntries(await commands.xrange(stream.key, start, '+', 'COUNT', PAGE));

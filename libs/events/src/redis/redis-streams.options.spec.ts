@@ -68,9 +68,14 @@ describe('RedisStreamsTransport options', () => {
 describe('Redis keys and routes', () => {
   it('gives every key of one stream the same hash tag', () => {
     const keys = streamKeys('events', 'main:3', 'billing');
-    const tags = [keys.stream, keys.retries, keys.schedule, keys.deadLetters, keys.trimLock, keys.done('e-1')].map(
-      (key) => /\{([^}]*)\}/.exec(key)?.[1],
-    );
+    const tags = [
+      keys.stream,
+      keys.retries,
+      keys.schedule,
+      keys.deadLetters,
+      keys.trimLock,
+      keys.done('e-1'),
+    ].map((key) => /\{([^}]*)\}/.exec(key)?.[1]);
     expect(new Set(tags)).toEqual(new Set(['main:3']));
     expect(keys.channel).toBe('main');
   });
@@ -95,7 +100,9 @@ describe('Redis keys and routes', () => {
     expect(router.route(event('billing.invoice.paid'))).toMatch(/^invoices:[0-3]$/);
     expect(router.route(event('billing.refund'))).toMatch(/^billing:[0-3]$/);
     expect(router.route(event('user.created'))).toMatch(/^main:[0-3]$/);
-    const partitions = new Set(['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((c) => router.route(event('x.y', c))));
+    const partitions = new Set(
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((c) => router.route(event('x.y', c))),
+    );
     expect(partitions.size).toBeGreaterThan(1);
     expect(router.route(event('x.y', 'same'))).toBe(router.route(event('x.y', 'same')));
   });

@@ -143,7 +143,9 @@ export function resolveRedisStreamsOptions(
     group: options.group === undefined ? undefined : checkName('group', options.group),
     routes: checkRoutes(options.channels),
     partitions: count('partitions', options.partitions, 1),
-    partitionKey: checkFunction<(event: BusEvent) => string>('partitionKey', options.partitionKey) ?? ((event) => event.correlationId),
+    partitionKey:
+      checkFunction<(event: BusEvent) => string>('partitionKey', options.partitionKey) ??
+      ((event) => event.correlationId),
     maxInFlight: count('maxInFlight', options.maxInFlight, 32),
     claimIdleMs,
     claimIntervalMs: ms('claimIntervalMs', options.claimIntervalMs, 5_000, 10),
@@ -222,7 +224,8 @@ function checkRetention(value: unknown): ResolvedRedisStreamsOptions['retention'
 function checkDedupe(value: unknown): false | { windowMs: number } {
   if (value === undefined || value === false) return false;
   const dedupe = objectOption('dedupe', value, ['windowMs']);
-  if (dedupe.windowMs === undefined) throw new EventsConfigError('dedupe.windowMs', 'milliseconds', undefined);
+  if (dedupe.windowMs === undefined)
+    throw new EventsConfigError('dedupe.windowMs', 'milliseconds', undefined);
   return { windowMs: ms('dedupe.windowMs', dedupe.windowMs, 0) };
 }
 

@@ -9,6 +9,7 @@ import type {
   TransportReplayQuery,
   TransportStats,
 } from '../bus/ports/event-transport.port';
+import { withTimeout } from '../common/with-timeout';
 import type { BusEvent } from '../event/bus-event.interface';
 import { RedisTransportError } from './redis.errors';
 import { RedisDeadLetterStore } from './redis-dead-letter.store';
@@ -18,13 +19,21 @@ import {
   type RedisStreamsTransportOptions,
   type ResolvedRedisStreamsOptions,
 } from './redis-streams.options';
-import { closeConnections, openConnections, warnIfNotDurable, type RedisConnections } from './redis.connections';
+import {
+  closeConnections,
+  openConnections,
+  warnIfNotDurable,
+  type RedisConnections,
+} from './redis.connections';
 import { streamKey, streamNames, StreamRouter } from './redis.keys';
 import { defineScripts, type StreamScripts } from './redis.scripts';
 import { StreamConsumer } from './stream.consumer';
 import { StreamPublisher } from './stream.publisher';
 import { replayStreams } from './stream.replayer';
 import { TransportCounters } from './transport.counters';
+
+/** What `close()` allows beyond shutdownTimeoutMs and one BLOCK for handing back, leaving and flushing. */
+const CLOSE_GRACE_MS = 3_000;
 
 /** What exists once Redis answered. */
 interface Connected {
@@ -51,6 +60,8 @@ export class RedisStreamsTransport implements EventTransport {
   private readonly counters = new TransportCounters();
   private readonly router: StreamRouter;
   private connecting: Promise<Connected> | undefined;
+  /** Set once Redis answered: what `health()` and `stats()` read without waiting. */
+  private connected: Connected | undefined;
   private consumer: StreamConsumer | undefined;
   private closing: Promise<void> | undefined;
 
@@ -103,7 +114,7 @@ export class RedisStreamsTransport implements EventTransport {
       claimed: this.counters.claimed,
       reconnects: this.counters.reconnects,
       dropped: this.counters.dropped,
-      inFlight: this.consumer?.inHand.count ?? 0,
+      inFlight: this.consumer?.inHand.running ?? 0,
       lag,
     };
   }
@@ -115,11 +126,13 @@ export class RedisStreamsTransport implements EventTransport {
   }
 
   async health(): Promise<TransportHealth> {
-    const connected = await this.connecting?.catch(() => undefined);
+    const connected = this.connected;
     const commands = connected?.connections.commands.status ?? 'not connected';
     const reader = connected?.connections.reader.status ?? 'not connected';
     const up =
-      this.closing === undefined && commands === 'ready' && (this.consumer === undefined || reader === 'ready');
+      this.closing === undefined &&
+      commands === 'ready' &&
+      (this.consumer === undefined || reader === 'ready');
     return {
       up,
       details: {
@@ -128,7 +141,8 @@ export class RedisStreamsTransport implements EventTransport {
         group: this.options.group,
         commands,
         reader,
-        inFlight: this.consumer?.inHand.count ?? 0,
+        inFlight: this.consumer?.inHand.running ?? 0,
+        held: this.consumer?.inHand.count ?? 0,
         buffered: connected?.publisher.waiting ?? 0,
         closed: this.closing !== undefined,
       },
@@ -146,9 +160,20 @@ export class RedisStreamsTransport implements EventTransport {
   private async shutdown(): Promise<void> {
     const connected = await this.connecting?.catch(() => undefined);
     if (connected === undefined) return;
-    await this.consumer?.stop();
-    await connected.publisher.close();
+    const { shutdownTimeoutMs, blockMs } = this.options;
+    const graceful = (async () => {
+      await this.consumer?.stop();
+      await connected.publisher.close();
+    })();
+    // With Redis gone, commands wait for it forever: past the budget, closing the connections fails them.
+    const budget = shutdownTimeoutMs + blockMs + CLOSE_GRACE_MS;
+    const timedOut = await withTimeout(graceful, budget, () => new Error('timeout')).then(
+      () => false,
+      () => true,
+    );
+    if (timedOut) this.logger.warn(`close() took over ${budget} ms (Redis unreachable?); closing the connections`);
     await closeConnections(connected.connections);
+    await connected.publisher.close();
   }
 
   private connect(): Promise<Connected> {
@@ -176,13 +201,13 @@ export class RedisStreamsTransport implements EventTransport {
       this.counters,
       this.logger,
     );
-    return { connections, scripts, publisher };
+    this.connected = { connections, scripts, publisher };
+    return this.connected;
   }
 
   private async lag(): Promise<Record<string, number>> {
     const consumer = this.consumer;
-    const connected = await this.connecting?.catch(() => undefined);
-    if (consumer === undefined || connected?.connections.commands.status !== 'ready') return {};
+    if (consumer === undefined || this.connected?.connections.commands.status !== 'ready') return {};
     return consumer.lag().catch(() => ({}));
   }
 }

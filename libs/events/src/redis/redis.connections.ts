@@ -79,7 +79,11 @@ export async function closeConnections(connections: RedisConnections): Promise<v
  * Warns once when Redis keeps nothing on disk or fsyncs less than every write: at-least-once then holds only
  * while Redis runs. `CONFIG` may be disabled (managed Redis): then this says nothing.
  */
-export async function warnIfNotDurable(commands: Redis, address: string, logger: LoggerService): Promise<void> {
+export async function warnIfNotDurable(
+  commands: Redis,
+  address: string,
+  logger: LoggerService,
+): Promise<void> {
   try {
     const reply = (await commands.call('CONFIG', 'GET', 'append*')) as string[];
     const config = new Map<string, string>();

@@ -39,9 +39,10 @@ export class StreamClaimer {
   constructor(private readonly context: ClaimerContext) {}
 
   async claim(): Promise<void> {
+    const { inHand } = this.context;
     for (const source of this.context.sources) {
-      if (this.context.inHand.free === 0) return;
-      await this.claimFrom(source);
+      if (inHand.free === 0) return;
+      await this.claimFrom(source, inHand.free);
     }
   }
 
@@ -97,7 +98,7 @@ export class StreamClaimer {
     }
   }
 
-  private async claimFrom(source: Source): Promise<void> {
+  private async claimFrom(source: Source, slots: number): Promise<void> {
     const { commands, group, consumer, inHand, claimIdleMs, counters, logger } = this.context;
     const start = this.cursors.get(source.key) ?? '0-0';
     const reply = (await commands.call(
@@ -108,7 +109,7 @@ export class StreamClaimer {
       claimIdleMs,
       start,
       'COUNT',
-      inHand.free,
+      slots,
     )) as [string, unknown, string[] | undefined];
     this.cursors.set(source.key, reply[0]);
     const gone = reply[2] ?? [];
@@ -122,7 +123,9 @@ export class StreamClaimer {
     const entries = toEntries(reply[1]).filter((entry) => !inHand.has(source.key, entry.id));
     if (entries.length === 0) return;
     counters.claimed += entries.length;
-    logger.log(`Claimed ${entries.length} entries of ${source.key} idle over ${claimIdleMs} ms (group ${group})`);
+    logger.log(
+      `Claimed ${entries.length} entries of ${source.key} idle over ${claimIdleMs} ms (group ${group})`,
+    );
     const counts = await this.deliveryCounts(source.key, entries);
     const poison = entries.filter((entry) => (counts.get(entry.id) ?? 0) > this.context.maxDeliveries);
     for (const entry of poison) await this.deadLetter(source, entry, counts.get(entry.id) ?? 0);

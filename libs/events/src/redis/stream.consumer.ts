@@ -60,7 +60,15 @@ export class StreamConsumer {
     ]);
     this.inHand = new InHandEntries(options.maxInFlight);
     const acker = new StreamAcker(commands, group, counters);
-    const settler = (this.settler = new StreamSettler({ commands, scripts, acker, group, options, counters, deadLetters }));
+    const settler = (this.settler = new StreamSettler({
+      commands,
+      scripts,
+      acker,
+      group,
+      options,
+      counters,
+      deadLetters,
+    }));
     const dispatcher = new EntryDispatcher({
       deliver,
       accepts: consume.accepts,
@@ -95,16 +103,29 @@ export class StreamConsumer {
       logger,
     );
     const mover = new RetryMover(commands, scripts, this.keys);
-    const trimmer = new StreamTrimmer(commands, scripts, this.keys, consumer, options.retention, counters, logger);
+    const trimmer = new StreamTrimmer(
+      commands,
+      scripts,
+      this.keys,
+      consumer,
+      options.retention,
+      counters,
+      logger,
+    );
     const sweepIdleMs = Math.max(10 * options.claimIdleMs, 1_000);
     let lastSweep = Date.now();
     this.tasks = [
-      new Periodic('Claiming idle entries', options.claimIntervalMs, async () => {
-        await this.claimer.claim();
-        if (Date.now() - lastSweep < sweepIdleMs) return;
-        lastSweep = Date.now();
-        await this.claimer.sweep(sweepIdleMs);
-      }, logger),
+      new Periodic(
+        'Claiming idle entries',
+        options.claimIntervalMs,
+        async () => {
+          await this.claimer.claim();
+          if (Date.now() - lastSweep < sweepIdleMs) return;
+          lastSweep = Date.now();
+          await this.claimer.sweep(sweepIdleMs);
+        },
+        logger,
+      ),
       new Periodic('Moving due retries', MOVE_INTERVAL_MS, async () => void (await mover.move()), logger),
       new Periodic('Trimming', options.retention.intervalMs, () => trimmer.trim(), logger),
     ];
@@ -138,7 +159,9 @@ export class StreamConsumer {
       if (!finished) await this.claimer.handBack();
       await this.claimer.leave();
     } catch (error) {
-      logger.warn(`Leaving group ${this.setup.group} failed (${errorMessage(error)}); peers claim what is left`);
+      logger.warn(
+        `Leaving group ${this.setup.group} failed (${errorMessage(error)}); peers claim what is left`,
+      );
     }
   }
 
@@ -167,7 +190,9 @@ export class StreamConsumer {
       pipeline.xgroup('CREATE', keys.retries, this.setup.group, '0', 'MKSTREAM');
     }
     const results = (await pipeline.exec()) ?? [];
-    const failed = results.find(([error]) => error !== null && !String(error.message).startsWith('BUSYGROUP'));
+    const failed = results.find(
+      ([error]) => error !== null && !String(error.message).startsWith('BUSYGROUP'),
+    );
     if (failed) throw failed[0];
   }
 }

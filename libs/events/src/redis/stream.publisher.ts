@@ -99,7 +99,8 @@ export class StreamPublisher {
 
   private async send(calls: readonly PendingCall[]): Promise<void> {
     const pipeline = this.commands.pipeline();
-    for (const call of calls) for (const entry of call.entries) pipeline.xadd(entry.key, '*', ...entry.fields);
+    for (const call of calls)
+      for (const entry of call.entries) pipeline.xadd(entry.key, '*', ...entry.fields);
     let results: [Error | null, unknown][];
     try {
       results = (await pipeline.exec()) ?? [];

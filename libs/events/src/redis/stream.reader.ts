@@ -42,6 +42,12 @@ export class StreamReader {
   async stop(): Promise<void> {
     this.stopping = true;
     this.context.inHand.wake();
+    const stopped = await Promise.race([
+      this.loop?.then(() => true),
+      new Promise<false>((resolve) => setTimeout(() => resolve(false), this.context.blockMs + 1_000).unref()),
+    ]);
+    // A read that outlives its BLOCK waits for a Redis that is gone: dropping the connection ends it.
+    if (stopped === false) this.context.reader.disconnect();
     await this.loop;
   }
 
@@ -50,23 +56,27 @@ export class StreamReader {
     while (!this.stopping) {
       await this.context.inHand.whenFree();
       if (this.stopping) break;
-      const { sources, count } = this.pick(this.context.inHand.free);
-      let reply: unknown;
-      try {
-        reply = await this.read(sources, count);
-      } catch (error) {
-        if (this.stopping) break;
-        failing = await this.recover(error, failing);
-        continue;
-      }
-      if (failing) this.context.logger.log(`Reading from Redis resumed (group ${this.context.group})`);
-      failing = false;
-      const byKey = toStreamEntries(reply);
-      for (const source of sources) {
-        const entries = byKey.get(source.key);
-        if (entries !== undefined && entries.length > 0) await this.dispatch(source, entries);
-      }
+      failing = await this.readOnce(this.context.inHand.free, failing);
     }
+  }
+
+  /** Reads and dispatches up to `slots` entries; returns whether reads are failing now. */
+  private async readOnce(slots: number, failing: boolean): Promise<boolean> {
+    if (slots === 0) return failing;
+    const { sources, count } = this.pick(slots);
+    let reply: unknown;
+    try {
+      reply = await this.read(sources, count);
+    } catch (error) {
+      return this.stopping ? failing : this.recover(error, failing);
+    }
+    if (failing) this.context.logger.log(`Reading from Redis resumed (group ${this.context.group})`);
+    const byKey = toStreamEntries(reply);
+    for (const source of sources) {
+      const entries = byKey.get(source.key);
+      if (entries !== undefined && entries.length > 0) await this.dispatch(source, entries);
+    }
+    return false;
   }
 
   private read(sources: readonly Source[], count: number): Promise<unknown> {
@@ -100,7 +110,9 @@ export class StreamReader {
   private async recover(error: unknown, failing: boolean): Promise<boolean> {
     const message = errorMessage(error);
     if (message.startsWith('NOGROUP')) {
-      this.context.logger.warn(`Consumer group ${this.context.group} is gone (${message}); creating it again`);
+      this.context.logger.warn(
+        `Consumer group ${this.context.group} is gone (${message}); creating it again`,
+      );
       await this.context.recreateGroups().catch(() => undefined);
       return failing;
     }

@@ -1,9 +1,5 @@
 import type { Redis } from 'ioredis';
-import type {
-  DeliverInbound,
-  SettleReport,
-  TransportReplayQuery,
-} from '../bus/ports/event-transport.port';
+import type { DeliverInbound, SettleReport, TransportReplayQuery } from '../bus/ports/event-transport.port';
 import { decodeEvent } from '../event/event.codec';
 import { readEntry, toEntries } from './stream.entry';
 

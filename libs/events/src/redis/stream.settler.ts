@@ -97,7 +97,11 @@ export class StreamSettler {
         tries[failure.handler] = total;
         retried.push({ handler: failure.handler, attempt: entry.fields.attempt + 1, delayMs });
       } else {
-        const error = { name: failure.error.name, message: failure.error.message, stack: failure.error.stack };
+        const error = {
+          name: failure.error.name,
+          message: failure.error.message,
+          stack: failure.error.stack,
+        };
         letters.push({ event: entry.event, handler: failure.handler, error, attempts: total, failedAt });
       }
     }
@@ -129,9 +133,25 @@ export class StreamSettler {
   }
 
   /** Keeps an entry that cannot be read as an event in the dead-letter stream as it was, and acknowledges it. */
-  async undecodable(source: Source, id: string, fields: readonly string[] | null, reason: string): Promise<void> {
-    const letter = ['handler', EVERY_HANDLER, 'error', JSON.stringify({ name: 'UndecodableEntry', message: reason })];
-    letter.push('failedAt', new Date().toISOString(), 'origin', `${source.keys.name}/${id}`, ...(fields ?? []));
+  async undecodable(
+    source: Source,
+    id: string,
+    fields: readonly string[] | null,
+    reason: string,
+  ): Promise<void> {
+    const letter = [
+      'handler',
+      EVERY_HANDLER,
+      'error',
+      JSON.stringify({ name: 'UndecodableEntry', message: reason }),
+    ];
+    letter.push(
+      'failedAt',
+      new Date().toISOString(),
+      'origin',
+      `${source.keys.name}/${id}`,
+      ...(fields ?? []),
+    );
     await this.context.scripts.settle(
       [source.key, source.keys.schedule, source.keys.deadLetters],
       [this.context.group, id, source.retry ? '1' : '0', 0, '', 1, letter.length, ...letter],
