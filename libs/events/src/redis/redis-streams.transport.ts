@@ -171,7 +171,8 @@ export class RedisStreamsTransport implements EventTransport {
       () => false,
       () => true,
     );
-    if (timedOut) this.logger.warn(`close() took over ${budget} ms (Redis unreachable?); closing the connections`);
+    if (timedOut)
+      this.logger.warn(`close() took over ${budget} ms (Redis unreachable?); closing the connections`);
     await closeConnections(connected.connections);
     await connected.publisher.close();
   }
