@@ -94,7 +94,12 @@ export class RedisStreamsTransport implements EventTransport {
       options,
     );
     this.consumer = consumer;
-    await consumer.start();
+    try {
+      await consumer.start();
+    } catch (error) {
+      this.consumer = undefined;
+      throw error;
+    }
   }
 
   async replay(query: TransportReplayQuery, deliver: DeliverInbound): Promise<{ delivered: number }> {
