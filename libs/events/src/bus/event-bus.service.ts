@@ -25,6 +25,7 @@ import type {
   HandlerFailure,
   HistoryQuery,
   ListenerOptions,
+  ReplayQuery,
   Subscription,
 } from './bus.interfaces';
 import type { BusObserver } from './bus-observer';
@@ -35,7 +36,8 @@ import { RETRY_SCHEDULER, type RetryScheduler } from './ports/retry-scheduler.po
 import { assertPattern, type Route } from './route-table';
 import { StartupHold } from './startup-hold';
 import type { WaitForOptions } from './subscriptions';
-import { HandlerFailed, SYSTEM_DEFINITIONS } from './system-events';
+import { SYSTEM_DEFINITIONS } from './system-events';
+import { busAnnouncements } from './announcements';
 
 type AnyDefinition = EventDefinition<unknown, unknown>;
 
@@ -70,9 +72,11 @@ export class EventBusService {
     this.ready = holdUntilReady !== true;
     this.hold = new StartupHold(this.options.maxHeldEvents, this.logger);
     const ports = { retryScheduler, deadLetterStore, telemetry };
-    this.stages = buildPipeline(this.options, this.cls, ports, this.logger, (letter) =>
-      this.announceDeadLetter(letter),
+    const announce = busAnnouncements(
+      (definition, data, options) => this.emit(definition, data, options),
+      () => this.stages.transport?.transportName ?? 'in-process',
     );
+    this.stages = buildPipeline(this.options, this.cls, ports, this.logger, announce);
     this.stages.routes.register([...SYSTEM_DEFINITIONS, ...this.options.definitions]);
   }
 
@@ -313,6 +317,33 @@ export class EventBusService {
   }
 
   /**
+   * Re-delivers to this service's handlers the distributed events the transport still holds between `from` and
+   * `to` (default now), with `metadata.replay = true`; the group's position does not move. Needs a remote
+   * transport that keeps events (Redis Streams keeps them for its `retention`).
+   */
+  replay(query: ReplayQuery): Promise<{ delivered: number }> {
+    const link = this.stages.transport;
+    if (link === undefined) {
+      return Promise.reject(
+        new Error(
+          'replay() needs a remote transport (EventsModule.forRoot({ transport })); this bus has none.',
+        ),
+      );
+    }
+    return link.replay(query);
+  }
+
+  /** Internal (listener discovery): starts taking events from the remote transport, once handlers are known. */
+  connect(): Promise<void> {
+    return this.stages.transport?.start() ?? Promise.resolve();
+  }
+
+  /** Internal (shutdown): publishes what is waiting, then closes the transport (it finishes what it holds). */
+  disconnect(): Promise<void> {
+    return this.stages.transport?.close() ?? Promise.resolve();
+  }
+
+  /**
    * Internal (shutdown): gives up retries still waiting (after a drain timed out). An `emitAsync()` waiting on
    * one resolves with the handler's last failure rather than never.
    */
@@ -347,28 +378,5 @@ export class EventBusService {
   /** The active context store, or null outside any context. */
   private parentStore(): EventContextStore | null {
     return (this.cls.get() as EventContextStore | undefined) ?? null;
-  }
-
-  /** `event.handler.failed` for a new dead letter; never for the failure of a handler of that event itself. */
-  private announceDeadLetter(letter: DeadLetter): void {
-    const { event } = letter;
-    if (event.type === HandlerFailed.type) return;
-    this.emit(
-      HandlerFailed,
-      {
-        deadLetterId: letter.id,
-        eventId: event.id,
-        eventType: event.type,
-        handler: letter.handler,
-        error: letter.error.message,
-        attempts: letter.attempts,
-      },
-      {
-        correlationId: event.correlationId,
-        causationId: event.id,
-        actorId: event.actorId,
-        severity: 'error',
-      },
-    );
   }
 }
