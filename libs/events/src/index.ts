@@ -34,11 +34,24 @@ export type {
   HandlerStats,
   HistoryQuery,
   ListenerOptions,
+  ReplayQuery,
   RetryPolicy,
   Subscription,
 } from './bus/bus.interfaces';
+export type {
+  ConsumeOptions,
+  DeliverInbound,
+  EventTransport,
+  InboundDelivery,
+  SettleReport,
+  TransportHealth,
+  TransportReplayQuery,
+  TransportStats,
+} from './bus/ports/event-transport.port';
+export type { DeadLetterStore } from './bus/ports/dead-letter-store.port';
+export { InProcessTransport } from './bus/in-process.transport';
 export type { BusObserver, HandlerOutcome } from './bus/bus-observer';
-export { SystemStartup, SystemShutdown, HandlerFailed } from './bus/system-events';
+export { SystemStartup, SystemShutdown, HandlerFailed, PublishFailed } from './bus/system-events';
 
 export { OnEvent } from './listeners/on-event.decorator';
 export type { OnEventOptions } from './listeners/on-event.decorator';
