@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { BusEvent } from 'nestjs-event-bus';
+import { EventMetrics, EventsHealthIndicator, type BusEvent } from 'nestjs-event-bus';
 import { InMemoryBroker, InMemoryTransport } from 'nestjs-event-bus/testing';
 import { until } from '../support/wait';
 import { OrderPlaced, startService, type ServiceInstance } from './fixtures/services.fixture';
@@ -74,5 +74,24 @@ describe('InMemoryTransport at-least-once simulation', () => {
     await until(() => slow.by('billing.slow').length === 20, 5000);
     await billing.bus.drain(5000);
     expect(billing.get(SlowBilling).peak).toBe(3);
+  });
+
+  it('reports the transport in metrics and health', async () => {
+    const broker = new InMemoryBroker();
+    const orders = await start('orders', new InMemoryTransport({ broker }), []);
+    const billing = await startService('billing', new InMemoryTransport({ broker }), [SlowBilling], {
+      metrics: true,
+    });
+    instances.push(billing);
+    orders.bus.emit(OrderPlaced, { orderId: 'o-metrics' });
+    await until(() => billing.recorder.by('billing.slow').length === 1);
+    await billing.bus.drain(5000);
+
+    const text = await billing.get(EventMetrics).metrics();
+    expect(text).toContain('events_transport_entries_total{transport="in-memory",action="consumed"} 1');
+    expect(text).toContain('events_transport_entries_total{transport="in-memory",action="acked"} 1');
+    expect(text).toContain('events_transport_lag{transport="in-memory",channel="events"} 0');
+    const health = await billing.get(EventsHealthIndicator).checkTransport();
+    expect(health).toEqual({ transport: { status: 'up', transport: 'in-memory' } });
   });
 });

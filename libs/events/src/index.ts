@@ -72,7 +72,11 @@ export type { HttpRequestInfo } from './correlation/http-request.events';
 export { EventMetrics } from './metrics/event-metrics';
 export type { MetricsOptions, MetricsRegistry } from './metrics/metrics.options';
 export { EventsHealthIndicator } from './health/events-health.indicator';
-export type { AuditHealthOptions, BusHealthOptions } from './health/events-health.options';
+export type {
+  AuditHealthOptions,
+  BusHealthOptions,
+  TransportHealthOptions,
+} from './health/events-health.options';
 export type {
   EventsHealthResult,
   EventsHealthStatus,

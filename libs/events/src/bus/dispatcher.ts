@@ -108,16 +108,19 @@ export class Dispatcher implements AwaitedDispatch {
   /**
    * Runs the given handlers of an event that a transport delivered, in a context restored from the event
    * (correlation id, causation id = the event's id, actor), and resolves once they settled. Middleware, history
-   * and observers saw the event where it was emitted; failures go back to the caller for the transport to settle
-   * rather than to the dead letters. `onSucceeded` hears of each handler that succeeded.
+   * and observers saw the event where it was emitted. Failures go back to the caller for the transport to settle
+   * rather than to the dead letters, unless `defersDeadLetters` is false (a dead letter's replay). `onSucceeded`
+   * hears of each handler that succeeded.
    */
   dispatchInbound(
     event: BusEvent,
     handlers: readonly HandlerEntry[],
     onSucceeded?: (handler: string) => void,
+    defersDeadLetters = true,
   ): Promise<EmitResult> {
     const pending = new PendingEmit(this, event);
-    pending.defersDeadLetters = true;
+    pending.delivered = true;
+    pending.defersDeadLetters = defersDeadLetters;
     pending.onSucceeded = onSucceeded;
     const context = handlers.some((entry) => entry.ownContext) ? childStore(null, event) : null;
     pending.begin(event, handlers, context, null);

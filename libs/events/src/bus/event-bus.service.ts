@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { errorMessage } from '../common/error-message';
-import { childStore } from '../context/child-store';
 import type { EventContextStore } from '../context/context.keys';
 import type { BusEvent } from '../event/bus-event.interface';
 import type { EventData, EventDefinition, EventInput } from '../event/event-definition';
@@ -22,7 +21,6 @@ import type {
   EventHandler,
   EventMiddleware,
   EventPattern,
-  HandlerFailure,
   HistoryQuery,
   ListenerOptions,
   ReplayQuery,
@@ -33,11 +31,13 @@ import { buildPipeline, type Pipeline } from './pipeline';
 import { BUS_TELEMETRY, type BusTelemetry } from './ports/bus-telemetry.port';
 import { DEAD_LETTER_STORE, type DeadLetterStore } from './ports/dead-letter-store.port';
 import { RETRY_SCHEDULER, type RetryScheduler } from './ports/retry-scheduler.port';
+import type { TransportHealth, TransportStats } from './ports/event-transport.port';
 import { assertPattern, type Route } from './route-table';
 import { StartupHold } from './startup-hold';
 import type { WaitForOptions } from './subscriptions';
 import { SYSTEM_DEFINITIONS } from './system-events';
 import { busAnnouncements } from './announcements';
+import { replayDeadLetter } from './dead-letter-replay';
 
 type AnyDefinition = EventDefinition<unknown, unknown>;
 
@@ -218,26 +218,12 @@ export class EventBusService {
   }
 
   /**
-   * Delivers a dead letter's event again to the one handler that failed it (with its retry policy). The dead
+   * Delivers a dead letter's event again to the one handler that failed it (with its retry policy), or, for an
+   * entry a transport dead-lettered whole (handler `*`), to every handler taking it from the transport. The dead
    * letter is removed first; if the handler fails again, a new one is recorded.
    */
-  async replayDeadLetter(id: string): Promise<EmitResult> {
-    const letter = this.stages.deadLetters.get(id);
-    if (!letter) throw new Error(`No dead letter with id "${id}" (it may have been replayed or evicted).`);
-    const entry =
-      this.stages.failures.replayTarget(letter) ??
-      this.stages.registry.all().find((e) => e.name === letter.handler && e.matches(letter.event.type));
-    if (!entry) {
-      throw new Error(
-        `Cannot replay dead letter "${id}": handler "${letter.handler}" is no longer subscribed to "${letter.event.type}".`,
-      );
-    }
-    this.stages.deadLetters.remove(id);
-    const failure = await new Promise<HandlerFailure | undefined>((settled) => {
-      const store = entry.ownContext ? childStore(this.parentStore(), letter.event) : null;
-      this.stages.runner.attemptIn(store, entry, letter.event, 1, { settled });
-    });
-    return { event: letter.event, handled: 1, failed: failure ? [failure] : [] };
+  replayDeadLetter(id: string): Promise<EmitResult> {
+    return replayDeadLetter(this.stages, id, this.parentStore());
   }
 
   stats(): EventBusStats {
@@ -331,6 +317,21 @@ export class EventBusService {
       );
     }
     return link.replay(query);
+  }
+
+  /** The remote transport's name (`redis-streams`...), or undefined when events stay in this process. */
+  get transportName(): string | undefined {
+    return this.stages.transport?.transportName;
+  }
+
+  /** The remote transport's figures (`undefined` without one, or when it keeps none): for metrics. */
+  transportStats(): Promise<(TransportStats & { transport: string }) | undefined> {
+    return this.stages.transport?.stats() ?? Promise.resolve(undefined);
+  }
+
+  /** The remote transport's health (`undefined` without one): for the health indicator. */
+  transportHealth(): Promise<(TransportHealth & { transport: string }) | undefined> {
+    return this.stages.transport?.health() ?? Promise.resolve(undefined);
   }
 
   /** Internal (listener discovery): starts taking events from the remote transport, once handlers are known. */

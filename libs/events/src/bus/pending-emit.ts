@@ -26,6 +26,8 @@ export class PendingEmit implements HandlerSettle {
   next = 0;
   /** Set for a transport's delivery: failures go back to the transport instead of the dead letters. */
   defersDeadLetters = false;
+  /** Set for an event a transport delivered: `before` middleware never saw it, so `after` middleware does not. */
+  delivered = false;
   /** Called with each handler that succeeded (a transport's dedupe window records it). */
   onSucceeded: ((handler: string) => void) | undefined;
   private published: boolean | undefined;
@@ -154,8 +156,7 @@ export class PendingEmit implements HandlerSettle {
     if (this.values !== undefined) outcome.results = this.values;
     if (this.published !== undefined) outcome.published = this.published;
     this.outcome = outcome;
-    // A transport's delivery skipped `before` middleware (it ran where the event was emitted): so does `after`.
-    if (!this.defersDeadLetters) this.dispatch.finished(this.event, outcome);
+    if (!this.delivered) this.dispatch.finished(this.event, outcome);
     if (this.observerError) this.reject?.(this.observerError.error);
     else this.resolve?.(outcome);
   }

@@ -119,6 +119,7 @@ export function buildPipeline(
       dispatcher,
       failures,
       totals,
+      inFlight,
       logger,
       group: options.source,
     });

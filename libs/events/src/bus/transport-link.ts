@@ -9,8 +9,14 @@ import type { EventPublisher } from './event-publisher';
 import type { FailurePolicy } from './failure-policy';
 import type { HandlerEntry } from './handler-registry';
 import type { BusTotals } from './handler-runner';
+import type { InFlight } from './in-flight';
 import { compilePattern } from './pattern-matcher';
-import type { EventTransport, InboundDelivery } from './ports/event-transport.port';
+import type {
+  EventTransport,
+  InboundDelivery,
+  TransportHealth,
+  TransportStats,
+} from './ports/event-transport.port';
 import type { RouteTable } from './route-table';
 
 /** What the link is built from. */
@@ -21,6 +27,7 @@ export interface TransportLinkParts {
   readonly dispatcher: Dispatcher;
   readonly failures: FailurePolicy;
   readonly totals: BusTotals;
+  readonly inFlight: InFlight;
   readonly logger: Logger;
   /** The service's name: its consumer group. */
   readonly group: string;
@@ -67,6 +74,20 @@ export class TransportLink {
     return transport.replay({ from, to, accepts }, this.deliver);
   }
 
+  /** The transport's figures with the publisher's own, or undefined when the transport keeps none. */
+  async stats(): Promise<(TransportStats & { transport: string }) | undefined> {
+    const { transport } = this.parts;
+    const stats = await transport.stats?.();
+    return stats && { ...stats, transport: transport.name };
+  }
+
+  /** The transport's health; a transport that reports none is up while it consumes. */
+  async health(): Promise<TransportHealth & { transport: string }> {
+    const { transport } = this.parts;
+    const health = (await transport.health?.()) ?? { up: this.consuming, details: {} };
+    return { ...health, transport: transport.name };
+  }
+
   /** Sends what is waiting to be published, then closes the transport (it finishes what it has in hand). */
   async close(): Promise<void> {
     await this.parts.publisher.flushed();
@@ -83,7 +104,18 @@ export class TransportLink {
     }
   }
 
+  /** Counted in flight from arrival to settlement, so that `drain()` waits for a delivery's acknowledgement too. */
   private readonly deliver = async (delivery: InboundDelivery): Promise<void> => {
+    const { inFlight } = this.parts;
+    inFlight.start();
+    try {
+      await this.handle(delivery);
+    } finally {
+      inFlight.finish();
+    }
+  };
+
+  private async handle(delivery: InboundDelivery): Promise<void> {
     const event = delivery.replay === true ? markedReplay(delivery.event) : delivery.event;
     const handlers = this.handlersFor(delivery);
     const marks: Promise<void>[] = [];
@@ -107,7 +139,7 @@ export class TransportLink {
         ...correlationLog(event.correlationId),
       );
     }
-  };
+  }
 
   private handlersFor(delivery: InboundDelivery): readonly HandlerEntry[] {
     let handlers = this.parts.routes.routeFor(delivery.event.type).inbound;
