@@ -61,6 +61,7 @@ export { EventContext } from './context/event-context';
 export type { EventContextRunOptions } from './context/event-context';
 export { Correlated } from './context/correlated.decorator';
 export type { CorrelationOptions, HttpEventsOptions } from './correlation/correlation.options';
+export type { ClientIdTrustCheck, TrustClientIdsOption, TrustedProxies } from './correlation/client-id-trust';
 export { sanitizeCorrelationId, traceIdFromTraceparent } from './correlation/correlation-id';
 export {
   HttpRequestStarted,
