@@ -1,8 +1,8 @@
-import { Controller, Get, Optional, Query, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Optional, ServiceUnavailableException } from '@nestjs/common';
 import { AuditService, EventBusService, type AuditVerification } from 'nestjs-event-bus';
 import { z } from 'zod';
 import { AdminOnly } from '../auth/actor';
-import { ZodPipe } from '../common/zod-body.pipe';
+import { ZodQuery } from '../common/zod-body.pipe';
 import { ActivityRepository, type ActivitySummary } from './activity.repository';
 import { AuditChainVerified } from './audit-log.events';
 
@@ -22,9 +22,7 @@ export class AuditLogController {
   ) {}
 
   @Get()
-  list(
-    @Query(new ZodPipe(ActivityQuery, 'query')) query: z.infer<typeof ActivityQuery>,
-  ): Promise<ActivitySummary[]> {
+  list(@ZodQuery(ActivityQuery) query: z.infer<typeof ActivityQuery>): Promise<ActivitySummary[]> {
     return this.activity.list(query);
   }
 

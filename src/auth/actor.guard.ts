@@ -7,11 +7,11 @@ import {
 } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { EventBusService, EventContext } from 'nestjs-event-bus';
+import { TraceOwnersRepository } from '../trace/trace-owners.repository';
 import { UsersRepository } from '../users/users.repository';
 import { ADMIN_ONLY, PUBLIC_ROUTE, type Actor } from './actor';
-import { AuthAccessDenied, AuthActorRejected } from './auth.events';
-
-const USER_ID = /^[A-Za-z0-9-]{1,64}$/;
+import { AuthAccessDenied, AuthActorRejected, type ActorRejection } from './auth.events';
+import { TokenService } from './token.service';
 
 interface ActorRequest {
   headers: Record<string, string | string[] | undefined>;
@@ -20,15 +20,30 @@ interface ActorRequest {
   actor?: Actor;
 }
 
+const BEARER = /^Bearer +(\S+)$/i;
+
+const MESSAGES: Record<ActorRejection, string> = {
+  missing: 'Log in first: POST /auth/login answers a token; send it as "Authorization: Bearer <token>".',
+  malformed: 'The Authorization header must be "Bearer <token>", with the token POST /auth/login answered.',
+  invalid: 'The access token is not valid; log in again (POST /auth/login).',
+  expired: 'The access token has expired; log in again (POST /auth/login).',
+  revoked: 'The access token is no longer valid (the password changed or the account is gone); log in again.',
+};
+
 /**
- * Who is calling: reads `x-user-id`, loads that user and makes them the actor of every event the request emits
- * (`EventContext.setActor`). Routes need an actor unless `@Public()`; `@AdminOnly()` routes need the admin role.
+ * Who is calling: verifies the bearer token (signature, expiry, issuer, audience), loads its user and checks
+ * the token was issued for the user's current password (`token_version`), then makes that user the actor of
+ * every event the request emits (`EventContext.setActor`) and records them as the opener of the request's story.
+ * Routes need an actor unless `@Public()`; `@AdminOnly()` routes need the admin role. Nothing a client merely
+ * claims (an `x-user-id` header, an id in the body) makes anyone an actor.
  */
 @Injectable()
 export class ActorGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
     private readonly users: UsersRepository,
+    private readonly tokens: TokenService,
+    private readonly owners: TraceOwnersRepository,
     private readonly context: EventContext,
     private readonly bus: EventBusService,
   ) {}
@@ -39,36 +54,44 @@ export class ActorGuard implements CanActivate {
     const isPublic = this.reflector.getAllAndOverride<boolean>(PUBLIC_ROUTE, targets) === true;
     const adminOnly = this.reflector.getAllAndOverride<boolean>(ADMIN_ONLY, targets) === true;
     const request = execution.switchToHttp().getRequest<ActorRequest>();
-    const route = `${request.method ?? 'GET'} ${(request.url ?? '').split('?')[0]}`;
 
-    const header = request.headers['x-user-id'];
-    if (header === undefined || header === '') {
+    const found = await this.authenticate(request.headers.authorization);
+    if (typeof found === 'string') {
+      // A public route works anonymously, even for a client still sending a stale token (to log in again).
       if (isPublic) return true;
-      this.bus.emit(AuthActorRejected, { reason: 'missing', route });
-      throw new UnauthorizedException(
-        'Send the x-user-id header with your user id (POST /users returns it).',
-      );
+      this.bus.emit(AuthActorRejected, { reason: found, route: routeOf(request) });
+      throw new UnauthorizedException(MESSAGES[found]);
     }
-    if (typeof header !== 'string' || !USER_ID.test(header)) {
-      this.bus.emit(AuthActorRejected, { reason: 'malformed', route });
-      throw new UnauthorizedException(
-        'The x-user-id header must be one user id (letters, digits and dashes).',
-      );
-    }
-    const user = await this.users.findById(header);
-    if (!user) {
-      this.bus.emit(AuthActorRejected, { reason: 'unknown-user', route });
-      throw new UnauthorizedException('The x-user-id header names no existing user.');
-    }
-    const actor: Actor = { id: user.id, username: user.username, email: user.email, role: user.role };
-    request.actor = actor;
-    this.context.setActor(actor.id);
-    if (adminOnly && actor.role !== 'admin') {
-      this.bus.emit(AuthAccessDenied, { actorId: actor.id, action: route, reason: 'admin role required' });
+    request.actor = found;
+    this.context.setActor(found.id);
+    await this.owners.claim(found.id);
+    if (adminOnly && found.role !== 'admin') {
+      this.bus.emit(AuthAccessDenied, {
+        actorId: found.id,
+        action: routeOf(request),
+        reason: 'admin role required',
+      });
       throw new ForbiddenException('Only administrators may do this.');
     }
     return true;
   }
+
+  /** The actor a valid, current token names, or why there is none. */
+  private async authenticate(header: string | string[] | undefined): Promise<Actor | ActorRejection> {
+    if (header === undefined || header === '') return 'missing';
+    const token = typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined;
+    if (token === undefined) return 'malformed';
+    const verified = await this.tokens.verify(token);
+    if (typeof verified === 'string') return verified;
+    const user = await this.users.findById(verified.userId);
+    if (!user || user.tokenVersion !== verified.tokenVersion) return 'revoked';
+    return { id: user.id, username: user.username, email: user.email, role: user.role };
+  }
+}
+
+/** `METHOD /path` for events: the request's method and path, without its query string. */
+function routeOf(request: ActorRequest): string {
+  return `${request.method ?? 'GET'} ${(request.url ?? '').split('?')[0]}`;
 }
 
 /** Throws 403 (and records `auth.access.denied`) unless `allowed`. */

@@ -11,7 +11,7 @@ export interface Actor {
 export const PUBLIC_ROUTE = 'example:public-route';
 export const ADMIN_ONLY = 'example:admin-only';
 
-/** The route works without an actor (an `x-user-id` header is still honoured when given). */
+/** The route works without an actor (a valid bearer token still makes its user the actor). */
 export const Public = (): MethodDecorator & ClassDecorator => SetMetadata(PUBLIC_ROUTE, true);
 
 /** Only users with the `admin` role may call the route; others get 403. */

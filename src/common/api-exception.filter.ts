@@ -11,7 +11,8 @@ import { EventBusService } from 'nestjs-event-bus';
 import { UniqueViolationError } from '../database/database';
 import { ApiRequestRejected } from './api.events';
 
-type RejectReason = 'invalid-input' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'other';
+type RejectReason =
+  'invalid-input' | 'unauthenticated' | 'forbidden' | 'not-found' | 'conflict' | 'rate-limited' | 'other';
 
 const REASONS: Partial<Record<number, RejectReason>> = {
   400: 'invalid-input',
@@ -19,11 +20,13 @@ const REASONS: Partial<Record<number, RejectReason>> = {
   403: 'forbidden',
   404: 'not-found',
   409: 'conflict',
+  429: 'rate-limited',
 };
 
 /**
- * Turns errors into JSON answers: HttpExceptions as they are, a unique-constraint violation as 409, anything else
- * as a 500 without internals. Every 4xx is announced as `api.request.rejected` (in the request's correlation).
+ * Turns errors into JSON answers: HttpExceptions as they are (but a body that is not JSON gets a fixed message,
+ * since the parser's own quotes the body), a unique-constraint violation as 409, anything else as a 500 without
+ * internals. Every 4xx is announced as `api.request.rejected` (in the request's correlation).
  */
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
@@ -53,6 +56,13 @@ export class ApiExceptionFilter implements ExceptionFilter {
   }
 
   private describe(exception: unknown): { status: number; body: Record<string, unknown> } {
+    // The body parser's error quotes the malformed body ("...\"password\":hunter2..."): never echo or keep it.
+    if (exception instanceof HttpException && exception.cause instanceof SyntaxError) {
+      return {
+        status: HttpStatus.BAD_REQUEST,
+        body: { statusCode: 400, error: 'Bad Request', message: 'The request body is not valid JSON.' },
+      };
+    }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       const response = exception.getResponse();

@@ -5,12 +5,21 @@ import { z } from 'zod';
 export const ApiRequestRejected = defineEvent('api.request.rejected', {
   schema: z.object({
     status: z.number().int(),
-    reason: z.enum(['invalid-input', 'unauthenticated', 'forbidden', 'not-found', 'conflict', 'other']),
+    reason: z.enum([
+      'invalid-input',
+      'unauthenticated',
+      'forbidden',
+      'not-found',
+      'conflict',
+      'rate-limited',
+      'other',
+    ]),
     message: z.string(),
   }),
   severity: 'warning',
   description:
-    'A request was refused with a 4xx status (invalid input, missing actor, forbidden, not found, conflict).',
+    'A request was refused with a 4xx status (invalid input, no valid token, forbidden, not found, conflict, ' +
+    'too many login or sign-up attempts).',
 });
 
 export const API_EVENTS = [ApiRequestRejected] as const;

@@ -1,4 +1,4 @@
-import { BadRequestException, type PipeTransform } from '@nestjs/common';
+import { BadRequestException, Body, Query, type PipeTransform } from '@nestjs/common';
 import type { z } from 'zod';
 
 /** One problem with a request body: where (dotted path) and what. */
@@ -31,4 +31,17 @@ export class ZodPipe<S extends z.ZodType> implements PipeTransform<unknown, z.ou
       issues,
     });
   }
+}
+
+/**
+ * `@Body()` validated by `schema` (a 400 listing every issue), with the schema also attached to the parameter so
+ * the OpenAPI document at /docs shows the body's shape.
+ */
+export function ZodBody(schema: z.ZodType): ParameterDecorator {
+  return Body({ schema, pipes: [new ZodPipe(schema)] });
+}
+
+/** `@Query()` validated and coerced by `schema`, described in the OpenAPI document like `ZodBody`. */
+export function ZodQuery(schema: z.ZodType): ParameterDecorator {
+  return Query({ schema, pipes: [new ZodPipe(schema, 'query')] });
 }

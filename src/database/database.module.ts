@@ -4,7 +4,7 @@ import { APP_CONFIG, appDatabasePath, type AppConfig } from '../config/app.confi
 import { Database } from './database';
 import { DatabaseReady } from './database.events';
 import { PostgresDatabase } from './postgres.database';
-import { SCHEMA } from './schema';
+import { COLUMN_UPGRADES, SCHEMA, type ColumnUpgrade } from './schema';
 import { SqliteDatabase } from './sqlite.database';
 
 /** Opens the store the config points at: PostgreSQL when `DATABASE_URL` is set, else SQLite under `DATA_DIR`. */
@@ -29,11 +29,32 @@ export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
 
   async onModuleInit(): Promise<void> {
     await this.database.migrate(SCHEMA);
+    for (const upgrade of COLUMN_UPGRADES) await this.addColumnIfMissing(upgrade);
     this.bus.emit(DatabaseReady, {
       dialect: this.database.dialect,
       location: this.database.location,
       tables: SCHEMA.filter((sql) => sql.startsWith('CREATE TABLE')).length,
     });
+  }
+
+  /** Neither SQLite nor PostgreSQL < 9.6 has ADD COLUMN IF NOT EXISTS: probe the column, add it when absent. */
+  private async addColumnIfMissing({ table, column, definition }: ColumnUpgrade): Promise<void> {
+    if (await this.hasColumn(table, column)) return;
+    try {
+      await this.database.execute(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+    } catch (error) {
+      // Another instance starting at the same moment may have added it first.
+      if (!(await this.hasColumn(table, column))) throw error;
+    }
+  }
+
+  private async hasColumn(table: string, column: string): Promise<boolean> {
+    try {
+      await this.database.query(`SELECT ${column} FROM ${table} LIMIT 0`);
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -10,7 +10,8 @@ export const SCHEMA: readonly string[] = [
     password_hash TEXT NOT NULL,
     role TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
+    updated_at TEXT NOT NULL,
+    token_version INTEGER NOT NULL DEFAULT 0
   )`,
   `CREATE TABLE IF NOT EXISTS organizations (
     id TEXT PRIMARY KEY,
@@ -90,6 +91,11 @@ export const SCHEMA: readonly string[] = [
     created_at TEXT NOT NULL
   )`,
   `CREATE INDEX IF NOT EXISTS activity_by_correlation ON activity_summaries (correlation_id)`,
+  `CREATE TABLE IF NOT EXISTS trace_owners (
+    correlation_id TEXT PRIMARY KEY,
+    actor_id TEXT NOT NULL,
+    opened_at TEXT NOT NULL
+  )`,
   `CREATE TABLE IF NOT EXISTS email_outbox (
     id TEXT PRIMARY KEY,
     event_id TEXT NOT NULL,
@@ -100,4 +106,17 @@ export const SCHEMA: readonly string[] = [
     created_at TEXT NOT NULL,
     UNIQUE (event_id, template)
   )`,
+];
+
+/** A column added after the table's first release: added at startup to databases made before it. */
+export interface ColumnUpgrade {
+  table: string;
+  column: string;
+  /** The column definition after `ADD COLUMN <column>` (portable SQL). */
+  definition: string;
+}
+
+export const COLUMN_UPGRADES: readonly ColumnUpgrade[] = [
+  // Access tokens carry the version they were issued for; a password change bumps it (older tokens: 401).
+  { table: 'users', column: 'token_version', definition: 'INTEGER NOT NULL DEFAULT 0' },
 ];

@@ -20,7 +20,12 @@ export function eventsOptions(config: AppConfig, registry: Registry): EventsModu
     // The trace page tells the whole story, debug-level steps included (http.request.started,
     // command.execution.started...): kept in the history, and the request's start emitted at all.
     history: { maxEvents: 5000, debug: true },
-    correlation: { httpEvents: { started: true } },
+    // The app is reachable by anyone: a client's own correlation id is used only when it comes through one of
+    // TRUSTED_PROXIES (none by default), so no one can file their requests under someone else's story.
+    correlation: {
+      httpEvents: { started: true },
+      trustClientIds: config.trustedProxies.length > 0 ? { proxies: config.trustedProxies } : false,
+    },
     audit: {
       store,
       include: ['user.**', 'organization.**', 'invite.**', 'tournament.**', 'command.execution.failed'],

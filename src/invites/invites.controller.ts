@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
 import { AdminOnly, CurrentActor, type Actor } from '../auth/actor';
-import { ZodPipe } from '../common/zod-body.pipe';
+import { ZodBody } from '../common/zod-body.pipe';
 import type { InviteRecord } from './invites.repository';
 import { CreateInviteBody } from './invites.schemas';
 import { InvitesService } from './invites.service';
@@ -13,7 +13,7 @@ export class InvitesController {
   create(
     @CurrentActor() actor: Actor,
     @Param('id') organizationId: string,
-    @Body(new ZodPipe(CreateInviteBody)) body: CreateInviteBody,
+    @ZodBody(CreateInviteBody) body: CreateInviteBody,
   ): Promise<InviteRecord> {
     return this.invites.create(actor, organizationId, body);
   }

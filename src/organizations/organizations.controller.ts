@@ -1,6 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Patch, Post, Put } from '@nestjs/common';
 import { CurrentActor, type Actor } from '../auth/actor';
-import { ZodPipe } from '../common/zod-body.pipe';
+import { ZodBody } from '../common/zod-body.pipe';
 import type { MemberRecord, OrganizationRecord } from './organizations.repository';
 import {
   AddMemberBody,
@@ -17,7 +17,7 @@ export class OrganizationsController {
   @Post()
   create(
     @CurrentActor() actor: Actor,
-    @Body(new ZodPipe(CreateOrganizationBody)) body: CreateOrganizationBody,
+    @ZodBody(CreateOrganizationBody) body: CreateOrganizationBody,
   ): Promise<OrganizationView> {
     return this.organizations.create(actor, body);
   }
@@ -28,16 +28,17 @@ export class OrganizationsController {
     return this.organizations.listForUser(actor.id);
   }
 
+  /** An organization and its members: members and app admins only (404 for anyone else). */
   @Get(':id')
-  get(@Param('id') id: string): Promise<OrganizationView> {
-    return this.organizations.get(id);
+  get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<OrganizationView> {
+    return this.organizations.get(actor, id);
   }
 
   @Patch(':id')
   update(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
-    @Body(new ZodPipe(UpdateOrganizationBody)) body: UpdateOrganizationBody,
+    @ZodBody(UpdateOrganizationBody) body: UpdateOrganizationBody,
   ): Promise<OrganizationView> {
     return this.organizations.update(actor, id, body);
   }
@@ -52,7 +53,7 @@ export class OrganizationsController {
   addMember(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
-    @Body(new ZodPipe(AddMemberBody)) body: AddMemberBody,
+    @ZodBody(AddMemberBody) body: AddMemberBody,
   ): Promise<MemberRecord> {
     return this.organizations.addMember(actor, id, body.userId, body.permission);
   }
@@ -72,7 +73,7 @@ export class OrganizationsController {
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
     @Param('userId') userId: string,
-    @Body(new ZodPipe(MemberPermissionBody)) body: MemberPermissionBody,
+    @ZodBody(MemberPermissionBody) body: MemberPermissionBody,
   ): Promise<MemberRecord> {
     return this.organizations.changeMemberPermission(actor, id, userId, body.permission);
   }

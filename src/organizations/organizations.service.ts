@@ -62,8 +62,18 @@ export class OrganizationsService {
     return this.view(org);
   }
 
-  async get(id: string): Promise<OrganizationView> {
-    return this.view(await this.load(id));
+  /** The organization with its members, for its members and app admins; anyone else gets the 404 of an unknown id. */
+  async get(actor: Actor, id: string): Promise<OrganizationView> {
+    const org = await this.load(id);
+    if (!(await this.canSee(actor, org.id))) throw noSuchOrganization(id);
+    return this.view(org);
+  }
+
+  /** Whether the actor may see the organization and what is in it: a member, or an app admin. */
+  async canSee(actor: Actor, organizationId: string): Promise<boolean> {
+    return (
+      actor.role === 'admin' || (await this.organizations.member(organizationId, actor.id)) !== undefined
+    );
   }
 
   listForUser(userId: string): Promise<OrganizationRecord[]> {
@@ -173,7 +183,7 @@ export class OrganizationsService {
   /** 404 when the organization does not exist. */
   async load(id: string): Promise<OrganizationRecord> {
     const org = await this.organizations.findById(id);
-    if (!org) throw new NotFoundException(`No organization with id "${id}".`);
+    if (!org) throw noSuchOrganization(id);
     return org;
   }
 
@@ -217,4 +227,9 @@ export class OrganizationsService {
   private async view(org: OrganizationRecord): Promise<OrganizationView> {
     return { ...org, members: await this.organizations.members(org.id) };
   }
+}
+
+/** The same 404 for an organization that does not exist and for one the caller may not see. */
+function noSuchOrganization(id: string): NotFoundException {
+  return new NotFoundException(`No organization with id "${id}".`);
 }

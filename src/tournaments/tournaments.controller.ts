@@ -1,17 +1,8 @@
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  NotFoundException,
-  Param,
-  Patch,
-  Post,
-} from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, NotFoundException, Param, Patch, Post } from '@nestjs/common';
 import { CommandBus } from '@nestjs/cqrs';
 import { CurrentActor, type Actor } from '../auth/actor';
-import { ZodPipe } from '../common/zod-body.pipe';
+import { ZodBody } from '../common/zod-body.pipe';
+import { OrganizationsService } from '../organizations/organizations.service';
 import { computeLeaderboard, type LeaderboardEntry } from './leaderboard.listener';
 import type { MatchState, RaceState, TournamentState } from './tournament.aggregate';
 import {
@@ -48,22 +39,26 @@ export class TournamentsController {
   constructor(
     private readonly commands: CommandBus,
     private readonly tournaments: TournamentsRepository,
+    private readonly organizations: OrganizationsService,
   ) {}
 
   @Post()
   create(
     @CurrentActor() actor: Actor,
-    @Body(new ZodPipe(CreateTournamentBody)) body: CreateTournamentBody,
+    @ZodBody(CreateTournamentBody) body: CreateTournamentBody,
   ): Promise<TournamentState> {
     return this.commands.execute(
       new CreateTournamentCommand(actor, body.organizationId, body.name, body.game),
     );
   }
 
+  /** A tournament with its results: for members of its organization and app admins (404 for anyone else). */
   @Get(':id')
-  async get(@Param('id') id: string): Promise<TournamentView> {
+  async get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<TournamentView> {
     const found = await this.tournaments.findWithResults(id);
-    if (!found) throw new NotFoundException(`No tournament with id "${id}".`);
+    if (!found || !(await this.organizations.canSee(actor, found.tournament.organizationId))) {
+      throw new NotFoundException(`No tournament with id "${id}".`);
+    }
     const { tournament, races, matches } = found;
     return {
       ...tournament,
@@ -77,7 +72,7 @@ export class TournamentsController {
   update(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
-    @Body(new ZodPipe(UpdateTournamentBody)) body: UpdateTournamentBody,
+    @ZodBody(UpdateTournamentBody) body: UpdateTournamentBody,
   ): Promise<TournamentState> {
     return this.commands.execute(new UpdateTournamentCommand(actor, id, body));
   }
@@ -109,7 +104,7 @@ export class TournamentsController {
   submitRace(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
-    @Body(new ZodPipe(SubmitRaceBody)) body: SubmitRaceBody,
+    @ZodBody(SubmitRaceBody) body: SubmitRaceBody,
   ): Promise<RaceState> {
     return this.commands.execute(new SubmitRaceCommand(actor, id, body.timeMs));
   }
@@ -130,7 +125,7 @@ export class TournamentsController {
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
     @Param('raceId') raceId: string,
-    @Body(new ZodPipe(RejectRaceBody)) body: RejectRaceBody,
+    @ZodBody(RejectRaceBody) body: RejectRaceBody,
   ): Promise<RaceState> {
     return this.commands.execute(new ReviewRaceCommand(actor, id, raceId, 'rejected', body.reason));
   }
@@ -139,7 +134,7 @@ export class TournamentsController {
   scheduleMatch(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
-    @Body(new ZodPipe(ScheduleMatchBody)) body: ScheduleMatchBody,
+    @ZodBody(ScheduleMatchBody) body: ScheduleMatchBody,
   ): Promise<MatchState> {
     return this.commands.execute(
       new ScheduleMatchCommand(actor, id, body.playerA, body.playerB, body.scheduledAt),
@@ -152,7 +147,7 @@ export class TournamentsController {
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
     @Param('matchId') matchId: string,
-    @Body(new ZodPipe(CompleteMatchBody)) body: CompleteMatchBody,
+    @ZodBody(CompleteMatchBody) body: CompleteMatchBody,
   ): Promise<MatchState> {
     return this.commands.execute(new CompleteMatchCommand(actor, id, matchId, body.winnerId, body.score));
   }

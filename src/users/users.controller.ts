@@ -1,14 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, Query } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Patch, Post, Put, UseGuards } from '@nestjs/common';
+import { ThrottlerGuard } from '@nestjs/throttler';
 import { z } from 'zod';
 import { AdminOnly, CurrentActor, Public, type Actor } from '../auth/actor';
-import { ZodPipe } from '../common/zod-body.pipe';
-import {
-  ChangePasswordBody,
-  ChangePermissionBody,
-  CreateUserBody,
-  LoginBody,
-  UpdateUserBody,
-} from './users.schemas';
+import { ZodBody, ZodQuery } from '../common/zod-body.pipe';
+import { ChangePasswordBody, ChangePermissionBody, CreateUserBody, UpdateUserBody } from './users.schemas';
 import { UsersService, type UserView } from './users.service';
 
 const Page = z.object({
@@ -20,29 +15,31 @@ const Page = z.object({
 export class UsersController {
   constructor(private readonly users: UsersService) {}
 
-  /** Sign up. Public; answers 409 when the username or email is taken. */
+  /** Sign up. Public and rate-limited per client address; answers 409 when the username or email is taken. */
   @Public()
+  @UseGuards(ThrottlerGuard)
   @Post()
-  create(@Body(new ZodPipe(CreateUserBody)) body: CreateUserBody): Promise<UserView> {
+  create(@ZodBody(CreateUserBody) body: CreateUserBody): Promise<UserView> {
     return this.users.create(body);
   }
 
   @AdminOnly()
   @Get()
-  list(@Query(new ZodPipe(Page, 'query')) page: z.infer<typeof Page>): Promise<UserView[]> {
+  list(@ZodQuery(Page) page: z.infer<typeof Page>): Promise<UserView[]> {
     return this.users.list(page.limit, page.offset);
   }
 
+  /** One's own profile; administrators may read anyone's. Anyone else's is a 404, as if it did not exist. */
   @Get(':id')
-  get(@Param('id') id: string): Promise<UserView> {
-    return this.users.get(id);
+  get(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<UserView> {
+    return this.users.get(actor, id);
   }
 
   @Patch(':id')
   update(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
-    @Body(new ZodPipe(UpdateUserBody)) body: UpdateUserBody,
+    @ZodBody(UpdateUserBody) body: UpdateUserBody,
   ): Promise<UserView> {
     return this.users.update(actor, id, body);
   }
@@ -52,7 +49,7 @@ export class UsersController {
   changePassword(
     @CurrentActor() actor: Actor,
     @Param('id') id: string,
-    @Body(new ZodPipe(ChangePasswordBody)) body: ChangePasswordBody,
+    @ZodBody(ChangePasswordBody) body: ChangePasswordBody,
   ): Promise<void> {
     return this.users.changePassword(actor, id, body);
   }
@@ -62,7 +59,7 @@ export class UsersController {
   @Put(':id/permission')
   changePermission(
     @Param('id') id: string,
-    @Body(new ZodPipe(ChangePermissionBody)) body: ChangePermissionBody,
+    @ZodBody(ChangePermissionBody) body: ChangePermissionBody,
   ): Promise<UserView> {
     return this.users.changePermission(id, body.role);
   }
@@ -71,18 +68,5 @@ export class UsersController {
   @HttpCode(204)
   delete(@CurrentActor() actor: Actor, @Param('id') id: string): Promise<void> {
     return this.users.delete(actor, id);
-  }
-}
-
-@Controller('auth')
-export class AuthController {
-  constructor(private readonly users: UsersService) {}
-
-  /** Checks a password and answers the user (whose id then goes in `x-user-id`). */
-  @Public()
-  @Post('login')
-  @HttpCode(200)
-  login(@Body(new ZodPipe(LoginBody)) body: LoginBody): Promise<UserView> {
-    return this.users.login(body.username, body.password);
   }
 }

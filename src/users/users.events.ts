@@ -37,7 +37,9 @@ export const UserDeleted = defineEvent('user.deleted', {
 export const AdminSeeded = defineEvent('system.admin.seeded', {
   schema: z.object({ userId: z.string(), username: z.string() }),
   audit: true,
-  description: 'First start: the `admin` user was created.',
+  description:
+    'First start: the first administrator was created, with the password from ADMIN_PASSWORD or one generated ' +
+    'and printed once (never part of the event).',
 });
 
 export const USER_EVENTS = [

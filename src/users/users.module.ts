@@ -1,12 +1,15 @@
 import { Module } from '@nestjs/common';
-import { AuthController, UsersController } from './users.controller';
+import { TraceModule } from '../trace/trace.module';
+import { FirstAdminSeeder } from './first-admin.seeder';
+import { UsersController } from './users.controller';
 import { UsersRepository } from './users.repository';
 import { UsersService } from './users.service';
 
-/** Users and login, in the plain `EventBusService` style. */
+/** Users and the first administrator, in the plain `EventBusService` style. */
 @Module({
-  controllers: [UsersController, AuthController],
-  providers: [UsersRepository, UsersService],
+  imports: [TraceModule],
+  controllers: [UsersController],
+  providers: [UsersRepository, UsersService, FirstAdminSeeder],
   exports: [UsersRepository, UsersService],
 })
 export class UsersModule {}

@@ -10,6 +10,8 @@ export interface UserRecord {
   role: 'admin' | 'user';
   createdAt: string;
   updatedAt: string;
+  /** Goes up with every password change; access tokens of an older version are refused. */
+  tokenVersion: number;
 }
 
 interface UserRow extends Record<string, unknown> {
@@ -20,9 +22,10 @@ interface UserRow extends Record<string, unknown> {
   role: 'admin' | 'user';
   created_at: string;
   updated_at: string;
+  token_version: number | string;
 }
 
-const COLUMNS = 'id, username, email, password_hash, role, created_at, updated_at';
+const COLUMNS = 'id, username, email, password_hash, role, created_at, updated_at, token_version';
 
 function toUser(row: UserRow | undefined): UserRecord | undefined {
   if (!row) return undefined;
@@ -34,6 +37,7 @@ function toUser(row: UserRow | undefined): UserRecord | undefined {
     role: row.role,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+    tokenVersion: Number(row.token_version),
   };
 }
 
@@ -74,7 +78,7 @@ export class UsersRepository {
   }
 
   async insert(user: UserRecord): Promise<void> {
-    await this.db.execute(`INSERT INTO users (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`, [
+    await this.db.execute(`INSERT INTO users (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
       user.id,
       user.username,
       user.email,
@@ -82,13 +86,15 @@ export class UsersRepository {
       user.role,
       user.createdAt,
       user.updatedAt,
+      user.tokenVersion,
     ]);
   }
 
   async update(user: UserRecord): Promise<void> {
     await this.db.execute(
-      'UPDATE users SET username = ?, email = ?, password_hash = ?, role = ?, updated_at = ? WHERE id = ?',
-      [user.username, user.email, user.passwordHash, user.role, user.updatedAt, user.id],
+      'UPDATE users SET username = ?, email = ?, password_hash = ?, role = ?, updated_at = ?, token_version = ? ' +
+        'WHERE id = ?',
+      [user.username, user.email, user.passwordHash, user.role, user.updatedAt, user.tokenVersion, user.id],
     );
   }
 

@@ -1,21 +1,12 @@
-import {
-  ConflictException,
-  Injectable,
-  Logger,
-  NotFoundException,
-  UnauthorizedException,
-  type OnApplicationBootstrap,
-} from '@nestjs/common';
-import { randomBytes } from 'node:crypto';
+import { ConflictException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { EventBusService } from 'nestjs-event-bus';
 import { requirePermission } from '../auth/actor.guard';
 import type { Actor } from '../auth/actor';
-import { AuthLoginFailed, AuthLoginSucceeded } from '../auth/auth.events';
 import { hashPassword, verifyPassword } from '../auth/password';
 import { newId, now } from '../common/clock';
+import { TraceOwnersRepository } from '../trace/trace-owners.repository';
 import type { ChangePasswordBody, CreateUserBody, UpdateUserBody } from './users.schemas';
 import {
-  AdminSeeded,
   UserCreated,
   UserDeleted,
   UserPasswordChanged,
@@ -34,9 +25,6 @@ export interface UserView {
   updatedAt: string;
 }
 
-/** The seeded administrator's id, so that `x-user-id: admin` works on a fresh install. */
-export const ADMIN_USER_ID = 'admin';
-
 export function toUserView(user: UserRecord): UserView {
   return {
     id: user.id,
@@ -53,34 +41,12 @@ export function toUserView(user: UserRecord): UserView {
  * (audit summaries, the welcome email, metrics) react without this service knowing them.
  */
 @Injectable()
-export class UsersService implements OnApplicationBootstrap {
-  private readonly logger = new Logger('Users');
-
+export class UsersService {
   constructor(
     private readonly users: UsersRepository,
+    private readonly owners: TraceOwnersRepository,
     private readonly bus: EventBusService,
   ) {}
-
-  /** First start: create the `admin` user (password from ADMIN_PASSWORD, else a random one nobody knows). */
-  async onApplicationBootstrap(): Promise<void> {
-    if (await this.users.findById(ADMIN_USER_ID)) return;
-    const password = process.env.ADMIN_PASSWORD || randomBytes(24).toString('base64url');
-    const at = now();
-    const admin: UserRecord = {
-      id: ADMIN_USER_ID,
-      username: 'admin',
-      email: 'admin@example.com',
-      passwordHash: await hashPassword(password),
-      role: 'admin',
-      createdAt: at,
-      updatedAt: at,
-    };
-    await this.users.insert(admin);
-    this.bus.emit(AdminSeeded, { userId: admin.id, username: admin.username });
-    this.logger.log(
-      'Created the admin user (send "x-user-id: admin"; set ADMIN_PASSWORD before the first start to log in with a password).',
-    );
-  }
 
   async create(input: CreateUserBody): Promise<UserView> {
     await this.assertAvailable(input.username, input.email);
@@ -93,9 +59,11 @@ export class UsersService implements OnApplicationBootstrap {
       role: 'user',
       createdAt: at,
       updatedAt: at,
+      tokenVersion: 0,
     };
     await this.users.insert(user);
-    // Signing up is the new user's own act: they are its actor (no x-user-id was sent).
+    // Signing up is the new user's own act: they are its actor, and the request's story is theirs to read.
+    await this.owners.claim(user.id);
     this.bus.emit(
       UserCreated,
       { userId: user.id, username: user.username, email: user.email, role: user.role },
@@ -104,7 +72,9 @@ export class UsersService implements OnApplicationBootstrap {
     return toUserView(user);
   }
 
-  async get(id: string): Promise<UserView> {
+  /** A user's profile, for themselves or an administrator; anyone else gets the 404 of an unknown id. */
+  async get(actor: Actor, id: string): Promise<UserView> {
+    if (actor.id !== id && actor.role !== 'admin') throw noSuchUser(id);
     return toUserView(await this.load(id));
   }
 
@@ -144,10 +114,12 @@ export class UsersService implements OnApplicationBootstrap {
     if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
       throw new UnauthorizedException('currentPassword is wrong.');
     }
+    // A new token version: every token issued before this moment, this request's own included, stops working.
     await this.users.update({
       ...user,
       passwordHash: await hashPassword(input.newPassword),
       updatedAt: now(),
+      tokenVersion: user.tokenVersion + 1,
     });
     this.bus.emit(UserPasswordChanged, { userId: user.id });
   }
@@ -174,24 +146,9 @@ export class UsersService implements OnApplicationBootstrap {
     this.bus.emit(UserDeleted, { userId: user.id, username: user.username });
   }
 
-  /** Checks a username/password pair; emits `auth.login.succeeded` or `auth.login.failed`. */
-  async login(username: string, password: string): Promise<UserView> {
-    const user = await this.users.findByUsername(username);
-    const ok = user !== undefined && (await verifyPassword(password, user.passwordHash));
-    if (!user || !ok) {
-      this.bus.emit(AuthLoginFailed, {
-        username: username.slice(0, 64),
-        reason: user ? 'wrong-password' : 'unknown-user',
-      });
-      throw new UnauthorizedException('Unknown username or wrong password.');
-    }
-    this.bus.emit(AuthLoginSucceeded, { userId: user.id }, { actorId: user.id });
-    return toUserView(user);
-  }
-
   private async load(id: string): Promise<UserRecord> {
     const user = await this.users.findById(id);
-    if (!user) throw new NotFoundException(`No user with id "${id}".`);
+    if (!user) throw noSuchUser(id);
     return user;
   }
 
@@ -211,4 +168,9 @@ export class UsersService implements OnApplicationBootstrap {
       'only the user or an admin may',
     );
   }
+}
+
+/** The same 404 for a user who does not exist and for one the caller may not see. */
+function noSuchUser(id: string): NotFoundException {
+  return new NotFoundException(`No user with id "${id}".`);
 }

@@ -1,4 +1,4 @@
-import { startExampleApp, tempDataDir, type ExampleApp } from './support/example-app';
+import { startExampleApp, tempDataDir, type ExampleApp, type Session } from './support/example-app';
 
 const DOMAIN = /^(user|organization|invite|tournament)\./;
 const TABLES = [
@@ -14,8 +14,9 @@ const TABLES = [
 describe('example app: bad input gets the right status and writes nothing', () => {
   const data = tempDataDir();
   let app: ExampleApp;
-  let alice: string;
-  let bob: string;
+  let alice: Session;
+  let bob: Session;
+  let admin: Session;
   let org: string;
   let tournament: string;
 
@@ -41,14 +42,9 @@ describe('example app: bad input gets the right status and writes nothing', () =
 
   beforeAll(async () => {
     app = await startExampleApp({ dataDir: data.dir });
-    const signUp = async (name: string) =>
-      (
-        await app.call('POST', '/users', {
-          body: { username: name, email: `${name}@example.com`, password: `${name}-password-1` },
-        })
-      ).body.id;
-    alice = await signUp('alice');
-    bob = await signUp('bob');
+    alice = await app.signUp('alice');
+    bob = await app.signUp('bob');
+    admin = await app.admin();
     org = (await app.call('POST', '/organizations', { as: alice, body: { name: 'Speedrunners' } })).body.id;
     tournament = (
       await app.call('POST', '/tournaments', {
@@ -64,7 +60,14 @@ describe('example app: bad input gets the right status and writes nothing', () =
     data.remove();
   });
 
-  const cases: [string, string, string, () => { as?: string; body?: unknown }, number, RegExp?][] = [
+  const cases: [
+    string,
+    string,
+    string,
+    () => { as?: Session | string; body?: unknown; headers?: Record<string, string> },
+    number,
+    RegExp?,
+  ][] = [
     [
       'sign-up without a password',
       'POST',
@@ -116,13 +119,22 @@ describe('example app: bad input gets the right status and writes nothing', () =
       409,
       /email/,
     ],
-    ['no x-user-id', 'POST', '/organizations', () => ({ body: { name: 'Nope' } }), 401, /x-user-id/],
+    ['no token', 'POST', '/organizations', () => ({ body: { name: 'Nope' } }), 401, /Authorization: Bearer/],
     [
-      'an x-user-id of nobody',
+      'a forged x-user-id instead of a token',
       'POST',
       '/organizations',
-      () => ({ as: 'no-such-user', body: { name: 'Nope' } }),
+      () => ({ headers: { 'x-user-id': alice.id }, body: { name: 'Nope' } }),
       401,
+      /log in/i,
+    ],
+    [
+      'a token that is not one',
+      'POST',
+      '/organizations',
+      () => ({ as: 'not-a-token', body: { name: 'Nope' } }),
+      401,
+      /not valid/,
     ],
     [
       'a duplicate organization name',
@@ -150,7 +162,7 @@ describe('example app: bad input gets the right status and writes nothing', () =
       'a permission that does not exist',
       'PUT',
       '/users/:bob/permission',
-      () => ({ as: 'admin', body: { role: 'god' } }),
+      () => ({ as: admin, body: { role: 'god' } }),
       400,
       /role/,
     ],
@@ -158,15 +170,18 @@ describe('example app: bad input gets the right status and writes nothing', () =
       'a permission change of an unknown user',
       'PUT',
       '/users/nobody/permission',
-      () => ({ as: 'admin', body: { role: 'admin' } }),
+      () => ({ as: admin, body: { role: 'admin' } }),
       404,
     ],
     ['deleting another user', 'DELETE', '/users/:alice', () => ({ as: bob }), 403],
+    ['reading another user’s profile', 'GET', '/users/:alice', () => ({ as: bob }), 404, /No user/],
+    ['reading an organization as a non-member', 'GET', '/organizations/:org', () => ({ as: bob }), 404],
+    ['reading a tournament as a non-member', 'GET', '/tournaments/:tournament', () => ({ as: bob }), 404],
     [
       'adding a member as a non-member',
       'POST',
       '/organizations/:org/members',
-      () => ({ as: bob, body: { userId: bob } }),
+      () => ({ as: bob, body: { userId: bob.id } }),
       403,
     ],
     [
@@ -180,7 +195,7 @@ describe('example app: bad input gets the right status and writes nothing', () =
       'adding someone already a member',
       'POST',
       '/organizations/:org/members',
-      () => ({ as: alice, body: { userId: alice } }),
+      () => ({ as: alice, body: { userId: alice.id } }),
       409,
     ],
     [
@@ -269,7 +284,10 @@ describe('example app: bad input gets the right status and writes nothing', () =
       'a match against oneself',
       'POST',
       '/tournaments/:tournament/matches',
-      () => ({ as: alice, body: { playerA: alice, playerB: alice, scheduledAt: '2026-12-01T18:00:00Z' } }),
+      () => ({
+        as: alice,
+        body: { playerA: alice.id, playerB: alice.id, scheduledAt: '2026-12-01T18:00:00Z' },
+      }),
       400,
       /differ/,
     ],
@@ -277,7 +295,7 @@ describe('example app: bad input gets the right status and writes nothing', () =
       'a match with a bad date',
       'POST',
       '/tournaments/:tournament/matches',
-      () => ({ as: alice, body: { playerA: alice, playerB: bob, scheduledAt: 'tomorrow' } }),
+      () => ({ as: alice, body: { playerA: alice.id, playerB: bob.id, scheduledAt: 'tomorrow' } }),
       400,
       /scheduledAt/,
     ],
@@ -294,8 +312,8 @@ describe('example app: bad input gets the right status and writes nothing', () =
   it.each(rows)('%s: %s %s', async (_name, method, rawPath, request, status, message) => {
     const before = await snapshot();
     const path = rawPath
-      .replace(':alice', alice)
-      .replace(':bob', bob)
+      .replace(':alice', alice.id)
+      .replace(':bob', bob.id)
       .replace(':org', org)
       .replace(':tournament', tournament);
     const reply = await app.call(method, path, request());

@@ -1,6 +1,6 @@
 import { ALL_EVENT_TYPES, APP_EVENT_DEFINITIONS } from '../../src/events/event-catalog';
 import { runTournamentScenario } from './support/scenario';
-import { startExampleApp, tempDataDir, type ExampleApp } from './support/example-app';
+import { startExampleApp, tempDataDir, type ExampleApp, type Session } from './support/example-app';
 
 /**
  * Drives every flow of the example app, its failures included, and checks that each event type the app
@@ -23,11 +23,14 @@ describe('example app: every declared event type is emitted by some code path', 
     app = await startExampleApp({ dataDir: data.dir });
     const bus = app.bus;
     const story = await runTournamentScenario(app);
-    const { alice, bob, carol, dave } = story.users;
+    const { alice, bob } = story.sessions;
+    let { dave } = story.sessions;
+    const carol = story.users.carol;
+    const admin = await app.admin();
     const ok = async (
       method: string,
       path: string,
-      as: string | undefined,
+      as: Session | string | undefined,
       body: unknown,
       status: number,
     ) => {
@@ -38,33 +41,36 @@ describe('example app: every declared event type is emitted by some code path', 
     };
 
     // users and auth
-    await ok('PATCH', `/users/${dave}`, dave, { email: 'dave.new@example.com' }, 200);
+    await ok('PATCH', `/users/${dave.id}`, dave, { email: 'dave.new@example.com' }, 200);
     await ok(
       'PUT',
-      `/users/${dave}/password`,
+      `/users/${dave.id}/password`,
       dave,
       { currentPassword: 'dave-correct-horse', newPassword: 'dave-battery-staple' },
       204,
     );
-    await ok('POST', '/auth/login', undefined, { username: 'dave', password: 'dave-battery-staple' }, 200);
+    // The password change revoked dave's token: it is refused now, and he logs in again.
+    await ok('GET', `/users/${dave.id}`, dave, undefined, 401);
+    await ok('POST', '/auth/login', undefined, { username: 'nobody', password: 'dave-correct-horse' }, 401);
     await ok('POST', '/auth/login', undefined, { username: 'dave', password: 'dave-correct-horse' }, 401);
-    await ok('PUT', `/users/${carol}/permission`, 'admin', { role: 'admin' }, 200);
-    await ok('PUT', `/users/${carol}/permission`, 'admin', { role: 'user' }, 200);
+    dave = await app.login('dave', 'dave-battery-staple');
+    await ok('PUT', `/users/${carol}/permission`, admin, { role: 'admin' }, 200);
+    await ok('PUT', `/users/${carol}/permission`, admin, { role: 'user' }, 200);
     await ok('GET', '/users', bob, undefined, 403);
     await ok('GET', '/users', undefined, undefined, 401);
 
     // organizations: a second one, changed, with a member whose permission changes, then removed and deleted
     const org2 = await ok('POST', '/organizations', bob, { name: 'Second Org' }, 201);
     await ok('PATCH', `/organizations/${org2.id}`, bob, { description: 'now with a description' }, 200);
-    await ok('POST', `/organizations/${org2.id}/members`, bob, { userId: dave }, 201);
+    await ok('POST', `/organizations/${org2.id}/members`, bob, { userId: dave.id }, 201);
     await ok(
       'PUT',
-      `/organizations/${org2.id}/members/${dave}/permission`,
+      `/organizations/${org2.id}/members/${dave.id}/permission`,
       bob,
       { permission: 'admin' },
       200,
     );
-    await ok('DELETE', `/organizations/${org2.id}/members/${dave}`, dave, undefined, 204);
+    await ok('DELETE', `/organizations/${org2.id}/members/${dave.id}`, dave, undefined, 204);
 
     // invites: rejected, expired by an admin, revoked, swept, and one that bounces for good
     const toDave = await ok(
@@ -102,7 +108,7 @@ describe('example app: every declared event type is emitted by some code path', 
       '2000-01-01T00:00:00.000Z',
       stale.id,
     ]);
-    expect(await ok('POST', '/invites/expire-stale', 'admin', undefined, 200)).toEqual({ expired: 1 });
+    expect(await ok('POST', '/invites/expire-stale', admin, undefined, 200)).toEqual({ expired: 1 });
     await ok('POST', `/organizations/${org2.id}/invites`, bob, { email: 'nobody@bounce.invalid' }, 201);
 
     // tournaments: one changed and deleted while a draft; a failing command
@@ -119,11 +125,11 @@ describe('example app: every declared event type is emitted by some code path', 
     await ok('DELETE', `/organizations/${org2.id}`, bob, undefined, 204);
 
     // the audit trail and the trace
-    expect((await ok('GET', '/activity/verify', 'admin', undefined, 200)).ok).toBe(true);
+    expect((await ok('GET', '/activity/verify', admin, undefined, 200)).ok).toBe(true);
     await ok('GET', `/events/trace/${story.requests.approveRace}`, alice, undefined, 200);
 
     // user deletion last: dave leaves
-    await ok('DELETE', `/users/${dave}`, dave, undefined, 204);
+    await ok('DELETE', `/users/${dave.id}`, dave, undefined, 204);
     await app.settle();
 
     // The bounced invitation email: three attempts, then a dead letter and event.handler.failed.

@@ -11,11 +11,7 @@ describe('example app: the background invite sweep', () => {
 
   it('expires stale invites on its timer, each sweep one correlation id of its own', async () => {
     app = await startExampleApp({ dataDir: data.dir, inviteSweepMs: 50 });
-    const alice = (
-      await app.call('POST', '/users', {
-        body: { username: 'alice', email: 'alice@example.com', password: 'alice-password-1' },
-      })
-    ).body.id;
+    const alice = await app.signUp('alice');
     const org = (await app.call('POST', '/organizations', { as: alice, body: { name: 'Sweepers' } })).body.id;
     const invite = await app.call('POST', `/organizations/${org}/invites`, {
       as: alice,

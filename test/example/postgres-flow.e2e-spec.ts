@@ -1,4 +1,5 @@
 import { readdirSync } from 'node:fs';
+import { TOKEN_SECRET_FILE } from '../../src/auth/token-secret';
 import { edges, PASSWORDS, runTournamentScenario } from './support/scenario';
 import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../support/postgres';
 import { startExampleApp, tempDataDir, type ExampleApp } from './support/example-app';
@@ -26,7 +27,7 @@ describePostgres('example app on PostgreSQL: the tournament story over HTTP', ()
     const story = await runTournamentScenario(app);
 
     const trace = (
-      await app.call('GET', `/events/trace/${story.requests.approveRace}`, { as: story.users.alice })
+      await app.call('GET', `/events/trace/${story.requests.approveRace}`, { as: story.sessions.alice })
     ).body;
     expect(edges(trace.roots)).toEqual(
       expect.arrayContaining([
@@ -35,24 +36,29 @@ describePostgres('example app on PostgreSQL: the tournament story over HTTP', ()
       ]),
     );
     const acceptTrace = (
-      await app.call('GET', `/events/trace/${story.requests.acceptInvite}`, { as: story.users.bob })
+      await app.call('GET', `/events/trace/${story.requests.acceptInvite}`, { as: story.sessions.bob })
     ).body;
     expect(acceptTrace.roots.map((n: any) => n.type)).toEqual(
       expect.arrayContaining(['invite.accepted', 'organization.member.added']),
     );
     expect(JSON.stringify(trace)).not.toContain(PASSWORDS.alice);
 
-    const verify = await app.call('GET', '/activity/verify', { as: 'admin' });
+    const verify = await app.call('GET', '/activity/verify', { as: await app.admin() });
     expect(verify.body).toMatchObject({ ok: true });
-    // Nothing went to SQLite: both the app's tables and the audit trail live in PostgreSQL.
+    // Nothing went to SQLite: both the app's tables and the audit trail live in PostgreSQL. DATA_DIR holds only the
+    // generated token signing key (no JWT_SECRET was set).
     expect(app.db.location).toContain(schema);
-    expect(readdirSync(data.dir)).toEqual([]);
+    expect(readdirSync(data.dir)).toEqual([TOKEN_SECRET_FILE]);
 
     await app.close();
     app = await startExampleApp(config);
-    const tournament = await app.call('GET', `/tournaments/${story.tournamentId}`, { as: story.users.alice });
+    const tournament = await app.call('GET', `/tournaments/${story.tournamentId}`, {
+      as: story.sessions.alice,
+    });
     expect(tournament.body).toMatchObject({ status: 'finished', winnerId: story.users.bob });
-    expect((await app.call('GET', '/activity/verify', { as: 'admin' })).body).toMatchObject({ ok: true });
+    expect((await app.call('GET', '/activity/verify', { as: await app.admin() })).body).toMatchObject({
+      ok: true,
+    });
     expect(app.bus.stats().byType['system.admin.seeded'] ?? 0).toBe(0);
   });
 });

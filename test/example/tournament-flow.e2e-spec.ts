@@ -28,7 +28,9 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
   });
 
   it('ends with the tournament finished, bob the winner, and the organization as built', async () => {
-    const tournament = await app.call('GET', `/tournaments/${story.tournamentId}`, { as: story.users.alice });
+    const tournament = await app.call('GET', `/tournaments/${story.tournamentId}`, {
+      as: story.sessions.alice,
+    });
     expect(tournament.status).toBe(200);
     expect(tournament.body).toMatchObject({
       status: 'finished',
@@ -45,7 +47,7 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
       bestTimeMs: 62_345,
     });
 
-    const org = await app.call('GET', `/organizations/${story.organizationId}`, { as: story.users.bob });
+    const org = await app.call('GET', `/organizations/${story.organizationId}`, { as: story.sessions.bob });
     const members = Object.fromEntries(org.body.members.map((m: any) => [m.username, m.permission]));
     expect(members).toEqual({ alice: 'owner', bob: 'member', carol: 'admin' });
   });
@@ -90,7 +92,7 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
 
   it('traces the race approval request as a causal tree with each handler’s outcome', async () => {
     const reply = await app.call('GET', `/events/trace/${story.requests.approveRace}`, {
-      as: story.users.alice,
+      as: story.sessions.alice,
     });
     expect(reply.status).toBe(200);
     const trace = reply.body;
@@ -124,7 +126,7 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
 
   it('traces the end of the tournament down to the declared winner', async () => {
     const trace = (
-      await app.call('GET', `/events/trace/${story.requests.endTournament}`, { as: story.users.alice })
+      await app.call('GET', `/events/trace/${story.requests.endTournament}`, { as: story.sessions.alice })
     ).body;
     expect(edges(trace.roots)).toContain('tournament.ended > tournament.winner.declared');
     expect(find(trace.roots, 'tournament.winner.declared').data).toEqual({
@@ -135,7 +137,9 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
   });
 
   it('traces the sign-up with the retried welcome email, and no password appears anywhere', async () => {
-    const reply = await app.call('GET', `/events/trace/${story.requests.signup}`, { as: story.users.alice });
+    const reply = await app.call('GET', `/events/trace/${story.requests.signup}`, {
+      as: story.sessions.alice,
+    });
     expect(reply.status).toBe(200);
     const created = find(reply.body.roots, 'user.created');
     expect(created.handlers).toEqual(
@@ -153,25 +157,31 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
       reply.body,
       app.bus.history(),
       (await app.audit.query({ limit: 1000 })).records,
-      (await app.call('GET', '/activity?limit=500', { as: 'admin' })).body,
+      (await app.call('GET', '/activity?limit=500', { as: await app.admin() })).body,
       await app.db.query('SELECT * FROM users'),
     ]);
     for (const password of Object.values(PASSWORDS)) expect(everything).not.toContain(password);
   });
 
-  it('answers 403 to a trace of somebody else’s request and 404 to an unknown correlation id', async () => {
+  it('answers a trace of somebody else’s request exactly like an unknown correlation id: 404', async () => {
     const others = await app.call('GET', `/events/trace/${story.requests.approveRace}`, {
-      as: story.users.dave,
+      as: story.sessions.dave,
     });
-    expect(others.status).toBe(403);
-    const unknown = await app.call('GET', '/events/trace/no-such-correlation', { as: 'admin' });
+    const unknown = await app.call('GET', '/events/trace/no-such-correlation', { as: story.sessions.dave });
+    expect(others.status).toBe(404);
     expect(unknown.status).toBe(404);
+    expect(others.body).toEqual(unknown.body);
+    expect(
+      (await app.call('GET', '/events/trace/no-such-correlation', { as: await app.admin() })).status,
+    ).toBe(404);
   });
 
   it('keeps human-readable activity lines for the key actions', async () => {
-    const { alice, dave } = story.users;
+    const { alice } = story.sessions;
+    const { dave } = story.users;
     expect(
-      (await app.call('PUT', `/users/${dave}/permission`, { as: 'admin', body: { role: 'admin' } })).status,
+      (await app.call('PUT', `/users/${dave}/permission`, { as: await app.admin(), body: { role: 'admin' } }))
+        .status,
     ).toBe(200);
     expect(
       (
@@ -187,7 +197,7 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
     ).toBe(204);
     await app.settle();
 
-    const lines = (await app.call('GET', '/activity?limit=500', { as: 'admin' })).body.map(
+    const lines = (await app.call('GET', '/activity?limit=500', { as: await app.admin() })).body.map(
       (s: any) => s.summary,
     );
     expect(lines).toEqual(
@@ -208,31 +218,35 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
   });
 
   it('the audit trail verifies, and only administrators may ask', async () => {
-    const verify = await app.call('GET', '/activity/verify', { as: 'admin' });
+    const verify = await app.call('GET', '/activity/verify', { as: await app.admin() });
     expect(verify.status).toBe(200);
     expect(verify.body).toMatchObject({ ok: true });
     expect(verify.body.checked).toBeGreaterThan(20);
-    expect((await app.call('GET', '/activity/verify', { as: story.users.alice })).status).toBe(403);
+    expect((await app.call('GET', '/activity/verify', { as: story.sessions.alice })).status).toBe(403);
   });
 
-  it('keeps everything across a restart on the same DATA_DIR, and the audit chain continues', async () => {
-    const before = (await app.call('GET', '/activity/verify', { as: 'admin' })).body.checked as number;
+  it('keeps everything across a restart on the same DATA_DIR, tokens included, and the audit chain continues', async () => {
+    const before = (await app.call('GET', '/activity/verify', { as: await app.admin() })).body
+      .checked as number;
     await app.close();
     app = await startExampleApp({ dataDir: data.dir });
 
-    const tournament = await app.call('GET', `/tournaments/${story.tournamentId}`, { as: story.users.alice });
+    // The signing key is kept in DATA_DIR: a token issued before the restart still works.
+    const tournament = await app.call('GET', `/tournaments/${story.tournamentId}`, {
+      as: story.sessions.alice,
+    });
     expect(tournament.body).toMatchObject({ status: 'finished', winnerId: story.users.bob });
     const login = await app.call('POST', '/auth/login', {
       body: { username: 'alice', password: PASSWORDS.alice },
     });
     expect(login.status).toBe(200);
-    expect(login.body.id).toBe(story.users.alice);
+    expect(login.body).toMatchObject({ tokenType: 'Bearer', user: { id: story.users.alice } });
     expect(
       (await app.call('POST', '/auth/login', { body: { username: 'alice', password: 'wrong-password' } }))
         .status,
     ).toBe(401);
 
-    const after = await app.call('GET', '/activity/verify', { as: 'admin' });
+    const after = await app.call('GET', '/activity/verify', { as: await app.admin() });
     expect(after.body.ok).toBe(true);
     expect(after.body.checked).toBeGreaterThan(before);
     // The admin is seeded once only.

@@ -34,11 +34,24 @@ export type {
   HandlerStats,
   HistoryQuery,
   ListenerOptions,
+  ReplayQuery,
   RetryPolicy,
   Subscription,
 } from './bus/bus.interfaces';
+export type {
+  ConsumeOptions,
+  DeliverInbound,
+  EventTransport,
+  InboundDelivery,
+  SettleReport,
+  TransportHealth,
+  TransportReplayQuery,
+  TransportStats,
+} from './bus/ports/event-transport.port';
+export type { DeadLetterStore } from './bus/ports/dead-letter-store.port';
+export { InProcessTransport } from './bus/in-process.transport';
 export type { BusObserver, HandlerOutcome } from './bus/bus-observer';
-export { SystemStartup, SystemShutdown, HandlerFailed } from './bus/system-events';
+export { SystemStartup, SystemShutdown, HandlerFailed, PublishFailed } from './bus/system-events';
 
 export { OnEvent } from './listeners/on-event.decorator';
 export type { OnEventOptions } from './listeners/on-event.decorator';
@@ -48,6 +61,7 @@ export { EventContext } from './context/event-context';
 export type { EventContextRunOptions } from './context/event-context';
 export { Correlated } from './context/correlated.decorator';
 export type { CorrelationOptions, HttpEventsOptions } from './correlation/correlation.options';
+export type { ClientIdTrustCheck, TrustClientIdsOption, TrustedProxies } from './correlation/client-id-trust';
 export { sanitizeCorrelationId, traceIdFromTraceparent } from './correlation/correlation-id';
 export {
   HttpRequestStarted,
@@ -59,7 +73,11 @@ export type { HttpRequestInfo } from './correlation/http-request.events';
 export { EventMetrics } from './metrics/event-metrics';
 export type { MetricsOptions, MetricsRegistry } from './metrics/metrics.options';
 export { EventsHealthIndicator } from './health/events-health.indicator';
-export type { AuditHealthOptions, BusHealthOptions } from './health/events-health.options';
+export type {
+  AuditHealthOptions,
+  BusHealthOptions,
+  TransportHealthOptions,
+} from './health/events-health.options';
 export type {
   EventsHealthResult,
   EventsHealthStatus,

@@ -1,12 +1,17 @@
-import type { INestApplication } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditService, EventBusService } from 'nestjs-event-bus';
 import { AppModule } from '../../../src/app.module';
-import { APP_CONFIG, type AppConfig } from '../../../src/config/app.config';
+import { APP_CONFIG, loadAppConfig, type AppConfig } from '../../../src/config/app.config';
 import { Database } from '../../../src/database/database';
+import { setupOpenApi } from '../../../src/openapi/openapi.setup';
+import { FIRST_ADMIN_USERNAME } from '../../../src/users/first-admin.seeder';
+
+/** The first administrator's password in tests (`ADMIN_PASSWORD`), unless a test sets `adminPassword` itself. */
+export const TEST_ADMIN_PASSWORD = 'test-admin-password-1';
 
 /** One HTTP answer, body parsed as JSON when it is JSON. */
 export interface Reply<T = any> {
@@ -14,6 +19,13 @@ export interface Reply<T = any> {
   body: T;
   headers: Headers;
   correlationId: string;
+}
+
+/** A logged-in user: their id and the access token `POST /auth/login` gave them. */
+export interface Session {
+  id: string;
+  username: string;
+  token: string;
 }
 
 /** The example app running on a real port, with handles into it for assertions. */
@@ -24,12 +36,18 @@ export interface ExampleApp {
   audit: AuditService;
   db: Database;
   config: AppConfig;
-  /** A request as `userId` (sent as `x-user-id`), or anonymous. */
+  /** A request as a logged-in user (`as`: a session or a raw token, sent as a bearer token), or anonymous. */
   call<T = any>(
     method: string,
     path: string,
-    options?: { as?: string; body?: unknown; headers?: Record<string, string> },
+    options?: { as?: Session | string; body?: unknown; headers?: Record<string, string> },
   ): Promise<Reply<T>>;
+  /** Logs in over HTTP; throws unless it answers 200. */
+  login(username: string, password: string): Promise<Session>;
+  /** Signs up over HTTP (`<username>@example.com`, password `<username>-password-1` unless given), then logs in. */
+  signUp(username: string, password?: string): Promise<Session>;
+  /** The first administrator, logged in with `TEST_ADMIN_PASSWORD` (once per app; the session is reused). */
+  admin(): Promise<Session>;
   /** Waits until no handler runs or waits to retry (emails retry after a greylisting deferral). */
   settle(): Promise<void>;
   close(): Promise<void>;
@@ -41,17 +59,70 @@ export function tempDataDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-/** Boots the real `AppModule` with the given config, listening on 127.0.0.1 and a free port. */
-export async function startExampleApp(config: Partial<AppConfig> & { dataDir: string }): Promise<ExampleApp> {
-  const full: AppConfig = { port: 0, inviteSweepMs: 0, ...config };
+/**
+ * Boots the real `AppModule` as `npm start` does (OpenAPI at /docs included), listening on 127.0.0.1 and a free
+ * port. The config is the defaults of an empty environment, except: no invite sweep, the admin password
+ * `TEST_ADMIN_PASSWORD` and a login/sign-up limit no test reaches; `config` overrides any of it.
+ */
+export async function startExampleApp(
+  config: Partial<AppConfig> & { dataDir: string },
+  logger: LoggerService | LogLevel[] | false = ['error'],
+): Promise<ExampleApp> {
+  const full: AppConfig = {
+    ...loadAppConfig({}),
+    port: 0,
+    inviteSweepMs: 0,
+    adminPassword: TEST_ADMIN_PASSWORD,
+    authRateLimit: 100_000,
+    ...config,
+  };
   const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
     .overrideProvider(APP_CONFIG)
     .useValue(full)
     .compile();
-  const app = moduleRef.createNestApplication({ logger: ['error'] });
+  const app = moduleRef.createNestApplication({ logger });
+  setupOpenApi(app);
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
   const bus = app.get(EventBusService);
+  let admin: Promise<Session> | undefined;
+
+  const call: ExampleApp['call'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.as !== undefined) {
+      const token = typeof options.as === 'string' ? options.as : options.as.token;
+      headers.authorization = `Bearer ${token}`;
+    }
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await fetch(`${url}${path}`, {
+      method,
+      headers,
+      body:
+        options.body === undefined
+          ? undefined
+          : typeof options.body === 'string'
+            ? options.body
+            : JSON.stringify(options.body),
+    });
+    const text = await response.text();
+    let body: unknown = text;
+    if ((response.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
+    return {
+      status: response.status,
+      body: body as any,
+      headers: response.headers,
+      correlationId: response.headers.get('x-correlation-id') ?? '',
+    };
+  };
+
+  const login: ExampleApp['login'] = async (username, password) => {
+    const reply = await call('POST', '/auth/login', { body: { username, password } });
+    if (reply.status !== 200) {
+      throw new Error(`login as ${username}: HTTP ${reply.status} ${JSON.stringify(reply.body)}`);
+    }
+    return { id: reply.body.user.id, username, token: reply.body.accessToken };
+  };
+
   return {
     app,
     url,
@@ -59,30 +130,18 @@ export async function startExampleApp(config: Partial<AppConfig> & { dataDir: st
     audit: app.get(AuditService),
     db: app.get(Database),
     config: full,
-    async call(method, path, options = {}) {
-      const headers: Record<string, string> = { ...options.headers };
-      if (options.as) headers['x-user-id'] = options.as;
-      if (options.body !== undefined) headers['content-type'] = 'application/json';
-      const response = await fetch(`${url}${path}`, {
-        method,
-        headers,
-        body:
-          options.body === undefined
-            ? undefined
-            : typeof options.body === 'string'
-              ? options.body
-              : JSON.stringify(options.body),
+    call,
+    login,
+    async signUp(username, password = `${username}-password-1`) {
+      const reply = await call('POST', '/users', {
+        body: { username, email: `${username}@example.com`, password },
       });
-      const text = await response.text();
-      let body: unknown = text;
-      if ((response.headers.get('content-type') ?? '').includes('json') && text) body = JSON.parse(text);
-      return {
-        status: response.status,
-        body: body as any,
-        headers: response.headers,
-        correlationId: response.headers.get('x-correlation-id') ?? '',
-      };
+      if (reply.status !== 201) {
+        throw new Error(`sign up ${username}: HTTP ${reply.status} ${JSON.stringify(reply.body)}`);
+      }
+      return login(username, password);
     },
+    admin: () => (admin ??= login(FIRST_ADMIN_USERNAME, full.adminPassword ?? TEST_ADMIN_PASSWORD)),
     settle: () => bus.drain(10_000),
     close: () => app.close(),
   };

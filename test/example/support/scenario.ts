@@ -1,4 +1,4 @@
-import type { ExampleApp, Reply } from './example-app';
+import type { ExampleApp, Reply, Session } from './example-app';
 
 export const PASSWORDS = {
   alice: 'alice-very-secret-pw',
@@ -9,6 +9,8 @@ export const PASSWORDS = {
 
 export interface ScenarioResult {
   users: Record<keyof typeof PASSWORDS, string>;
+  /** Each user logged in (access tokens for `app.call(..., { as })`). */
+  sessions: Record<keyof typeof PASSWORDS, Session>;
   organizationId: string;
   tournamentId: string;
   raceIds: { bob: string; carol: string };
@@ -25,10 +27,12 @@ function expectStatus(reply: Reply, status: number, what: string): void {
 
 /**
  * The story the example app tells: people sign up, alice creates an organization, invites bob (who accepts) and
- * adds carol directly, runs a tournament with races and a match, and ends it. Every step over real HTTP.
+ * adds carol directly, runs a tournament with races and a match, and ends it. Every step over real HTTP, each
+ * person with the token their login gave them.
  */
 export async function runTournamentScenario(app: ExampleApp, suffix = ''): Promise<ScenarioResult> {
   const users = {} as Record<keyof typeof PASSWORDS, string>;
+  const sessions = {} as Record<keyof typeof PASSWORDS, Session>;
   let signup = '';
   for (const name of Object.keys(PASSWORDS) as (keyof typeof PASSWORDS)[]) {
     const reply = await app.call('POST', '/users', {
@@ -40,9 +44,10 @@ export async function runTournamentScenario(app: ExampleApp, suffix = ''): Promi
     });
     expectStatus(reply, 201, `sign up ${name}`);
     users[name] = reply.body.id;
+    sessions[name] = await app.login(`${name}${suffix}`, PASSWORDS[name]);
     if (name === 'alice') signup = reply.correlationId;
   }
-  const { alice, bob, carol } = users;
+  const { alice, bob, carol } = sessions;
 
   const org = await app.call('POST', '/organizations', {
     as: alice,
@@ -62,13 +67,13 @@ export async function runTournamentScenario(app: ExampleApp, suffix = ''): Promi
   expectStatus(
     await app.call('POST', `/organizations/${organizationId}/members`, {
       as: alice,
-      body: { userId: carol },
+      body: { userId: carol.id },
     }),
     201,
     'add carol',
   );
   expectStatus(
-    await app.call('PUT', `/organizations/${organizationId}/members/${carol}/permission`, {
+    await app.call('PUT', `/organizations/${organizationId}/members/${carol.id}/permission`, {
       as: alice,
       body: { permission: 'admin' },
     }),
@@ -116,13 +121,13 @@ export async function runTournamentScenario(app: ExampleApp, suffix = ''): Promi
 
   const match = await app.call('POST', `/tournaments/${tournamentId}/matches`, {
     as: alice,
-    body: { playerA: bob, playerB: carol, scheduledAt: '2026-12-01T18:00:00.000Z' },
+    body: { playerA: bob.id, playerB: carol.id, scheduledAt: '2026-12-01T18:00:00.000Z' },
   });
   expectStatus(match, 201, 'schedule a match');
   expectStatus(
     await app.call('POST', `/tournaments/${tournamentId}/matches/${match.body.id}/complete`, {
       as: alice,
-      body: { winnerId: bob, score: '3-1' },
+      body: { winnerId: bob.id, score: '3-1' },
     }),
     200,
     'complete the match',
@@ -133,6 +138,7 @@ export async function runTournamentScenario(app: ExampleApp, suffix = ''): Promi
 
   return {
     users,
+    sessions,
     organizationId,
     tournamentId,
     raceIds: { bob: bobRace.body.id, carol: carolRace.body.id },

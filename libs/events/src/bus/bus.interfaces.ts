@@ -44,6 +44,20 @@ export interface EmitResult<T = unknown> {
    * finished. Failed handlers are in `failed` instead.
    */
   results?: HandlerResult[];
+  /**
+   * For a distributed event with a remote transport: true once the transport has it, false when publishing
+   * failed (the loss is logged and announced as `event.publish.failed`). Absent for other events.
+   */
+  published?: boolean;
+}
+
+/** What `replay()` re-delivers: the events the transport still holds in a time window. */
+export interface ReplayQuery {
+  from: Date | string;
+  /** Default: now. */
+  to?: Date | string;
+  /** Only these types or patterns; default every type this service handles. */
+  types?: EventPattern[];
 }
 
 /**
@@ -75,6 +89,11 @@ export interface ListenerOptions<T = unknown> {
   timeoutMs?: number;
   /** The handler's name in dead letters, stats and metrics. */
   name?: string;
+  /**
+   * For a distributed event: run in the process that emitted it, at `emit()`, rather than through the
+   * transport (where one instance of each service handles it). No effect on other events.
+   */
+  local?: boolean;
 }
 
 /** A handler receives the event; it may return a promise, which the bus tracks. */

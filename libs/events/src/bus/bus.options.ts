@@ -7,7 +7,9 @@ import {
   DEFAULT_REDACTION_MARKER,
   type ResolvedRedaction,
 } from '../event/key-redactor';
-import type { RetryPolicy } from './bus.interfaces';
+import { explainPattern } from '../event/event-type';
+import type { EventPattern, RetryPolicy } from './bus.interfaces';
+import type { EventTransport } from './ports/event-transport.port';
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from './retry-policy';
 
 /** History kept in memory for `history()` queries. */
@@ -35,6 +37,16 @@ export interface BusModuleOptions {
   retry?: RetryPolicy;
   /** How many events emitted before startup completes are held for delivery; default 10,000. */
   maxHeldEvents?: number;
+  /**
+   * Carries distributed events to other processes (`RedisStreamsTransport` from `nestjs-event-bus/redis`).
+   * Default: in-process, where a distributed event is handled like any other.
+   */
+  transport?: EventTransport;
+  /**
+   * Types or patterns of events to distribute besides those whose definition says `distributed: true` (for
+   * events emitted by string type).
+   */
+  distributed?: readonly EventPattern[];
 }
 
 /** The bus's options with every default applied; provided under `BUS_OPTIONS` by the module. */
@@ -49,6 +61,10 @@ export interface BusOptions {
   readonly maxHeldEvents: number;
   /** Payload key redaction for every event (configured as `audit.redact`). */
   readonly redaction: ResolvedRedaction;
+  /** The module's transport when it is remote (events leave the process); undefined for in-process. */
+  readonly transport: EventTransport | undefined;
+  /** Patterns of string types to distribute (definitions given in `distributed` are in `definitions`). */
+  readonly distributed: readonly string[];
 }
 
 /** Injection token of the bus's resolved `BusOptions`. */
@@ -69,7 +85,45 @@ export function resolveBusOptions(options: BusModuleOptions, redaction: Resolved
     retry: checkRetry(options.retry),
     maxHeldEvents: checkNumber('maxHeldEvents', options.maxHeldEvents, 10_000, { min: 1, integer: true }),
     redaction,
+    transport: checkTransport(options.transport),
+    distributed: checkDistributed(options.distributed),
   };
+}
+
+function checkTransport(transport: unknown): EventTransport | undefined {
+  if (transport === undefined) return undefined;
+  const candidate = transport as Partial<EventTransport> | null;
+  if (
+    !isRecord(candidate) ||
+    typeof candidate.publish !== 'function' ||
+    typeof candidate.consume !== 'function' ||
+    typeof candidate.close !== 'function'
+  ) {
+    throw new EventsConfigError(
+      'transport',
+      'an EventTransport (for example new RedisStreamsTransport() from nestjs-event-bus/redis)',
+      transport,
+    );
+  }
+  return candidate.remote === true ? (candidate as EventTransport) : undefined;
+}
+
+function checkDistributed(distributed: unknown): readonly string[] {
+  if (distributed === undefined) return [];
+  if (!Array.isArray(distributed)) {
+    throw new EventsConfigError(
+      'distributed',
+      'an array of event types, patterns or definitions',
+      distributed,
+    );
+  }
+  return distributed.map((pattern: unknown, i) => {
+    if (isEventDefinition(pattern)) return pattern.type;
+    const problem = explainPattern(pattern);
+    if (problem !== undefined)
+      throw new EventsConfigError(`distributed[${i}]`, `an event type or pattern (${problem})`, pattern);
+    return pattern as string;
+  });
 }
 
 function checkSource(source: unknown): string {
@@ -136,6 +190,8 @@ const BUS_KEYS: readonly (keyof BusModuleOptions)[] = [
   'deadLetters',
   'retry',
   'maxHeldEvents',
+  'transport',
+  'distributed',
 ];
 
 /** Options for a bus made without Nest: resolved ones as they are, else the bus's own, checked. */

@@ -28,6 +28,15 @@ export interface DispatcherParts {
   /** Whether `debug`-severity events are kept in the history. */
   readonly historyKeepsDebug: boolean;
   readonly logger: Logger;
+  /** Sends the events of published routes to the transport (absent without a remote transport). */
+  readonly publisher?: EventPublishing;
+}
+
+/** What the dispatcher needs of the publisher: hand an event over, or hand it over and learn the outcome. */
+export interface EventPublishing {
+  enqueue(event: BusEvent): void;
+  /** Resolves true once the transport has the event, false if it was lost (never rejects). */
+  publish(event: BusEvent): Promise<boolean>;
 }
 
 /**
@@ -96,6 +105,29 @@ export class Dispatcher implements AwaitedDispatch {
     this.dispatch(route, event, size);
   }
 
+  /**
+   * Runs the given handlers of an event that a transport delivered, in a context restored from the event
+   * (correlation id, causation id = the event's id, actor), and resolves once they settled. Middleware, history
+   * and observers saw the event where it was emitted. Failures go back to the caller for the transport to settle
+   * rather than to the dead letters, unless `defersDeadLetters` is false (a dead letter's replay). `onSucceeded`
+   * hears of each handler that succeeded.
+   */
+  dispatchInbound(
+    event: BusEvent,
+    handlers: readonly HandlerEntry[],
+    onSucceeded?: (handler: string) => void,
+    defersDeadLetters = true,
+  ): Promise<EmitResult> {
+    const pending = new PendingEmit(this, event);
+    pending.delivered = true;
+    pending.defersDeadLetters = defersDeadLetters;
+    pending.onSucceeded = onSucceeded;
+    const context = handlers.some((entry) => entry.ownContext) ? childStore(null, event) : null;
+    pending.begin(event, handlers, context, null);
+    this.startHandlers(event, handlers, 0, context, null, pending);
+    return pending.result();
+  }
+
   /** Starts the handlers from `emit.next`, after the tier before them settled. */
   resume(emit: PendingEmit): void {
     this.startHandlers(emit.event, emit.handlers, emit.next, emit.store, emit.parent, emit);
@@ -128,6 +160,7 @@ export class Dispatcher implements AwaitedDispatch {
       store = undefined;
     }
     this.record(route, event, size, emit);
+    if (route.publishes) this.publish(event, emit);
     const handlers = route.handlers;
     let parent: EventContextStore | null = null;
     let context: EventContextStore | null = null;
@@ -155,6 +188,13 @@ export class Dispatcher implements AwaitedDispatch {
     if (work === undefined) return;
     if (emit !== undefined) emit.awaitObservers(work);
     else this.trackObserverWork(event, work);
+  }
+
+  private publish(event: BusEvent, emit: PendingEmit | undefined): void {
+    const publisher = this.parts.publisher;
+    if (publisher === undefined) return;
+    if (emit === undefined) publisher.enqueue(event);
+    else emit.awaitPublish(publisher.publish(event));
   }
 
   /** Starts handlers[from..] (in the event's child context when it has one); returns how many it started. */

@@ -1,7 +1,6 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
 import { errorMessage } from '../common/error-message';
-import { childStore } from '../context/child-store';
 import type { EventContextStore } from '../context/context.keys';
 import type { BusEvent } from '../event/bus-event.interface';
 import type { EventData, EventDefinition, EventInput } from '../event/event-definition';
@@ -22,9 +21,9 @@ import type {
   EventHandler,
   EventMiddleware,
   EventPattern,
-  HandlerFailure,
   HistoryQuery,
   ListenerOptions,
+  ReplayQuery,
   Subscription,
 } from './bus.interfaces';
 import type { BusObserver } from './bus-observer';
@@ -32,10 +31,13 @@ import { buildPipeline, type Pipeline } from './pipeline';
 import { BUS_TELEMETRY, type BusTelemetry } from './ports/bus-telemetry.port';
 import { DEAD_LETTER_STORE, type DeadLetterStore } from './ports/dead-letter-store.port';
 import { RETRY_SCHEDULER, type RetryScheduler } from './ports/retry-scheduler.port';
+import type { TransportHealth, TransportStats } from './ports/event-transport.port';
 import { assertPattern, type Route } from './route-table';
 import { StartupHold } from './startup-hold';
 import type { WaitForOptions } from './subscriptions';
-import { HandlerFailed, SYSTEM_DEFINITIONS } from './system-events';
+import { SYSTEM_DEFINITIONS } from './system-events';
+import { busAnnouncements } from './announcements';
+import { replayDeadLetter } from './dead-letter-replay';
 
 type AnyDefinition = EventDefinition<unknown, unknown>;
 
@@ -70,9 +72,11 @@ export class EventBusService {
     this.ready = holdUntilReady !== true;
     this.hold = new StartupHold(this.options.maxHeldEvents, this.logger);
     const ports = { retryScheduler, deadLetterStore, telemetry };
-    this.stages = buildPipeline(this.options, this.cls, ports, this.logger, (letter) =>
-      this.announceDeadLetter(letter),
+    const announce = busAnnouncements(
+      (definition, data, options) => this.emit(definition, data, options),
+      () => this.stages.transport?.transportName ?? 'in-process',
     );
+    this.stages = buildPipeline(this.options, this.cls, ports, this.logger, announce);
     this.stages.routes.register([...SYSTEM_DEFINITIONS, ...this.options.definitions]);
   }
 
@@ -214,26 +218,12 @@ export class EventBusService {
   }
 
   /**
-   * Delivers a dead letter's event again to the one handler that failed it (with its retry policy). The dead
+   * Delivers a dead letter's event again to the one handler that failed it (with its retry policy), or, for an
+   * entry a transport dead-lettered whole (handler `*`), to every handler taking it from the transport. The dead
    * letter is removed first; if the handler fails again, a new one is recorded.
    */
-  async replayDeadLetter(id: string): Promise<EmitResult> {
-    const letter = this.stages.deadLetters.get(id);
-    if (!letter) throw new Error(`No dead letter with id "${id}" (it may have been replayed or evicted).`);
-    const entry =
-      this.stages.failures.replayTarget(letter) ??
-      this.stages.registry.all().find((e) => e.name === letter.handler && e.matches(letter.event.type));
-    if (!entry) {
-      throw new Error(
-        `Cannot replay dead letter "${id}": handler "${letter.handler}" is no longer subscribed to "${letter.event.type}".`,
-      );
-    }
-    this.stages.deadLetters.remove(id);
-    const failure = await new Promise<HandlerFailure | undefined>((settled) => {
-      const store = entry.ownContext ? childStore(this.parentStore(), letter.event) : null;
-      this.stages.runner.attemptIn(store, entry, letter.event, 1, { settled });
-    });
-    return { event: letter.event, handled: 1, failed: failure ? [failure] : [] };
+  replayDeadLetter(id: string): Promise<EmitResult> {
+    return replayDeadLetter(this.stages, id, this.parentStore());
   }
 
   stats(): EventBusStats {
@@ -313,6 +303,48 @@ export class EventBusService {
   }
 
   /**
+   * Re-delivers to this service's handlers the distributed events the transport still holds between `from` and
+   * `to` (default now), with `metadata.replay = true`; the group's position does not move. Needs a remote
+   * transport that keeps events (Redis Streams keeps them for its `retention`).
+   */
+  replay(query: ReplayQuery): Promise<{ delivered: number }> {
+    const link = this.stages.transport;
+    if (link === undefined) {
+      return Promise.reject(
+        new Error(
+          'replay() needs a remote transport (EventsModule.forRoot({ transport })); this bus has none.',
+        ),
+      );
+    }
+    return link.replay(query);
+  }
+
+  /** The remote transport's name (`redis-streams`...), or undefined when events stay in this process. */
+  get transportName(): string | undefined {
+    return this.stages.transport?.transportName;
+  }
+
+  /** The remote transport's figures (`undefined` without one, or when it keeps none): for metrics. */
+  transportStats(): Promise<(TransportStats & { transport: string }) | undefined> {
+    return this.stages.transport?.stats() ?? Promise.resolve(undefined);
+  }
+
+  /** The remote transport's health (`undefined` without one): for the health indicator. */
+  transportHealth(): Promise<(TransportHealth & { transport: string }) | undefined> {
+    return this.stages.transport?.health() ?? Promise.resolve(undefined);
+  }
+
+  /** Internal (listener discovery): starts taking events from the remote transport, once handlers are known. */
+  connect(): Promise<void> {
+    return this.stages.transport?.start() ?? Promise.resolve();
+  }
+
+  /** Internal (shutdown): publishes what is waiting, then closes the transport (it finishes what it holds). */
+  disconnect(): Promise<void> {
+    return this.stages.transport?.close() ?? Promise.resolve();
+  }
+
+  /**
    * Internal (shutdown): gives up retries still waiting (after a drain timed out). An `emitAsync()` waiting on
    * one resolves with the handler's last failure rather than never.
    */
@@ -347,28 +379,5 @@ export class EventBusService {
   /** The active context store, or null outside any context. */
   private parentStore(): EventContextStore | null {
     return (this.cls.get() as EventContextStore | undefined) ?? null;
-  }
-
-  /** `event.handler.failed` for a new dead letter; never for the failure of a handler of that event itself. */
-  private announceDeadLetter(letter: DeadLetter): void {
-    const { event } = letter;
-    if (event.type === HandlerFailed.type) return;
-    this.emit(
-      HandlerFailed,
-      {
-        deadLetterId: letter.id,
-        eventId: event.id,
-        eventType: event.type,
-        handler: letter.handler,
-        error: letter.error.message,
-        attempts: letter.attempts,
-      },
-      {
-        correlationId: event.correlationId,
-        causationId: event.id,
-        actorId: event.actorId,
-        severity: 'error',
-      },
-    );
   }
 }

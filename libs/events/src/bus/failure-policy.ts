@@ -68,8 +68,17 @@ export class FailurePolicy implements AttemptFailed {
       return;
     }
     const error = asError(thrown);
-    this.deadLetter(entry.name, event, error, attempt, entry);
+    if (settle?.defersDeadLetters !== true) this.deadLetter(entry.name, event, error, attempt, entry);
     settle?.settled({ handler: entry.name, error, attempts: attempt });
+  }
+
+  /**
+   * Tells of a dead letter a transport wrote for a delivery's failure: observers, telemetry, log and the
+   * announcement, like one of the bus's own. `keep` adds it to this bus's store (when the transport keeps none).
+   */
+  transportDeadLetter(letter: DeadLetter, keep: boolean): void {
+    if (keep) this.parts.deadLetters.add(letter);
+    this.tell(letter);
   }
 
   /**
@@ -131,7 +140,7 @@ export class FailurePolicy implements AttemptFailed {
     attempts: number,
     replayTo?: HandlerEntry,
   ): void {
-    const { deadLetters, observers, logger, telemetry, stamp, announce } = this.parts;
+    const { deadLetters, stamp } = this.parts;
     const { id, at } = stamp();
     const letter: DeadLetter = {
       id,
@@ -143,10 +152,16 @@ export class FailurePolicy implements AttemptFailed {
     };
     deadLetters.add(letter);
     if (replayTo) this.replayTargets.set(letter, replayTo);
+    this.tell(letter);
+  }
+
+  private tell(letter: DeadLetter): void {
+    const { observers, logger, telemetry, announce } = this.parts;
+    const { event, handler, attempts } = letter;
     observers.deadLetter(letter);
     telemetry?.deadLettered?.(letter);
     logger.error(
-      `Handler "${handler}" failed on "${event.type}" (${event.id}) after ${attempts} attempt(s): ${error.message}`,
+      `Handler "${handler}" failed on "${event.type}" (${event.id}) after ${attempts} attempt(s): ${letter.error.message}`,
       ...correlationLog(event.correlationId),
     );
     announce(letter);

@@ -4,6 +4,12 @@ import type { HandlerCounters } from './handler-stats';
 import { compilePattern, type TypeMatcher } from './pattern-matcher';
 import type { ResolvedRetryPolicy } from './retry-policy';
 
+/**
+ * Where a handler takes distributed events from (with a remote transport): `emit` in the emitting process only
+ * (`local: true`), `transport` from the transport only (every other handler), `both` for the bus's own waiters.
+ */
+export type HandlerReach = 'emit' | 'transport' | 'both';
+
 /** One subscribed handler, as the dispatcher sees it. */
 export interface HandlerEntry {
   readonly seq: number;
@@ -18,6 +24,7 @@ export interface HandlerEntry {
   readonly timeoutMs: number | undefined;
   /** Runs in the event's child context (user handlers); the bus's own waiters need none. */
   readonly ownContext: boolean;
+  readonly reach: HandlerReach;
   readonly counters: HandlerCounters;
   active: boolean;
 }

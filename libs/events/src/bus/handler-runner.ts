@@ -14,6 +14,11 @@ import type { BusTelemetry } from './ports/bus-telemetry.port';
  * name and what it returned (a promise's value for an async handler).
  */
 export interface HandlerSettle {
+  /**
+   * Set for a delivery from a transport: a handler out of in-process attempts is only reported here, and the
+   * transport decides between a durable retry and a dead letter.
+   */
+  readonly defersDeadLetters?: boolean;
   settled(failure: HandlerFailure | undefined, handler?: string, value?: unknown): void;
 }
 

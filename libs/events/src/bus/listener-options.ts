@@ -7,6 +7,7 @@ export interface ResolvedListenerOptions {
   readonly priority: number;
   readonly retry: ResolvedRetryPolicy;
   readonly timeoutMs: number | undefined;
+  readonly local: boolean;
 }
 
 const SCOPE = 'listener option';
@@ -27,7 +28,9 @@ export function resolveListenerOptions(
   ) {
     throw new EventsConfigError('timeoutMs', 'a number of milliseconds > 0', timeoutMs, SCOPE);
   }
-  return { priority, retry: listenerRetry(options.retry, defaultRetry), timeoutMs };
+  const local = options.local ?? false;
+  if (typeof local !== 'boolean') throw new EventsConfigError('local', 'true or false', local, SCOPE);
+  return { priority, retry: listenerRetry(options.retry, defaultRetry), timeoutMs, local };
 }
 
 function listenerRetry(retry: unknown, fallback: ResolvedRetryPolicy): ResolvedRetryPolicy {

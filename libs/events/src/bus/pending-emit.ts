@@ -24,6 +24,13 @@ export class PendingEmit implements HandlerSettle {
   parent: EventContextStore | null = null;
   /** The index of the first handler not started yet. */
   next = 0;
+  /** Set for a transport's delivery: failures go back to the transport instead of the dead letters. */
+  defersDeadLetters = false;
+  /** Set for an event a transport delivered: `before` middleware never saw it, so `after` middleware does not. */
+  delivered = false;
+  /** Called with each handler that succeeded (a transport's dedupe window records it). */
+  onSucceeded: ((handler: string) => void) | undefined;
+  private published: boolean | undefined;
   private handled = 0;
   private readonly failures: HandlerFailure[] = [];
   /** What successful handlers returned, when the caller asked for it. */
@@ -77,6 +84,15 @@ export class PendingEmit implements HandlerSettle {
     }
   }
 
+  /** The event's publication, which the result waits for and reports as `published`. */
+  awaitPublish(publication: Promise<boolean>): void {
+    this.runningObservers++;
+    void publication.then((published) => {
+      this.published = published;
+      this.observerSettled();
+    });
+  }
+
   enterLoop(): void {
     this.inLoop = true;
   }
@@ -105,7 +121,10 @@ export class PendingEmit implements HandlerSettle {
 
   settled(failure: HandlerFailure | undefined, handler?: string, value?: unknown): void {
     if (failure !== undefined) this.failures.push(failure);
-    else if (this.values !== undefined) this.values.push({ handler: handler!, value });
+    else {
+      if (this.values !== undefined) this.values.push({ handler: handler!, value });
+      this.onSucceeded?.(handler!);
+    }
     this.runningHandlers--;
     if (!this.inLoop) this.advance();
   }
@@ -135,8 +154,9 @@ export class PendingEmit implements HandlerSettle {
     if (this.runningObservers > 0) return;
     const outcome: EmitResult = { event: this.event, handled: this.handled, failed: this.failures };
     if (this.values !== undefined) outcome.results = this.values;
+    if (this.published !== undefined) outcome.published = this.published;
     this.outcome = outcome;
-    this.dispatch.finished(this.event, outcome);
+    if (!this.delivered) this.dispatch.finished(this.event, outcome);
     if (this.observerError) this.reject?.(this.observerError.error);
     else this.resolve?.(outcome);
   }

@@ -5,6 +5,7 @@ import type { BusOptions } from './bus.options';
 import { Dispatcher } from './dispatcher';
 import { EventFactory } from './event-factory';
 import { EventHistory } from './event-history';
+import { EventPublisher, type PublishLost } from './event-publisher';
 import { FailurePolicy } from './failure-policy';
 import { HandlerRegistry } from './handler-registry';
 import { HandlerRunner, type BusTotals } from './handler-runner';
@@ -17,6 +18,7 @@ import type { RetryScheduler } from './ports/retry-scheduler.port';
 import { RouteTable } from './route-table';
 import { Subscriptions } from './subscriptions';
 import { TimerRetryScheduler } from './timer-retry.scheduler';
+import { TransportLink } from './transport-link';
 
 /** The ports a bus is given; the in-process implementation stands in for each one left out. */
 export interface BusPorts {
@@ -40,6 +42,17 @@ export interface Pipeline {
   readonly history: EventHistory | undefined;
   readonly deadLetters: DeadLetterStore;
   readonly retryScheduler: RetryScheduler;
+  /** The remote transport's link, when the bus has one. */
+  readonly transport: TransportLink | undefined;
+  readonly publisher: EventPublisher | undefined;
+}
+
+/** What the stages announce to the application through the bus (it emits the system events). */
+export interface PipelineAnnouncements {
+  /** A new dead letter: `event.handler.failed`. */
+  readonly deadLetter: (letter: DeadLetter) => void;
+  /** A distributed event the transport could not take: `event.publish.failed`. */
+  readonly publishLost: PublishLost;
 }
 
 /**
@@ -51,10 +64,11 @@ export function buildPipeline(
   cls: ClsService,
   ports: BusPorts,
   logger: Logger,
-  announce: (letter: DeadLetter) => void,
+  announce: PipelineAnnouncements,
 ): Pipeline {
   const registry = new HandlerRegistry();
-  const routes = new RouteTable(registry, options.strict, logger);
+  const { transport: remote } = options;
+  const routes = new RouteTable(registry, options.strict, logger, remote !== undefined, options.distributed);
   const factory = new EventFactory(options.source, options.redaction);
   const observers = new ObserverSet(logger);
   const inFlight = new InFlight();
@@ -63,7 +77,8 @@ export function buildPipeline(
   const history = historyOptions
     ? new EventHistory(historyOptions.maxEvents, historyOptions.maxBytes)
     : undefined;
-  const deadLetters = ports.deadLetterStore ?? new MemoryDeadLetterStore(options.deadLetters.maxEntries);
+  const deadLetters =
+    ports.deadLetterStore ?? remote?.deadLetters ?? new MemoryDeadLetterStore(options.deadLetters.maxEntries);
   const retryScheduler = ports.retryScheduler ?? new TimerRetryScheduler();
   const { telemetry } = ports;
   const runner = new HandlerRunner(cls, observers, inFlight, totals, telemetry);
@@ -77,9 +92,10 @@ export function buildPipeline(
     telemetry,
     stamp: () => factory.stamp(),
     retry: (store, entry, event, attempt, settle) => runner.attemptIn(store, entry, event, attempt, settle),
-    announce,
+    announce: announce.deadLetter,
   });
   runner.onFailure = failures;
+  const publisher = remote && new EventPublisher(remote, inFlight, announce.publishLost);
   const dispatcher = new Dispatcher({
     cls,
     routes,
@@ -91,7 +107,22 @@ export function buildPipeline(
     history,
     historyKeepsDebug: historyOptions !== false && historyOptions.debug,
     logger,
+    publisher,
   });
+  const transport =
+    remote &&
+    publisher &&
+    new TransportLink({
+      transport: remote,
+      publisher,
+      routes,
+      dispatcher,
+      failures,
+      totals,
+      inFlight,
+      logger,
+      group: options.source,
+    });
   const subscriptions = new Subscriptions(registry, routes, options.retry);
   return {
     registry,
@@ -107,5 +138,7 @@ export function buildPipeline(
     history,
     deadLetters,
     retryScheduler,
+    transport,
+    publisher,
   };
 }

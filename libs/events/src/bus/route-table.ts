@@ -6,6 +6,7 @@ import { explainEventType, explainPattern, isWildcardPattern } from '../event/ev
 import type { PayloadCopier } from '../event/json/payload-copier';
 import type { EventPattern } from './bus.interfaces';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry';
+import { compilePattern, type TypeMatcher } from './pattern-matcher';
 
 type AnyDefinition = EventDefinition<unknown, unknown>;
 
@@ -13,8 +14,12 @@ type AnyDefinition = EventDefinition<unknown, unknown>;
 export interface Route {
   readonly type: string;
   readonly definition: AnyDefinition | undefined;
-  /** Matching handlers, highest priority first. */
+  /** The handlers `emit()` runs, highest priority first: all of them, or the local ones of a published type. */
   readonly handlers: readonly HandlerEntry[];
+  /** Whether events of this type go out through the remote transport. */
+  readonly publishes: boolean;
+  /** The handlers that take this type from the transport (none unless it publishes). */
+  readonly inbound: readonly HandlerEntry[];
   /** Whether any handler runs in the event's child context. */
   readonly needsContext: boolean;
   readonly counter: { emitted: number };
@@ -41,11 +46,21 @@ export class RouteTable {
   private routesVersion = 0;
   private readonly typeCounters = new Map<string, { emitted: number }>();
 
+  private readonly distributedTypes: readonly TypeMatcher[];
+
+  /**
+   * `remote`: the bus has a transport that carries events out of the process; `distributed`: patterns of
+   * string types to publish besides those whose definition says so.
+   */
   constructor(
     private readonly registry: HandlerRegistry,
     private readonly strict: boolean,
     private readonly logger: Logger,
-  ) {}
+    private readonly remote = false,
+    distributed: readonly string[] = [],
+  ) {
+    this.distributedTypes = distributed.map(compilePattern);
+  }
 
   /** Declares definitions so `strict` mode accepts their types and string emits get validated. */
   register(definitions: readonly AnyDefinition[]): void {
@@ -115,12 +130,16 @@ export class RouteTable {
     if (problem) throw new EventValidationError(undefined, [{ path: 'type', message: problem }]);
     const definition = typeof target === 'string' ? this.definitions.get(type) : target;
     if (this.strict && !definition) throw new UnknownEventTypeError(type);
-    const handlers = this.registry.resolve(type);
+    const matching = this.registry.resolve(type);
+    const publishes = this.remote && this.isDistributed(type, definition);
+    const handlers = publishes ? matching.filter((entry) => entry.reach !== 'transport') : matching;
     const route: Route = {
       type,
       definition,
       handlers,
-      needsContext: handlers.some((entry) => entry.ownContext),
+      publishes,
+      inbound: this.remote ? matching.filter((entry) => entry.reach !== 'emit') : [],
+      needsContext: matching.some((entry) => entry.ownContext),
       counter: this.typeCounter(type),
       copier: undefined,
     };
@@ -131,6 +150,11 @@ export class RouteTable {
       remember(this.routes, type, route);
     }
     return route;
+  }
+
+  private isDistributed(type: string, definition: AnyDefinition | undefined): boolean {
+    if (definition?.distributed === true || this.definitions.get(type)?.distributed === true) return true;
+    return this.distributedTypes.some((matches) => matches(type));
   }
 
   private typeCounter(type: string): { emitted: number } {

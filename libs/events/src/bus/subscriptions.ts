@@ -39,7 +39,7 @@ export class Subscriptions {
   ): Subscription {
     if (typeof handler !== 'function') throw new TypeError('A listener must be a function.');
     const key = this.routes.patternKey(pattern);
-    const { priority, retry, timeoutMs } = resolveListenerOptions(options, this.defaultRetry);
+    const { priority, retry, timeoutMs, local } = resolveListenerOptions(options, this.defaultRetry);
     const name = options.name ?? (handler.name || 'anonymous');
     const entry = this.registry.add({
       pattern: key,
@@ -51,6 +51,8 @@ export class Subscriptions {
       retry,
       timeoutMs,
       ownContext,
+      // The bus's own waiters (`waitFor()`) see a distributed event wherever it shows up first.
+      reach: !ownContext ? 'both' : local ? 'emit' : 'transport',
       counters: this.countersFor(name),
     });
     const registry = this.registry;

@@ -23,4 +23,15 @@ export const HandlerFailed = defineEvent<{
   description: 'A handler failed on its last attempt; the failure is in the dead-letter queue.',
 });
 
-export const SYSTEM_DEFINITIONS = [SystemStartup, SystemShutdown, HandlerFailed] as const;
+/** Emitted in the process that emitted a distributed event the transport could not take (and dropped). */
+export const PublishFailed = defineEvent<{
+  eventId: string;
+  eventType: string;
+  transport: string;
+  error: string;
+}>('event.publish.failed', {
+  severity: 'error',
+  description: 'A distributed event could not be published and was lost; its local handlers had run.',
+});
+
+export const SYSTEM_DEFINITIONS = [SystemStartup, SystemShutdown, HandlerFailed, PublishFailed] as const;

@@ -90,11 +90,11 @@ export class CorrelationMiddleware {
     // An active store counts as this request's only when nestjs-cls filed it under this request: a store left
     // active by something else (an enterWith() elsewhere) must never be shared.
     if (active !== undefined && ContextClsStoreMap.getByRaw(req) === active) {
-      active[CORRELATION_ID_KEY] ??= this.source.fromHeaderMap(req.headers);
+      active[CORRELATION_ID_KEY] ??= this.source.fromRequest(req);
       return active;
     }
     const store: EventContextStore = {
-      [CORRELATION_ID_KEY]: this.source.fromHeaderMap(req.headers),
+      [CORRELATION_ID_KEY]: this.source.fromRequest(req),
       [CLS_REQ]: platformRequest,
     };
     if (this.fileStores) ContextClsStoreMap.setByRaw(req, store);

@@ -10,6 +10,7 @@ describe('resolveCorrelationOptions', () => {
       httpEvents: true,
       httpStarted: false,
       generateId: undefined,
+      trustClientIds: true,
     });
   });
 
@@ -65,6 +66,7 @@ describe('resolveCorrelationOptions', () => {
     ],
     ['httpEvents.started as a string', { httpEvents: { started: 'yes' } }, 'correlation.httpEvents.started'],
     ['generateId that is not a function', { generateId: 'uuid' }, 'correlation.generateId'],
+    ['trustClientIds as a string', { trustClientIds: 'proxies' }, 'correlation.trustClientIds'],
   ])('rejects %s, naming the option', (_label, value, option) => {
     expect(() => resolveEventsOptions({ correlation: value as never })).toThrow(EventsConfigError);
     expect(() => resolveCorrelationOptions(value)).toThrow(expect.objectContaining({ option }));

@@ -1,6 +1,11 @@
 import { checkBoolean, isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
 import { EventsConfigError } from '../errors/events-config.error';
+import {
+  resolveTrustClientIds,
+  type ResolvedClientIdTrust,
+  type TrustClientIdsOption,
+} from './client-id-trust';
 
 /**
  * The `correlation` option of `EventsModule.forRoot()`: how HTTP requests (and microservice messages) get their
@@ -21,6 +26,15 @@ export interface CorrelationOptions {
   httpEvents?: boolean | HttpEventsOptions;
   /** Makes the id of a request that brought none (or only invalid ones). Default: a new UUIDv7. */
   generateId?: () => string;
+  /**
+   * Which HTTP callers may choose their request's correlation id through `headers`. `true` (the default): anyone
+   * (ids are still checked). `false`: no one, every request gets a generated id. `{ proxies: [...] }`: only
+   * requests whose connection comes from one of these addresses or CIDR ranges (a proxy that sets or checks the
+   * header). A function `(request) => boolean`: your own rule (a signed header, mTLS), called once per request
+   * before any guard. An untrusted caller's id is ignored and a fresh one generated (and echoed). Microservice
+   * messages are not affected. See docs/correlation.md.
+   */
+  trustClientIds?: TrustClientIdsOption;
 }
 
 /** Internal: the resolved `correlation` option (`false` when correlation is off), provided by `EventsModule`. */
@@ -44,6 +58,8 @@ export interface ResolvedCorrelationOptions {
   /** `http.request.started` (only with `httpEvents`). */
   httpStarted: boolean;
   generateId: (() => string) | undefined;
+  /** Whose header ids count: everyone (`true`), no one (`false`), or a check per request. */
+  trustClientIds: ResolvedClientIdTrust;
 }
 
 /** The headers read when the `headers` option is not given, in order of precedence. */
@@ -54,7 +70,7 @@ export const DEFAULT_CORRELATION_HEADERS: readonly string[] = Object.freeze([
 ]);
 const DEFAULT_RESPONSE_HEADER = 'x-correlation-id';
 
-const KNOWN_KEYS = ['headers', 'responseHeader', 'httpEvents', 'generateId'];
+const KNOWN_KEYS = ['headers', 'responseHeader', 'httpEvents', 'generateId', 'trustClientIds'];
 const HTTP_EVENTS_KEYS = ['started'];
 /** RFC 9110 token characters. */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,100}$/;
@@ -66,17 +82,18 @@ export function resolveCorrelationOptions(value: unknown): ResolvedCorrelationOp
   if (!isRecord(value)) {
     throw new EventsConfigError(
       'correlation',
-      'false or { headers?, responseHeader?, httpEvents?, generateId? }',
+      'false or { headers?, responseHeader?, httpEvents?, generateId?, trustClientIds? }',
       value,
     );
   }
   rejectUnknownKeys('correlation', value, KNOWN_KEYS);
-  const { headers, responseHeader, httpEvents, generateId } = value;
+  const { headers, responseHeader, httpEvents, generateId, trustClientIds } = value;
   return {
     headers: checkHeaders(headers),
     responseHeader: checkResponseHeader(responseHeader),
     ...checkHttpEvents(httpEvents),
     generateId: checkGenerateId(generateId),
+    trustClientIds: resolveTrustClientIds(trustClientIds),
   };
 }
 

@@ -15,6 +15,11 @@ export interface EventDefinition<TData = unknown, TInput = TData> {
   readonly description?: string;
   /** Default severity for events of this type; default `info`. */
   readonly severity?: EventSeverity;
+  /**
+   * Whether events of this type leave the process through the module's transport, to every service that
+   * handles them. Without a remote transport it changes nothing.
+   */
+  readonly distributed: boolean;
   /** Type-level only: never set at runtime. */
   readonly __payload?: { input: TInput; output: TData };
 }
@@ -26,6 +31,8 @@ export interface EventDefinitionOptions<TSchema extends StandardSchemaV1 | undef
   audit?: boolean;
   description?: string;
   severity?: EventSeverity;
+  /** Publish events of this type through the module's transport (see `EventsModule.forRoot({ transport })`). */
+  distributed?: boolean;
 }
 
 /** The payload type a definition's events carry (`event.data`). */
@@ -72,6 +79,7 @@ export function defineEvent(
     audit: options.audit ?? false,
     description: options.description,
     severity: options.severity,
+    distributed: options.distributed === true,
   });
 }
 

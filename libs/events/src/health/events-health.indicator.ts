@@ -8,8 +8,10 @@ import { withTimeout } from '../common/with-timeout';
 import {
   resolveAuditHealthOptions,
   resolveBusHealthOptions,
+  resolveTransportHealthOptions,
   type AuditHealthOptions,
   type BusHealthOptions,
+  type TransportHealthOptions,
 } from './events-health.options';
 
 /** How an indicator ended: `up`, or `down` with the reason in `message`. Same shape as a terminus result. */
@@ -120,6 +122,39 @@ export class EventsHealthIndicator {
       });
     }
     return keyed(key, { status: 'up', pingMs, ...details });
+  }
+
+  /**
+   * The remote transport (Redis Streams...): down when it reports itself down (its server unreachable, say) or
+   * does not answer within `timeoutMs`; its details (lag, in flight, server) come along. Up with
+   * `transport: 'in-process'` when events stay in this process.
+   */
+  async checkTransport<Key extends string = 'transport'>(
+    key: Key = 'transport' as Key,
+    options: TransportHealthOptions = {},
+  ): Promise<EventsHealthResult<Key>> {
+    const { timeoutMs } = resolveTransportHealthOptions(options);
+    if (this.bus.transportName === undefined) return keyed(key, { status: 'up', transport: 'in-process' });
+    try {
+      const health = await withTimeout(
+        this.bus.transportHealth(),
+        timeoutMs,
+        () => new Error(`no answer within ${timeoutMs} ms`),
+      );
+      const { up, details, transport } = health!;
+      return keyed(
+        key,
+        up
+          ? { status: 'up', transport, ...details }
+          : { status: 'down', message: `the ${transport} transport is down`, transport, ...details },
+      );
+    } catch (error) {
+      return keyed(key, {
+        status: 'down',
+        message: `the ${this.bus.transportName} transport did not report: ${errorMessage(error)}`,
+        transport: this.bus.transportName,
+      });
+    }
   }
 
   private deadLettersSince(cutoff: number): number {

@@ -42,3 +42,19 @@ export function resolveAuditHealthOptions(options: AuditHealthOptions): Required
     maxFailingMs: checkNumber('maxFailingMs', options.maxFailingMs, 30_000, { unit: 'milliseconds' }, scope),
   };
 }
+
+/** Limits of the transport indicator. */
+export interface TransportHealthOptions {
+  /** How long the transport may take to report its health; default 3000 ms. */
+  timeoutMs?: number;
+}
+
+/** Checks `checkTransport()`'s limits and applies their defaults. */
+export function resolveTransportHealthOptions(
+  options: TransportHealthOptions,
+): Required<TransportHealthOptions> {
+  const scope = 'checkTransport() option';
+  return {
+    timeoutMs: checkNumber('timeoutMs', options.timeoutMs, 3000, { min: 1, unit: 'milliseconds' }, scope),
+  };
+}

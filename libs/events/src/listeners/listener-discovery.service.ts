@@ -48,6 +48,9 @@ export class ListenerDiscovery implements OnApplicationBootstrap {
     }
     if (this.options.verbose) this.report(found);
     this.bus.markReady();
+    // Handlers are known now, so the transport can tell which types this service takes. A transport that
+    // cannot reach its server fails the bootstrap here, with its own error.
+    await this.bus.connect();
     this.bus.emit(SystemStartup, { source: this.busOptions.source, listeners: this.bus.listenerCount() });
   }
 

@@ -9,6 +9,7 @@ import type { AuditTelemetry } from '../audit/audit.telemetry';
 import { DurationBuckets, DurationHistogram, type DurationSeries } from './duration-histogram';
 import type { MetricsRegistry, ResolvedMetricsOptions } from './metrics.options';
 import type { PromClient } from './prom-client.loader';
+import { transportMetrics } from './transport-metrics';
 import { OTHER_TYPE_LABEL, TypeLabels } from './type-labels';
 
 /** Counts for one (type label, handler) series. */
@@ -56,6 +57,10 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
     this.labels = new TypeLabels(options.maxTypes, (type) => bus.definitionOf(type) !== undefined, warn);
     try {
       this.createBusMetrics();
+      if (bus.transportName !== undefined) {
+        const read = () => bus.transportStats();
+        for (const metric of transportMetrics(prom, (base) => this.name(base), read)) this.add(metric);
+      }
       this.add(
         new DurationHistogram(
           this.name('events_handler_duration_seconds'),

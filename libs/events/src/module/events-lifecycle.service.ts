@@ -2,12 +2,14 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import { BUS_OPTIONS, type BusOptions } from '../bus/bus.options';
 import { EventBusService } from '../bus/event-bus.service';
 import { SystemShutdown } from '../bus/system-events';
+import { errorMessage } from '../common/error-message';
 import { EventTimeoutError } from '../errors/event-timeout.error';
 import { SHUTDOWN_TIMEOUT_MS } from './events-options.providers';
 
 /**
- * On `app.close()` (and on signals when shutdown hooks are enabled): emits `system.shutdown`, then waits for
- * in-flight handlers and scheduled retries, at most `shutdownTimeoutMs`, before Nest carries on closing.
+ * On `app.close()` (and on signals when shutdown hooks are enabled): emits `system.shutdown`, closes the remote
+ * transport if there is one (publishing what waits, finishing its deliveries in hand), then waits for in-flight
+ * handlers and scheduled retries, at most `shutdownTimeoutMs`, before Nest carries on closing.
  *
  * Runs in `onModuleDestroy`. Nest calls that hook on global modules (this one) after the application's own
  * modules, so their `onModuleDestroy` hooks have already run when the drain starts; `beforeApplicationShutdown`,
@@ -27,6 +29,11 @@ export class EventsLifecycle implements OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     const shutdownTimeoutMs = this.shutdownTimeoutMs;
     this.bus.emit(SystemShutdown, { source: this.busOptions.source, inFlight: this.bus.pending });
+    try {
+      await this.bus.disconnect();
+    } catch (error) {
+      this.logger.error(`Shutdown: closing the transport failed: ${errorMessage(error)}`);
+    }
     try {
       await this.bus.drain(shutdownTimeoutMs);
     } catch (error) {

@@ -36,6 +36,8 @@ const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
   'retry',
   'shutdownTimeoutMs',
   'maxHeldEvents',
+  'transport',
+  'distributed',
   'correlation',
   'metrics',
   'eventLog',

@@ -1,0 +1,79 @@
+import type { BusEvent } from '../event/bus-event.interface';
+import type { EventPublishing } from './dispatcher';
+import type { InFlight } from './in-flight';
+import type { EventTransport } from './ports/event-transport.port';
+
+/** Told of each event a transport could not take; the bus logs, counts and announces the loss. */
+export type PublishLost = (event: BusEvent, error: unknown) => void;
+
+/**
+ * Hands distributed events to the transport, in one `publish()` per microtask turn: the events emitted in one
+ * synchronous run go out as one batch (one pipeline for Redis). A batch in flight counts for `drain()`.
+ */
+export class EventPublisher implements EventPublishing {
+  private batch: BusEvent[] = [];
+  /** Settles with the current batch's outcome; made only when an emitter waits for it. */
+  private outcome: Promise<boolean> | undefined;
+  private settleOutcome: ((published: boolean) => void) | undefined;
+  private scheduled = false;
+  private readonly sending = new Set<Promise<boolean>>();
+  /** Events the transport took, and events lost. */
+  published = 0;
+  lost = 0;
+
+  constructor(
+    private readonly transport: EventTransport,
+    private readonly inFlight: InFlight,
+    private readonly onLost: PublishLost,
+  ) {}
+
+  enqueue(event: BusEvent): void {
+    this.batch.push(event);
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(this.flush);
+    }
+  }
+
+  publish(event: BusEvent): Promise<boolean> {
+    this.enqueue(event);
+    this.outcome ??= new Promise<boolean>((settle) => (this.settleOutcome = settle));
+    return this.outcome;
+  }
+
+  /** Sends what is queued now and resolves once every batch sent so far has settled. */
+  async flushed(): Promise<void> {
+    if (this.batch.length > 0) this.flush();
+    await Promise.all([...this.sending]);
+  }
+
+  private readonly flush = (): void => {
+    this.scheduled = false;
+    const events = this.batch;
+    if (events.length === 0) return;
+    const settle = this.settleOutcome;
+    this.batch = [];
+    this.outcome = undefined;
+    this.settleOutcome = undefined;
+    this.inFlight.start();
+    const sending = this.send(events).then((published) => {
+      this.sending.delete(sending);
+      this.inFlight.finish();
+      settle?.(published);
+      return published;
+    });
+    this.sending.add(sending);
+  };
+
+  private async send(events: readonly BusEvent[]): Promise<boolean> {
+    try {
+      await this.transport.publish(events);
+      this.published += events.length;
+      return true;
+    } catch (error) {
+      this.lost += events.length;
+      for (const event of events) this.onLost(event, error);
+      return false;
+    }
+  }
+}
