@@ -1,7 +1,8 @@
 // Proves the published shape of the plugin: packs libs/events with `npm pack`, installs the tarball into a
 // scratch Nest 12 CommonJS app (fresh from the registry, outside this workspace), boots it with
 // EventsModule.forRoot(), emits an event to an @OnEvent listener, and type-checks a TypeScript consumer
-// against the packed .d.ts files.
+// against the packed .d.ts files. The scratch app does not install ioredis (an optional peer): the root entry must
+// boot without loading it, and nestjs-event-bus/redis must load and say clearly that it needs it.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -23,6 +24,8 @@ try {
     'dist/index.js',
     'dist/index.d.ts',
     'dist/testing/index.js',
+    'dist/redis/index.js',
+    'dist/redis/index.d.ts',
     'package.json',
     'README.md',
     'LICENSE',
@@ -91,12 +94,30 @@ Module({ imports: [EventsModule.forRoot({ source: 'scratch' })], providers: [Lis
   recorder.expectEvent('order.placed', { id: 'o-1' });
   const seen = app.get(Listener).seen;
   await app.close();
-  console.log(JSON.stringify({ delivered: seen.length, type: event.type, source: event.source, frozen: Object.isFrozen(event) }));
+  const ioredisLoaded = () => Object.keys(require.cache).some((path) => path.includes('/node_modules/ioredis/'));
+  const rootLoadedIoredis = ioredisLoaded();
+  const { RedisStreamsTransport, RedisClientMissingError } = require('nestjs-event-bus/redis');
+  const transport = new RedisStreamsTransport({ prefix: 'scratch' });
+  const missing = await transport.consume(async () => {}, { group: 'scratch', accepts: () => true }).then(
+    () => 'consumed without ioredis?',
+    (error) => (error instanceof RedisClientMissingError && /npm install ioredis/.test(error.message) ? 'needs ioredis' : String(error)),
+  );
+  console.log(JSON.stringify({ delivered: seen.length, type: event.type, source: event.source, frozen: Object.isFrozen(event), rootLoadedIoredis, redis: missing }));
 })().catch((error) => { console.error(error); process.exit(1); });
 `,
   );
   const output = JSON.parse(run('node', ['main.js'], scratch).trim().split('\n').pop());
-  const expected = { delivered: 1, type: 'order.placed', source: 'scratch', frozen: true };
+  const expected = {
+    delivered: 1,
+    type: 'order.placed',
+    source: 'scratch',
+    frozen: true,
+    rootLoadedIoredis: false,
+    redis: 'needs ioredis',
+  };
+  if (existsSync(join(scratch, 'node_modules/ioredis'))) {
+    throw new Error('the scratch app has ioredis installed: an optional peer must not be installed for it');
+  }
   if (JSON.stringify(output) !== JSON.stringify(expected)) {
     throw new Error(`scratch app printed ${JSON.stringify(output)}, expected ${JSON.stringify(expected)}`);
   }
@@ -105,6 +126,9 @@ Module({ imports: [EventsModule.forRoot({ source: 'scratch' })], providers: [Lis
     join(scratch, 'consumer.ts'),
     `import { defineEvent, EventBusService, type BusEvent } from 'nestjs-event-bus';
 import { EventRecorder } from 'nestjs-event-bus/testing';
+import { RedisStreamsTransport, type RedisStreamsTransportOptions } from 'nestjs-event-bus/redis';
+const redisOptions: RedisStreamsTransportOptions = { prefix: 'orders', maxInFlight: 8, dedupe: { windowMs: 60_000 } };
+export const transport = new RedisStreamsTransport(redisOptions);
 const Paid = defineEvent<{ amount: number }>('invoice.paid');
 export function use(bus: EventBusService): BusEvent<{ amount: number }> {
   bus.on(Paid, (event) => event.data.amount.toFixed(2));

@@ -7,7 +7,9 @@ import { preProcessFile } from 'typescript';
  * - the ground floor (`event/`, `errors/`, `common/`) imports only itself; `context/` adds only the ground floor;
  * - `bus/` imports none of the features;
  * - no feature imports `module/`, the one place that knows every feature;
- * - from `audit/`, `metrics/` imports only the audit's telemetry port (which it implements).
+ * - from `audit/`, `metrics/` imports only the audit's telemetry port (which it implements);
+ * - `redis/` (the entry point `nestjs-event-bus/redis`) imports from `bus/` only the ports, their types and the
+ *   pattern matcher, and nothing outside `redis/` imports it (so the root entry never loads ioredis).
  */
 const GROUND = ['event', 'errors', 'common'];
 const LOWER: Readonly<Record<string, readonly string[]>> = {
@@ -29,6 +31,7 @@ const FEATURES = [
   'outbox',
   'telemetry',
   'testing',
+  'redis',
 ];
 
 const SRC = __dirname;
@@ -68,6 +71,9 @@ function folderOf(path: string): string {
 /** The one file of `audit/` that `metrics/` may import. */
 const AUDIT_PORT = 'audit/audit.telemetry.ts';
 
+/** What `redis/` may import from `bus/`: the ports, the types they use and the pure pattern matcher. */
+const REDIS_FROM_BUS = /^bus\/(ports\/.*|bus\.interfaces\.ts|pattern-matcher\.ts)$/;
+
 /** Why `file` may not import `target` (both relative to `src/`), or undefined when it may. */
 function brokenRule(file: string, target: string): string | undefined {
   const from = folderOf(file);
@@ -78,6 +84,13 @@ function brokenRule(file: string, target: string): string | undefined {
   if (to === 'module' && from !== 'module' && from !== '.') return 'no feature imports module/';
   if (from === 'metrics' && to === 'audit' && target !== AUDIT_PORT)
     return `metrics/ imports only ${AUDIT_PORT}`;
+  if (to === 'redis' && from !== 'redis') return 'only redis/ imports redis/ (it loads ioredis)';
+  if (from === 'redis' && to === 'bus' && !REDIS_FROM_BUS.test(target)) {
+    return 'redis/ imports from bus/ only the ports, bus.interfaces and pattern-matcher';
+  }
+  if (from === 'redis' && !['redis', 'bus', ...GROUND].includes(to)) {
+    return `redis/ imports only bus/ports, ${GROUND.join('/, ')}/`;
+  }
   return undefined;
 }
 
@@ -102,5 +115,16 @@ describe('layers', () => {
 
   it('has no import that points up', () => {
     expect([...found.values()]).toEqual([]);
+  });
+
+  it('imports ioredis only under redis/', () => {
+    const importers = sourceFiles().filter(
+      (file) =>
+        !file.startsWith('redis/') &&
+        /from 'ioredis'|require\('ioredis'\)|loadOptionalPeer[^(]*\('ioredis'/.test(
+          readFileSync(join(SRC, file), 'utf8'),
+        ),
+    );
+    expect(importers).toEqual([]);
   });
 });

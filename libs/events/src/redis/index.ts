@@ -1,0 +1,16 @@
+// The entry point nestjs-event-bus/redis: the Redis Streams transport. It needs the optional peer `ioredis`.
+export { RedisStreamsTransport } from './redis-streams.transport';
+export type {
+  ChannelRoute,
+  RedeliveryPolicy,
+  RedisStreamsTransportOptions,
+  RetentionPolicy,
+} from './redis-streams.options';
+export { RedisDeadLetterStore } from './redis-dead-letter.store';
+export { EVERY_HANDLER } from './stream.settler';
+export {
+  PublishDroppedError,
+  RedisClientMissingError,
+  RedisTransportError,
+  RedisUnavailableError,
+} from './redis.errors';
