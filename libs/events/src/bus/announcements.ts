@@ -5,20 +5,22 @@ import type { EmitOptions } from './bus.interfaces';
 import type { PipelineAnnouncements } from './pipeline';
 import { HandlerFailed, PublishFailed } from './system-events';
 
-/** The bus's `emit` as the announcements need it. */
-type Emit = <T>(definition: EventDefinition<T, T>, data: T, options: EmitOptions) => unknown;
+/** The bus, as the announcements need it. */
+interface Emitter {
+  emit<T>(definition: EventDefinition<T, T>, data: T, options: EmitOptions): unknown;
+}
 
 /**
  * The system events the stages announce through the bus, in the context of the event they are about (its
  * correlation id and actor, caused by it): `event.handler.failed` for a new dead letter (never for the failure
  * of a handler of that event itself) and `event.publish.failed` for a distributed event that was lost.
  */
-export function busAnnouncements(emit: Emit, transportName: () => string): PipelineAnnouncements {
+export function busAnnouncements(bus: Emitter, transportName: () => string): PipelineAnnouncements {
   return {
     deadLetter: (letter) => {
       const { event } = letter;
       if (event.type === HandlerFailed.type) return;
-      emit(
+      bus.emit(
         HandlerFailed,
         {
           deadLetterId: letter.id,
@@ -33,7 +35,7 @@ export function busAnnouncements(emit: Emit, transportName: () => string): Pipel
     },
     publishLost: (event, error) => {
       if (event.type === PublishFailed.type) return;
-      emit(
+      bus.emit(
         PublishFailed,
         { eventId: event.id, eventType: event.type, transport: transportName(), error: errorMessage(error) },
         causedBy(event),

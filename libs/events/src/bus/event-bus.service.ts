@@ -73,7 +73,7 @@ export class EventBusService {
     this.hold = new StartupHold(this.options.maxHeldEvents, this.logger);
     const ports = { retryScheduler, deadLetterStore, telemetry };
     const announce = busAnnouncements(
-      (definition, data, options) => this.emit(definition, data, options),
+      { emit: (definition, data, options) => this.emit(definition, data, options) },
       () => this.stages.transport?.transportName ?? 'in-process',
     );
     this.stages = buildPipeline(this.options, this.cls, ports, this.logger, announce);

@@ -1,0 +1,124 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import Redis from 'ioredis';
+import { until } from '../support/wait';
+import { ensureRedis } from '../support/redis-prefix';
+import { tempDataDir } from './support/example-app';
+
+const root = join(__dirname, '..', '..');
+const register = join(root, 'test', 'support', 'ts-register.cjs');
+const REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** A free loopback port. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts one of the app's entry files as a child process, its output kept for a failure's message. */
+function startProcess(entry: string, env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string } {
+  let output = '';
+  const child = spawn(process.execPath, ['-r', register, join(root, 'src', entry)], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  return { child, output: () => output };
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+describe('the example app as two processes over Redis (npm start + npm run start:worker)', () => {
+  const data = tempDataDir();
+  const prefix = `example-e2e-${randomUUID().slice(0, 8)}`;
+  let api: ReturnType<typeof startProcess>;
+  let worker: ReturnType<typeof startProcess>;
+  let url: string;
+
+  beforeAll(async () => {
+    await ensureRedis();
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    const env = { PORT: String(port), DATA_DIR: data.dir, REDIS_URL, REDIS_PREFIX: prefix, INVITE_SWEEP_MS: '0' };
+    api = startProcess('main.ts', env);
+    await until(async () => (await fetch(`${url}/health`).catch(() => undefined))?.ok === true, 30_000).catch(
+      () => {
+        throw new Error(`The API did not come up:\n${api.output()}`);
+      },
+    );
+    worker = startProcess('worker.ts', env);
+    await until(() => worker.output().includes('Worker consuming events'), 30_000).catch(() => {
+      throw new Error(`The worker did not come up:\n${worker.output()}`);
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await Promise.all([api && stop(api.child), worker && stop(worker.child)]);
+    const redis = new Redis(REDIS_URL);
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    await redis.quit();
+    data.remove();
+  });
+
+  it('sends the welcome email of a sign-up from the worker, under the request’s correlation id', async () => {
+    const correlationId = `signup-${randomUUID()}`;
+    const email = `ada-${randomUUID().slice(0, 8)}@example.com`;
+    const response = await fetch(`${url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+      body: JSON.stringify({ username: `ada${Date.now()}`, email, password: 'correct horse battery' }),
+    });
+    expect(response.status).toBe(201);
+
+    const appDb = new Database(join(data.dir, 'app.db'), { readonly: true });
+    const workerAudit = () => new Database(join(data.dir, 'audit-worker.db'), { readonly: true });
+    try {
+      await until(
+        () => appDb.prepare('SELECT 1 FROM email_outbox WHERE recipient = ?').get(email) !== undefined,
+        15_000,
+      ).catch(() => {
+        throw new Error(`No welcome email.\nAPI:\n${api.output()}\nWorker:\n${worker.output()}`);
+      });
+      const mail = appDb.prepare('SELECT * FROM email_outbox WHERE recipient = ?').get(email) as {
+        template: string;
+        event_id: string;
+      };
+      expect(mail.template).toBe('welcome');
+
+      // The worker's own trail: the email it queued, caused by the sign-up event, in the request's story.
+      let queued: { correlation_id: string; causation_id: string; source: string } | undefined;
+      await until(() => {
+        const db = workerAudit();
+        try {
+          queued = db
+            .prepare("SELECT * FROM audit_log WHERE type = 'notification.email.queued' AND correlation_id = ?")
+            .get(correlationId) as typeof queued;
+        } finally {
+          db.close();
+        }
+        return queued !== undefined;
+      }, 15_000);
+      expect(queued).toMatchObject({ source: 'example-worker', causation_id: mail.event_id });
+    } finally {
+      appDb.close();
+    }
+  });
+});
