@@ -37,6 +37,7 @@ module.exports = {
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
   testTimeout: 20000,
-  // Probes PostgreSQL once per run: its tests are skipped when it is down, or the run fails with CI=true.
-  globalSetup: '<rootDir>/test/support/postgres.global-setup.ts',
+  // Starts the shared Redis if it is down; probes PostgreSQL once per run (its tests are skipped when it is down,
+  // or the run fails with CI=true).
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
 };

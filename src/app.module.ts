@@ -1,4 +1,4 @@
-import { Module } from '@nestjs/common';
+import { Module, type ModuleMetadata } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { EventsModule } from 'nestjs-event-bus';
@@ -9,38 +9,60 @@ import { ApiExceptionFilter } from './common/api-exception.filter';
 import { APP_CONFIG, type AppConfig } from './config/app.config';
 import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
-import { eventsOptions } from './events/events-options.factory';
+import { eventsOptions, type AppRole } from './events/events-options.factory';
 import { HealthModule } from './health/health.module';
 import { InvitesModule } from './invites/invites.module';
 import { MetricsModule } from './metrics/metrics.module';
 import { METRICS_REGISTRY } from './metrics/metrics.tokens';
-import { NotificationsModule } from './notifications/notifications.module';
+import { NotificationsListenersModule, NotificationsModule } from './notifications/notifications.module';
 import { OrganizationsModule } from './organizations/organizations.module';
-import { TournamentsModule } from './tournaments/tournaments.module';
+import { LeaderboardModule, TournamentsModule } from './tournaments/tournaments.module';
 import { TraceModule } from './trace/trace.module';
 import { UsersModule } from './users/users.module';
 
-@Module({
-  imports: [
-    ConfigModule,
-    MetricsModule,
-    EventsModule.forRootAsync({
-      imports: [ConfigModule, MetricsModule],
-      inject: [APP_CONFIG, METRICS_REGISTRY],
-      useFactory: (config: AppConfig, registry: Registry) => eventsOptions(config, registry),
-    }),
-    CqrsModule.forRoot(),
-    DatabaseModule,
-    AuthModule,
-    UsersModule,
-    OrganizationsModule,
-    InvitesModule,
-    TournamentsModule,
-    NotificationsModule,
-    AuditLogModule,
-    TraceModule,
-    HealthModule,
-  ],
-  providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
-})
+/** The event bus of a process playing `role`. */
+function events(role: AppRole) {
+  return EventsModule.forRootAsync({
+    imports: [ConfigModule, MetricsModule],
+    inject: [APP_CONFIG, METRICS_REGISTRY],
+    useFactory: (config: AppConfig, registry: Registry) => eventsOptions(config, registry, role),
+  });
+}
+
+/** The HTTP API: users, organizations, invites, tournaments, audit, trace, health. */
+function api(role: AppRole): ModuleMetadata {
+  return {
+    imports: [
+      ConfigModule,
+      MetricsModule,
+      events(role),
+      CqrsModule.forRoot(),
+      DatabaseModule,
+      AuthModule,
+      UsersModule,
+      OrganizationsModule,
+      InvitesModule,
+      TournamentsModule,
+      NotificationsModule,
+      AuditLogModule,
+      TraceModule,
+      HealthModule,
+    ],
+    providers: [{ provide: APP_FILTER, useClass: ApiExceptionFilter }],
+  };
+}
+
+/** The reactions that the worker takes over when the app runs as two processes: emails and leaderboards. */
+const REACTIONS = [NotificationsListenersModule, LeaderboardModule];
+
+/** The whole example app in one process, events in memory (`npm start` without `REDIS_URL`). */
+@Module({ ...api('all'), imports: [...api('all').imports!, ...REACTIONS] })
 export class AppModule {}
+
+/** The API process when the app runs as two (`REDIS_URL` set): its events reach the worker over Redis. */
+@Module(api('api'))
+export class ApiModule {}
+
+/** The worker process (`npm run start:worker`): sends emails and keeps leaderboards, from events over Redis. */
+@Module({ imports: [ConfigModule, MetricsModule, events('worker'), DatabaseModule, ...REACTIONS] })
+export class WorkerModule {}

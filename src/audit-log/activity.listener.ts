@@ -23,7 +23,8 @@ export function formatRaceTime(ms: number): string {
  * Writes one human-readable line per key action ("alice added bob to \"Speedrunners\" as member") into the
  * activity log, then announces it as `audit.summary.recorded`. Priority HIGH: these handlers start before the
  * normal-priority reactions (emails, leaderboards); with emit() an async handler is only started in that order,
- * so its write may finish after a later handler's (emitAsync() would finish each priority tier first).
+ * so its write may finish after a later handler's (emitAsync() would finish each priority tier first). `local`
+ * on the distributed events: the line is written by the process that handled the request, at once.
  */
 @Injectable()
 export class ActivityListener {
@@ -35,7 +36,7 @@ export class ActivityListener {
     private readonly bus: EventBusService,
   ) {}
 
-  @OnEvent(UserCreated, { priority: EventPriority.HIGH, name: 'Activity.userCreated' })
+  @OnEvent(UserCreated, { priority: EventPriority.HIGH, local: true, name: 'Activity.userCreated' })
   async userCreated(event: Data<typeof UserCreated>): Promise<void> {
     await this.record(event, `New user "${event.data.username}" signed up`);
   }
@@ -99,7 +100,7 @@ export class ActivityListener {
     );
   }
 
-  @OnEvent(RaceApproved, { priority: EventPriority.HIGH, name: 'Activity.raceApproved' })
+  @OnEvent(RaceApproved, { priority: EventPriority.HIGH, local: true, name: 'Activity.raceApproved' })
   async raceApproved(event: Data<typeof RaceApproved>): Promise<void> {
     const tournament = await this.tournamentName(event.data.tournamentId);
     const racer = await this.userName(event.data.userId);

@@ -33,6 +33,13 @@ export interface AppConfig {
    * comma-separated). Empty (the default): every request gets an id of the server's making.
    */
   trustedProxies: string[];
+  /**
+   * Redis for the event bus's transport (`REDIS_URL`). When set, the app runs as two processes: `npm start` (the
+   * API) and `npm run start:worker` (emails and leaderboards), sharing events over Redis Streams.
+   */
+  redisUrl?: string;
+  /** The prefix of the transport's Redis keys (`REDIS_PREFIX`, default `example`). */
+  redisPrefix: string;
 }
 
 /** Injection token of `AppConfig`. */
@@ -55,6 +62,8 @@ export function loadAppConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       .split(',')
       .map((entry) => entry.trim())
       .filter((entry) => entry !== ''),
+    redisUrl: env.REDIS_URL || undefined,
+    redisPrefix: env.REDIS_PREFIX || 'example',
   };
 }
 

@@ -77,7 +77,7 @@ const SCANNED_FOLDERS = ['src', 'libs/events/src'];
 
 /** The `audit.include` patterns the example app runs with (read from its real module options). */
 export function appAuditInclude(): readonly string[] {
-  const options = eventsOptions(loadAppConfig({}), new Registry());
+  const options = eventsOptions(loadAppConfig({}), new Registry(), 'all');
   return options.audit ? (options.audit.include ?? []) : [];
 }
 

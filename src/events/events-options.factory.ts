@@ -1,36 +1,63 @@
 import { join } from 'node:path';
 import { PostgresAuditStore, SqliteAuditStore, type EventsModuleOptions } from 'nestjs-event-bus';
+import { RedisStreamsTransport } from 'nestjs-event-bus/redis';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '../config/app.config';
 import { APP_EVENT_DEFINITIONS } from './event-catalog';
 
+/** What a process of the example app does: all of it, or the API or worker half when it runs as two. */
+export type AppRole = 'all' | 'api' | 'worker';
+
+/** Each role is a service of its own on the transport: one consumer group each. */
+const SOURCES: Record<AppRole, string> = { all: 'example-app', api: 'example-api', worker: 'example-worker' };
+
 /**
  * The event bus as the example app runs it: every feature on. The audit trail lives next to the app's data
- * (SQLite file `DATA_DIR/audit.db`, or the same PostgreSQL as the app when `DATABASE_URL` is set).
+ * (SQLite file `DATA_DIR/audit.db`, or the same PostgreSQL as the app when `DATABASE_URL` is set); the worker
+ * keeps its own trail (`audit-worker.db`, or the `audit_log_worker` table), since a hash chain has one writer.
+ * With `REDIS_URL`, distributed events (sign-ups, invites, race and match results) go over Redis Streams.
  */
-export function eventsOptions(config: AppConfig, registry: Registry): EventsModuleOptions {
+export function eventsOptions(config: AppConfig, registry: Registry, role: AppRole): EventsModuleOptions {
+  const worker = role === 'worker';
   const store = config.databaseUrl
-    ? new PostgresAuditStore({ connectionString: config.databaseUrl, schema: config.databaseSchema })
-    : new SqliteAuditStore({ path: join(config.dataDir, 'audit.db') });
+    ? new PostgresAuditStore({
+        connectionString: config.databaseUrl,
+        schema: config.databaseSchema,
+        table: worker ? 'audit_log_worker' : undefined,
+      })
+    : new SqliteAuditStore({ path: join(config.dataDir, worker ? 'audit-worker.db' : 'audit.db') });
   return {
-    source: 'example-app',
+    source: SOURCES[role],
     // Every type the app emits is declared: a typo in an event name fails loudly instead of going nowhere.
     strict: true,
     definitions: APP_EVENT_DEFINITIONS,
+    transport:
+      role === 'all' || config.redisUrl === undefined
+        ? undefined
+        : new RedisStreamsTransport({ connection: config.redisUrl, prefix: config.redisPrefix }),
     // The trace page tells the whole story, debug-level steps included (http.request.started,
     // command.execution.started...): kept in the history, and the request's start emitted at all.
     history: { maxEvents: 5000, debug: true },
     // The app is reachable by anyone: a client's own correlation id is used only when it comes through one of
-    // TRUSTED_PROXIES (none by default), so no one can file their requests under someone else's story.
+    // TRUSTED_PROXIES (none by default), so no one can file their requests under someone else's story. The
+    // worker serves no HTTP: its context comes with each event.
     correlation: {
-      httpEvents: { started: true },
+      httpEvents: { started: !worker },
       trustClientIds: config.trustedProxies.length > 0 ? { proxies: config.trustedProxies } : false,
     },
     audit: {
       store,
-      include: ['user.**', 'organization.**', 'invite.**', 'tournament.**', 'command.execution.failed'],
+      include: [
+        'user.**',
+        'organization.**',
+        'invite.**',
+        'tournament.**',
+        'command.execution.failed',
+        // The worker's own story: the emails it sent, under the request's correlation id.
+        ...(worker ? ['notification.**'] : []),
+      ],
     },
-    metrics: { endpoint: '/metrics', registry },
-    bridges: { cqrs: { commands: true } },
+    metrics: worker ? { registry } : { endpoint: '/metrics', registry },
+    bridges: worker ? {} : { cqrs: { commands: true } },
   };
 }

@@ -11,6 +11,7 @@ export const InviteCreated = defineEvent('invite.created', {
     expiresAt: z.string(),
   }),
   audit: true,
+  distributed: true,
   description: 'An organization admin invited someone by email; an invitation email follows.',
 });
 

@@ -29,6 +29,8 @@ export class DomainMetricsListener {
   /** Runs last and synchronously: counting must never delay or disturb the domain's own listeners. */
   @OnEvent(['user.**', 'organization.**', 'invite.**', 'tournament.**'], {
     priority: EventPriority.LOW,
+    // Counted where the event happened, even for those the worker process reacts to.
+    local: true,
     name: 'DomainMetrics.count',
   })
   count(event: BusEvent): void {

@@ -3,5 +3,10 @@ import { MailRelay } from './mail-relay';
 import { NotificationsListener } from './notifications.listener';
 import { OutboxRepository } from './outbox.repository';
 
-@Module({ providers: [MailRelay, OutboxRepository, NotificationsListener], exports: [OutboxRepository] })
+/** The email outbox and the relay emails go through. */
+@Module({ providers: [MailRelay, OutboxRepository], exports: [MailRelay, OutboxRepository] })
 export class NotificationsModule {}
+
+/** Sends the emails events call for: in the one process, or in the worker when the app runs as two. */
+@Module({ imports: [NotificationsModule], providers: [NotificationsListener] })
+export class NotificationsListenersModule {}

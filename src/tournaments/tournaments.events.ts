@@ -42,6 +42,8 @@ export const TournamentStarted = defineEvent('tournament.started', {
 });
 
 export const TournamentEnded = defineEvent('tournament.ended', {
+  // The leaderboard runs in the worker process when the app runs as two (REDIS_URL).
+  distributed: true,
   schema: z.object({ tournamentId, races: z.number().int(), matches: z.number().int() }),
   audit: true,
   description: 'A tournament ended; its winner is declared next (tournament.winner.declared).',
@@ -54,6 +56,8 @@ export const RaceSubmitted = defineEvent('tournament.race.submitted', {
 });
 
 export const RaceApproved = defineEvent('tournament.race.approved', {
+  // The leaderboard runs in the worker process when the app runs as two (REDIS_URL).
+  distributed: true,
   schema: raceTime,
   audit: true,
   description: 'An organization admin approved a race time; it now counts for the leaderboard.',
@@ -78,6 +82,8 @@ export const MatchScheduled = defineEvent('tournament.match.scheduled', {
 });
 
 export const MatchCompleted = defineEvent('tournament.match.completed', {
+  // The leaderboard runs in the worker process when the app runs as two (REDIS_URL).
+  distributed: true,
   schema: z.object({ tournamentId, matchId: z.string(), winnerId: z.string(), score: z.string() }),
   audit: true,
   description: 'A match result was recorded.',

@@ -10,7 +10,11 @@ import { TournamentsRepository } from './tournaments.repository';
 @Module({
   imports: [CqrsModule, OrganizationsModule],
   controllers: [TournamentsController],
-  providers: [TournamentsRepository, TournamentLoader, LeaderboardListener, ...TOURNAMENT_COMMAND_HANDLERS],
+  providers: [TournamentsRepository, TournamentLoader, ...TOURNAMENT_COMMAND_HANDLERS],
   exports: [TournamentsRepository],
 })
 export class TournamentsModule {}
+
+/** Keeps leaderboards and declares winners: in the one process, or in the worker when the app runs as two. */
+@Module({ providers: [TournamentsRepository, LeaderboardListener] })
+export class LeaderboardModule {}

@@ -6,6 +6,8 @@ const role = z.enum(['admin', 'user']);
 export const UserCreated = defineEvent('user.created', {
   schema: z.object({ userId: z.string(), username: z.string(), email: z.string(), role }),
   audit: true,
+  // With REDIS_URL the welcome email is sent by the worker process (npm run start:worker).
+  distributed: true,
   description: 'Someone signed up (POST /users). Carries no password, not even its hash.',
 });
 

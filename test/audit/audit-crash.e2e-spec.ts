@@ -9,7 +9,7 @@ import { startAuditApp } from './fixtures/audit-app.fixture';
 import { CRASH_BATCH } from './fixtures/crash-child.fixture';
 import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../support/postgres';
 
-const register = join(__dirname, 'fixtures', 'ts-register.cjs');
+const register = join(__dirname, '..', 'support', 'ts-register.cjs');
 const childScript = join(__dirname, 'fixtures', 'crash-child.fixture.ts');
 /** Sync mode: the child is killed once this many emitAsync() calls resolved. */
 const SYNC_KILL_AFTER = 600;

@@ -3,14 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import Redis from 'ioredis';
+import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../support/redis-prefix';
 import { until } from '../support/wait';
-import { ensureRedis } from '../support/redis-prefix';
 import { tempDataDir } from './support/example-app';
 
 const root = join(__dirname, '..', '..');
 const register = join(root, 'test', 'support', 'ts-register.cjs');
-const REDIS_URL = 'redis://127.0.0.1:6379';
 
 /** A free loopback port. */
 function freePort(): Promise<number> {
@@ -47,16 +45,22 @@ function stop(child: ChildProcess): Promise<void> {
 
 describe('the example app as two processes over Redis (npm start + npm run start:worker)', () => {
   const data = tempDataDir();
-  const prefix = `example-e2e-${randomUUID().slice(0, 8)}`;
+  const prefix = uniquePrefix('two-processes');
   let api: ReturnType<typeof startProcess>;
   let worker: ReturnType<typeof startProcess>;
   let url: string;
 
   beforeAll(async () => {
-    await ensureRedis();
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
-    const env = { PORT: String(port), DATA_DIR: data.dir, REDIS_URL, REDIS_PREFIX: prefix, INVITE_SWEEP_MS: '0' };
+    const env = {
+      PORT: String(port),
+      DATA_DIR: data.dir,
+      REDIS_URL: SHARED_REDIS_URL,
+      REDIS_PREFIX: prefix,
+      INVITE_SWEEP_MS: '0',
+      ADMIN_PASSWORD: 'an admin password',
+    };
     api = startProcess('main.ts', env);
     await until(async () => (await fetch(`${url}/health`).catch(() => undefined))?.ok === true, 30_000).catch(
       () => {
@@ -71,22 +75,21 @@ describe('the example app as two processes over Redis (npm start + npm run start
 
   afterAll(async () => {
     await Promise.all([api && stop(api.child), worker && stop(worker.child)]);
-    const redis = new Redis(REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.quit();
+    await deletePrefix(prefix);
     data.remove();
   });
 
   it('sends the welcome email of a sign-up from the worker, under the request’s correlation id', async () => {
-    const correlationId = `signup-${randomUUID()}`;
     const email = `ada-${randomUUID().slice(0, 8)}@example.com`;
     const response = await fetch(`${url}/users`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-correlation-id': correlationId },
+      headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ username: `ada${Date.now()}`, email, password: 'correct horse battery' }),
     });
     expect(response.status).toBe(201);
+    // The API makes the request's id (clients choose theirs only through TRUSTED_PROXIES) and answers with it.
+    const correlationId = response.headers.get('x-correlation-id')!;
+    expect(correlationId).toBeTruthy();
 
     const appDb = new Database(join(data.dir, 'app.db'), { readonly: true });
     const workerAudit = () => new Database(join(data.dir, 'audit-worker.db'), { readonly: true });
@@ -109,7 +112,9 @@ describe('the example app as two processes over Redis (npm start + npm run start
         const db = workerAudit();
         try {
           queued = db
-            .prepare("SELECT * FROM audit_log WHERE type = 'notification.email.queued' AND correlation_id = ?")
+            .prepare(
+              "SELECT * FROM audit_log WHERE type = 'notification.email.queued' AND correlation_id = ?",
+            )
             .get(correlationId) as typeof queued;
         } finally {
           db.close();
