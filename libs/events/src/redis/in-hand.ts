@@ -1,12 +1,15 @@
 /**
  * The entries this process has read or claimed and not yet settled, per source stream key, and the slots of the
- * deliveries running. At most `capacity` deliveries run at once; the reader asks Redis for no more entries than
- * `free` (capacity less the entries held). A claim can land while a read is blocked, so the entries held (and
- * heartbeated) may briefly reach twice the capacity; the extra ones wait for a slot without running.
+ * deliveries running. At most `capacity` deliveries run at once. Readers ask Redis for no more entries than
+ * `free`: capacity less the entries held and the slots other reads in progress have reserved, so several readers
+ * (one per stream on Redis Cluster) share the bound. Claims have room of their own up to twice the capacity
+ * (`claimable`): an orphan that waited claimIdleMs is not starved by a busy reader, and the entries held beyond the
+ * capacity wait for a slot without running (heartbeated, like the others).
  */
 export class InHandEntries {
   private readonly bySource = new Map<string, Set<string>>();
   private size = 0;
+  private reserved = 0;
   private runningNow = 0;
   private waiters: (() => void)[] = [];
   private readonly slotQueue: (() => void)[] = [];
@@ -23,8 +26,26 @@ export class InHandEntries {
     return this.runningNow;
   }
 
+  /** Slots a read may ask for now. */
   get free(): number {
-    return Math.max(0, this.capacity - this.size);
+    return Math.max(0, this.capacity - this.size - this.reserved);
+  }
+
+  /** Entries a claim may take now: claims may hold up to twice the capacity, whatever the reads hold. */
+  get claimable(): number {
+    return Math.max(0, 2 * this.capacity - this.size);
+  }
+
+  /** Keeps `slots` for a read in progress, until `release()`; returns them. */
+  reserve(slots: number): number {
+    this.reserved += slots;
+    return slots;
+  }
+
+  /** Gives back what a read reserved (its entries are held by now). */
+  release(slots: number): void {
+    this.reserved -= slots;
+    this.wake();
   }
 
   has(source: string, id: string): boolean {
@@ -70,9 +91,9 @@ export class InHandEntries {
     return copy;
   }
 
-  /** Resolves once fewer than `capacity` entries are held (at once when there is room). */
-  whenFree(): Promise<void> {
-    return this.free > 0 ? Promise.resolve() : this.next();
+  /** Resolves once `slots` are free (at once when they are), or at the next `wake()`. */
+  whenFree(slots = 1): Promise<void> {
+    return this.free >= slots ? Promise.resolve() : this.next();
   }
 
   /** Resolves once nothing is held, or after `timeoutMs`; true when empty. */
