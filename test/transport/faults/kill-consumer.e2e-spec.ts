@@ -12,6 +12,7 @@ import { testTransport } from '../support/transport-harness';
 import { FaultProcess, killAll } from './support/fault-process';
 import {
   childSettings,
+  eventually,
   heldBy,
   missingOf,
   pendingCount,
@@ -63,7 +64,7 @@ describe('fault: kill -9 one of three consumer processes mid-stream', () => {
     await victim.exited;
     await publishing;
 
-    await until(
+    await eventually(
       async () => missingOf(await readRecords(redis, prefix, 'handled'), EVENTS).length === 0,
       60_000,
     );

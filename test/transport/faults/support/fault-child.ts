@@ -65,6 +65,11 @@ export class Records implements OnApplicationShutdown {
     return Number(this.settings.extra?.workMs ?? 0);
   }
 
+  /** The scenario's own values. */
+  get extra(): Readonly<Record<string, unknown>> {
+    return this.settings.extra ?? {};
+  }
+
   /** The child's label. */
   get name(): string {
     return this.settings.name;

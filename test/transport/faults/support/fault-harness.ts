@@ -54,17 +54,35 @@ export function missingOf(records: readonly Handled[], count: number): number[] 
   return missing;
 }
 
+/** Polls `done` every `everyMs` (lists of thousands are read whole: not every 5 ms) until it holds. */
+export async function eventually(
+  done: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  everyMs = 100,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms.`);
+    await delay(everyMs);
+  }
+}
+
 /**
- * Publishes ticks 0..count-1 through `publisher` in batches of `batch`, pausing `pauseMs` between batches: a
+ * Publishes ticks from..from+count-1 (from 0 by default) through `publisher` in batches of `batch`, pausing `pauseMs` between batches: a
  * steady load rather than one burst. Resolves once Redis has every one.
  */
 export async function publishTicks(
   publisher: RedisStreamsTransport,
   count: number,
-  { batch = 100, pauseMs = 20, lane }: { batch?: number; pauseMs?: number; lane?: string } = {},
+  {
+    batch = 100,
+    pauseMs = 20,
+    lane,
+    from = 0,
+  }: { batch?: number; pauseMs?: number; lane?: string; from?: number } = {},
 ): Promise<void> {
-  for (let start = 0; start < count; start += batch) {
-    const size = Math.min(batch, count - start);
+  for (let start = from; start < from + count; start += batch) {
+    const size = Math.min(batch, from + count - start);
     const events = Array.from({ length: size }, (_, i) =>
       makeEvent('fault.tick', lane === undefined ? { n: start + i } : { n: start + i, lane }),
     );
@@ -81,14 +99,62 @@ export async function heldBy(
   consumer: string,
 ): Promise<{ id: string; n: number }[]> {
   const rows = (await redis.xpending(stream, group, '-', '+', 100_000, consumer)) as [string][];
-  const held: { id: string; n: number }[] = [];
-  for (const [id] of rows) {
+  return ticksOf(
+    redis,
+    stream,
+    rows.map(([id]) => id),
+  );
+}
+
+/** The tick number of each entry (read with XRANGE). */
+async function ticksOf(
+  redis: Redis,
+  stream: string,
+  ids: readonly string[],
+): Promise<{ id: string; n: number }[]> {
+  const ticks: { id: string; n: number }[] = [];
+  for (const id of ids) {
     const entries = (await redis.xrange(stream, id, id)) as [string, string[]][];
     const fields = entries[0]?.[1] ?? [];
     const body = fields[fields.indexOf('body') + 1];
-    held.push({ id, n: (JSON.parse(body) as { data: { n: number } }).data.n });
+    ticks.push({ id, n: (JSON.parse(body) as { data: { n: number } }).data.n });
   }
-  return held;
+  return ticks;
+}
+
+/** An entry a stopping consumer handed back: its id, tick number, and when the watch first saw it handed back. */
+export interface HandedBack {
+  readonly id: string;
+  readonly n: number;
+  readonly at: number;
+}
+
+/**
+ * Polls `consumer`'s pending entries every 20 ms until `stop` settles, keeping those handed back: their idle time
+ * is pushed far past any claimIdleMs (the 7.0 stand-in for a negative ack), which a crash or a slow handler never
+ * shows. A peer may claim one between two polls: the result is what the watch saw.
+ */
+export async function watchHandBacks(
+  redis: Redis,
+  stream: string,
+  group: string,
+  consumer: string,
+  stop: Promise<unknown>,
+): Promise<HandedBack[]> {
+  const seen = new Map<string, number>();
+  let stopped = false;
+  void stop.finally(() => (stopped = true));
+  while (!stopped) {
+    const rows = (await redis.xpending(stream, group, '-', '+', 1_000, consumer)) as [
+      string,
+      string,
+      number,
+    ][];
+    for (const [id, , idle] of rows) if (idle > 100_000_000 && !seen.has(id)) seen.set(id, Date.now());
+    await delay(20);
+  }
+  const numbers = new Map((await ticksOf(redis, stream, [...seen.keys()])).map((e) => [e.id, e.n]));
+  return [...seen].map(([id, at]) => ({ id, n: numbers.get(id) ?? -1, at }));
 }
 
 /** Pending entries of `group` on `stream` (the XPENDING summary's count; 0 when the group is gone). */
