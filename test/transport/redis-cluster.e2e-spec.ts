@@ -13,7 +13,7 @@ import {
 } from 'nestjs-event-bus/redis';
 import { ownerOf, slotOwners, startRedisCluster, type OwnRedisCluster } from '../support/redis-cluster';
 import { SHARED_REDIS_URL, uniquePrefix } from '../support/redis-prefix';
-import { until } from '../support/wait';
+import { delay, until } from '../support/wait';
 import { consumeAs, FakeBus, failure, LineLogger, makeEvent } from './support/transport-harness';
 import { describeTransportConformance } from './transport-conformance';
 
@@ -108,6 +108,23 @@ describe('RedisStreamsTransport on a three-node Redis Cluster', () => {
     await until(async () => (await open[2].stats()).acked === 400);
     expect((await open[2].stats()).lag).toEqual({ main: 0 });
     expect((await open[0].health()).up).toBe(true);
+  });
+
+  it('keeps maxInFlight across its four readers: never more held or running, and none starves', async () => {
+    // 4 slots for 4 readers of 2 streams each (events, retries): they take turns, and say so.
+    const { transport, logger } = make({ maxInFlight: 4 });
+    const bus = new FakeBus({ work: () => delay(5) });
+    await transport.consume(bus.deliver, consumeAs('svc'));
+    await make().transport.publish(publishMany(200));
+    const held: number[] = [];
+    await until(async () => {
+      held.push(Number((await transport.health()).details.held));
+      return bus.reports.length === 200;
+    }, 20_000);
+    expect(bus.maxInHand).toBeLessThanOrEqual(4);
+    expect(Math.max(...held)).toBeLessThanOrEqual(4);
+    expect(bus.maxInHand).toBeGreaterThan(1);
+    expect(logger.has(/maxInFlight 4 is below two slots per stream \(4 streams/)).toBe(true);
   });
 
   it("claims a dead consumer's entries on every shard", async () => {

@@ -146,6 +146,7 @@ export class StreamConsumer {
     const { deadLetters, options, connections } = this.setup;
     const streams = this.keys.map((keys) => ({ name: keys.name, key: keys.deadLetters }));
     await deadLetters.attach(connections.commands, streams, Math.min(options.claimIntervalMs, 5_000));
+    this.warnIfReadersWait();
     for (const reader of this.readers) reader.start();
     this.heartbeat.start();
     for (const task of this.tasks) task.start();
@@ -172,6 +173,18 @@ export class StreamConsumer {
         `Leaving group ${this.setup.group} failed (${errorMessage(error)}); peers claim what is left`,
       );
     }
+  }
+
+  /** With one reader per stream, each needs a slot per stream it reads; fewer slots make the streams take turns. */
+  private warnIfReadersWait(): void {
+    const { maxInFlight } = this.setup.options;
+    const needed = 2 * this.keys.length;
+    if (this.readers.length === 1 || maxInFlight >= needed) return;
+    this.setup.logger.warn(
+      `maxInFlight ${maxInFlight} is below two slots per stream (${this.keys.length} streams, one reader each on ` +
+        `Redis Cluster): the streams take turns to read, and an event may wait up to blockMs per turn. ` +
+        `Set maxInFlight to ${needed} or more.`,
+    );
   }
 
   /** Entries the group has not read yet, per channel (XINFO GROUPS `lag`; unknown counts as 0). */

@@ -37,8 +37,11 @@ const RETRY_PAUSE_MS = 250;
 export class StreamReader {
   private stopping = false;
   private loop: Promise<void> | undefined;
-  /** Entries the last read returned (a shared reader asks for about twice that next time). */
-  private lastGot = 0;
+  /**
+   * What a shared reader asks for next: twice the last ask when a stream filled it (a backlog), else the minimum,
+   * so that an idle stream holds few of the slots it shares while it waits.
+   */
+  private nextAsk = 0;
 
   constructor(private readonly context: ReaderContext) {}
 
@@ -49,7 +52,7 @@ export class StreamReader {
   /** Stops reading: resolves after the read in progress returned (at most one BLOCK). */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.context.inHand.wake();
+    this.context.inHand.interrupt();
     const stopped = await Promise.race([
       this.loop?.then(() => true),
       new Promise<false>((resolve) => setTimeout(() => resolve(false), this.context.blockMs + 1_000).unref()),
@@ -65,11 +68,12 @@ export class StreamReader {
     const need = Math.min(sources.length, inHand.capacity);
     let failing = false;
     while (!this.stopping) {
-      if (inHand.free < need) {
-        await inHand.whenFree(need);
-        continue;
+      if (!(await inHand.turn(need))) continue;
+      if (this.stopping) {
+        inHand.release(need);
+        break;
       }
-      const slots = inHand.reserve(this.ask(need));
+      const slots = need + inHand.extend(this.more(need));
       try {
         failing = await this.readOnce(slots, failing);
       } finally {
@@ -78,10 +82,9 @@ export class StreamReader {
     }
   }
 
-  /** How many slots to read for: every free one alone; shared with other readers, about what it got last. */
-  private ask(need: number): number {
-    const free = this.context.inHand.free;
-    return this.context.shared ? Math.min(free, Math.max(need, 2 * this.lastGot)) : free;
+  /** Slots to ask for beyond `need`: every free one alone; shared with other readers, `nextAsk`. */
+  private more(need: number): number {
+    return this.context.shared ? Math.max(0, this.nextAsk - need) : Number.MAX_SAFE_INTEGER;
   }
 
   /** Reads and dispatches up to `slots` entries; returns whether reads are failing now. */
@@ -96,13 +99,14 @@ export class StreamReader {
     }
     if (failing) this.context.logger.log(`Reading from Redis resumed (group ${this.context.group})`);
     const byKey = toStreamEntries(reply);
-    this.lastGot = 0;
+    let full = false;
     for (const source of sources) {
       const entries = byKey.get(source.key);
       if (entries === undefined || entries.length === 0) continue;
-      this.lastGot += entries.length;
+      full ||= entries.length >= count;
       await this.dispatch(source, entries);
     }
+    this.nextAsk = full ? Math.min(2 * slots, this.context.inHand.capacity) : 0;
     return false;
   }
 
