@@ -20,4 +20,8 @@ async function bootstrap(): Promise<void> {
   );
 }
 
-void bootstrap();
+bootstrap().catch((error: unknown) => {
+  // A start that failed (Redis unreachable, say) says why in one line and exits, rather than a stack.
+  new Logger('Example').error(error instanceof Error ? error.message : String(error));
+  process.exit(1);
+});

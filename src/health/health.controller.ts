@@ -28,6 +28,7 @@ export class HealthController {
     return this.health.check([
       () => this.events.checkBus('events'),
       () => this.events.checkAudit('audit'),
+      () => this.events.checkTransport('transport'),
       () => this.pingDatabase(),
     ]);
   }

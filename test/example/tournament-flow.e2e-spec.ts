@@ -52,11 +52,12 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
     expect(members).toEqual({ alice: 'owner', bob: 'member', carol: 'admin' });
   });
 
-  it('reports itself healthy: bus, audit store and database', async () => {
+  it('reports itself healthy: bus, audit store, transport (in-process here) and database', async () => {
     const health = await app.call('GET', '/health');
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('ok');
-    expect(Object.keys(health.body.info).sort()).toEqual(['audit', 'database', 'events']);
+    expect(Object.keys(health.body.info).sort()).toEqual(['audit', 'database', 'events', 'transport']);
+    expect(health.body.info.transport).toEqual({ status: 'up', transport: 'in-process' });
     for (const part of Object.values(health.body.info)) expect(part).toMatchObject({ status: 'up' });
   });
 

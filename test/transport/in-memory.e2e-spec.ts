@@ -61,8 +61,15 @@ describe('InMemoryTransport at-least-once simulation', () => {
     }
     const survivor = await start('billing', new InMemoryTransport(options), [SlowBilling]);
     await until(() => survivor.bus.deadLetters().length === 1, 5000);
-    expect(survivor.bus.deadLetters()[0]).toMatchObject({ handler: '*', attempts: 2, event });
+    const [letter] = survivor.bus.deadLetters();
+    expect(letter).toMatchObject({ handler: '*', attempts: 2, event });
     expect(survivor.recorder.by('billing.slow')).toHaveLength(0);
+
+    // Once the cause is fixed, replaying the letter runs every handler that takes the event from the transport.
+    const result = await survivor.bus.replayDeadLetter(letter.id);
+    expect(result).toMatchObject({ handled: 1, failed: [] });
+    expect(survivor.recorder.by('billing.slow').map((s) => s.event.id)).toEqual([event!.id]);
+    expect(survivor.bus.deadLetters()).toEqual([]);
   });
 
   it('never hands one consumer more than maxInFlight entries at once', async () => {
