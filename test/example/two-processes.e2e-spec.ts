@@ -87,7 +87,7 @@ describe('the example app as two processes over Redis (npm start + npm run start
       body: JSON.stringify({ username: `ada${Date.now()}`, email, password: 'correct horse battery' }),
     });
     expect(response.status).toBe(201);
-    const health = await (await fetch(`${url}/health`)).json();
+    const health = (await (await fetch(`${url}/health`)).json()) as { info: { transport: unknown } };
     expect(health.info.transport).toMatchObject({ status: 'up', transport: 'redis-streams' });
     // The API makes the request's id (clients choose theirs only through TRUSTED_PROXIES) and answers with it.
     const correlationId = response.headers.get('x-correlation-id')!;

@@ -24,13 +24,22 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts `redis-server` on 127.0.0.1 (`port`, else a free one) keeping nothing on disk, and resolves once it
- * answers PING. Pass the same port again to restart a stopped server where its clients expect it.
+ * answers PING. Pass the same port again to restart a stopped server where its clients expect it. With
+ * `durableDir`, it keeps an append-only file there fsynced on every write, so a restart in the same directory
+ * (even after SIGKILL) finds everything it acknowledged.
  */
-export async function startRedisServer(port?: number): Promise<OwnRedisServer> {
+export async function startRedisServer(
+  port?: number,
+  { durableDir }: { durableDir?: string } = {},
+): Promise<OwnRedisServer> {
   const chosen = port ?? (await freePort());
+  const storage =
+    durableDir === undefined
+      ? ['--appendonly', 'no', '--dir', '/tmp']
+      : ['--appendonly', 'yes', '--appendfsync', 'always', '--dir', durableDir];
   const child = spawn(
     'redis-server',
-    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', '/tmp'],
+    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', ...storage],
     { stdio: 'ignore' },
   );
   if (child.pid === undefined) throw new Error('redis-server did not start');

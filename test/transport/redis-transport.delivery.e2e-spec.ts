@@ -72,6 +72,17 @@ describe('RedisStreamsTransport: delivery', () => {
     expect(busA2.deliveries.length).toBeGreaterThan(0);
   });
 
+  it('keeps a saturated consumer reading: it never blocks on the empty retry stream while events wait', async () => {
+    // With one slot free at a time, a read for one slot used to go to the streams in turn and block a whole
+    // blockMs on the empty retry stream: 60 events took 15 BLOCKs (30 s). It now reads once both streams can get one.
+    const transport = make({ maxInFlight: 4, blockMs: 2_000 });
+    const bus = new FakeBus({ work: () => delay(20) });
+    await transport.consume(bus.deliver, consumeAs('svc'));
+    await transport.publish(Array.from({ length: 60 }, (_, i) => makeEvent('job.run', { i })));
+    await until(() => bus.reports.length === 60, 10_000);
+    expect(bus.maxInHand).toBeLessThanOrEqual(4);
+  });
+
   it('acknowledges without delivering the types this process does not take', async () => {
     const transport = make();
     const bus = new FakeBus();

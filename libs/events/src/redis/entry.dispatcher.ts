@@ -1,9 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { DeliverInbound } from '../bus/ports/event-transport.port';
 import { errorMessage } from '../common/error-message';
 import { decodeEvent } from '../event/event.codec';
 import type { InHandEntries } from './in-hand';
+import type { RedisClient } from './redis.connections';
 import type { StreamAcker } from './stream.acker';
 import { readEntry, type RawEntry } from './stream.entry';
 import type { ReadEntry, Source, StreamSettler } from './stream.settler';
@@ -17,7 +17,7 @@ export interface DispatchContext {
   readonly acker: StreamAcker;
   readonly inHand: InHandEntries;
   readonly counters: TransportCounters;
-  readonly commands: Redis;
+  readonly commands: RedisClient;
   /** Run the entries of one event stream one after the other (partitions keep per-key order). */
   readonly ordered: boolean;
   readonly dedupe: boolean;

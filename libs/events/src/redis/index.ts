@@ -1,6 +1,11 @@
 // The entry point nestjs-event-bus/redis: the Redis Streams transport. It needs the optional peer `ioredis`.
 export { RedisStreamsTransport } from './redis-streams.transport';
 export type {
+  RedisClusterConnection,
+  RedisClusterNode,
+  RedisConnectionOption,
+} from './redis-connection.options';
+export type {
   ChannelRoute,
   RedeliveryPolicy,
   RedisStreamsTransportOptions,
@@ -11,6 +16,7 @@ export { EVERY_HANDLER } from './stream.settler';
 export {
   PublishDroppedError,
   RedisClientMissingError,
+  RedisTopologyError,
   RedisTransportError,
   RedisUnavailableError,
 } from './redis.errors';

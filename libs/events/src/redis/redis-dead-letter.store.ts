@@ -1,9 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { DeadLetter, DeadLetterQuery } from '../bus/bus.interfaces';
 import type { DeadLetterStore } from '../bus/ports/dead-letter-store.port';
 import { errorMessage } from '../common/error-message';
 import { decodeEvent } from '../event/event.codec';
+import type { RedisClient } from './redis.connections';
 import { toEntries, type RawEntry } from './stream.entry';
 
 /** A dead-letter stream of the group, by the stream name that prefixes its letters' ids. */
@@ -29,7 +29,7 @@ export class RedisDeadLetterStore implements DeadLetterStore {
   /** Per stream, entries that are not events (kept as they arrived): in Redis, but not listed. */
   private readonly unlisted = new Map<string, number>();
   private added = 0;
-  private commands: Redis | undefined;
+  private commands: RedisClient | undefined;
   private streams: readonly DeadLetterStream[] = [];
   private timer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
@@ -41,7 +41,7 @@ export class RedisDeadLetterStore implements DeadLetterStore {
   }
 
   /** Starts mirroring `streams`, polling every `intervalMs`. */
-  attach(commands: Redis, streams: readonly DeadLetterStream[], intervalMs: number): Promise<void> {
+  attach(commands: RedisClient, streams: readonly DeadLetterStream[], intervalMs: number): Promise<void> {
     this.commands = commands;
     this.streams = streams;
     this.timer = setInterval(() => void this.refresh().catch(() => undefined), intervalMs);
@@ -113,7 +113,7 @@ export class RedisDeadLetterStore implements DeadLetterStore {
     }
   }
 
-  private async reload(commands: Redis, stream: DeadLetterStream): Promise<void> {
+  private async reload(commands: RedisClient, stream: DeadLetterStream): Promise<void> {
     for (const id of this.letters.keys()) if (id.startsWith(`${stream.name}/`)) this.letters.delete(id);
     this.lastSeen.delete(stream.name);
     this.unlisted.delete(stream.name);
@@ -121,7 +121,7 @@ export class RedisDeadLetterStore implements DeadLetterStore {
   }
 
   private async readFrom(
-    commands: Redis,
+    commands: RedisClient,
     stream: DeadLetterStream,
     after: string | undefined,
   ): Promise<void> {

@@ -22,7 +22,7 @@ describe('RedisStreamsTransport options', () => {
     delete process.env.REDIS_URL;
     try {
       expect(resolveRedisStreamsOptions()).toMatchObject({
-        connection: 'redis://127.0.0.1:6379',
+        connection: { kind: 'single', target: 'redis://127.0.0.1:6379' },
         prefix: 'events',
         group: undefined,
         routes: [],
@@ -40,7 +40,10 @@ describe('RedisStreamsTransport options', () => {
         connectTimeoutMs: 5_000,
       });
       process.env.REDIS_URL = 'redis://10.0.0.1:6380';
-      expect(resolveRedisStreamsOptions().connection).toBe('redis://10.0.0.1:6380');
+      expect(resolveRedisStreamsOptions().connection).toEqual({
+        kind: 'single',
+        target: 'redis://10.0.0.1:6380',
+      });
     } finally {
       if (saved === undefined) delete process.env.REDIS_URL;
       else process.env.REDIS_URL = saved;
@@ -59,9 +62,46 @@ describe('RedisStreamsTransport options', () => {
     [{ dedupe: { windowMs: 'long' } }, 'dedupe.windowMs'],
     [{ partitionKey: 'correlationId' }, 'partitionKey'],
     [{ claimIdleMS: 5 }, 'options.claimIdleMS'],
+    [{ connection: 42 }, 'connection'],
+    [{ connection: { cluster: [] } }, 'connection.cluster'],
+    [{ connection: { cluster: '127.0.0.1:7000' } }, 'connection.cluster'],
+    [{ connection: { cluster: ['127.0.0.1'] } }, 'connection.cluster[0]'],
+    [{ connection: { cluster: ['127.0.0.1:70000'] } }, 'connection.cluster[0]'],
+    [{ connection: { cluster: [{ host: '', port: 7000 }] } }, 'connection.cluster[0]'],
+    [{ connection: { cluster: [{ host: 'a', port: 7000, tls: true }] } }, 'connection.cluster[0].tls'],
+    [{ connection: { cluster: ['a:7000'], options: 'fast' } }, 'connection.options'],
+    [{ connection: { cluster: ['a:7000'], host: 'b' } }, 'connection.host'],
   ])('rejects %j naming %s', (options, option) => {
     expect(() => resolveRedisStreamsOptions(options as never)).toThrow(EventsConfigError);
     expect(() => resolveRedisStreamsOptions(options as never)).toThrow(`"${option}"`);
+  });
+});
+
+describe('RedisStreamsTransport connection option', () => {
+  it('takes a Redis Cluster as seed nodes, objects or host:port strings, with ioredis options', () => {
+    const { connection } = resolveRedisStreamsOptions({
+      connection: {
+        cluster: [{ host: '10.0.0.1', port: 7000 }, '10.0.0.2:7001', 'redis://10.0.0.3:7002', '[::1]:7003'],
+        options: { redisOptions: { password: 'secret' } },
+      },
+    });
+    expect(connection).toEqual({
+      kind: 'cluster',
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: '10.0.0.2', port: 7001 },
+        { host: '10.0.0.3', port: 7002 },
+        { host: '::1', port: 7003 },
+      ],
+      options: { redisOptions: { password: 'secret' } },
+    });
+  });
+
+  it('keeps a URL or ioredis options for one Redis as they are', () => {
+    expect(resolveRedisStreamsOptions({ connection: { host: 'r', port: 6380 } }).connection).toEqual({
+      kind: 'single',
+      target: { host: 'r', port: 6380 },
+    });
   });
 });
 

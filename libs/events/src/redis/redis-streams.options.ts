@@ -1,11 +1,15 @@
 import type { LoggerService } from '@nestjs/common';
-import type { RedisOptions } from 'ioredis';
 import type { EventPattern } from '../bus/bus.interfaces';
 import type { BusEvent } from '../event/bus-event.interface';
 import { explainPattern } from '../event/event-type';
 import { EventsConfigError } from '../errors/events-config.error';
 import { checkNumber, isRecord } from '../common/option-checks';
 import { rejectUnknownKeys } from '../common/reject-unknown-keys';
+import {
+  checkConnection,
+  type RedisConnectionOption,
+  type ResolvedConnection,
+} from './redis-connection.options';
 
 /** Sends the event types a pattern matches to a channel of their own (one stream per channel). */
 export interface ChannelRoute {
@@ -42,8 +46,11 @@ export interface RetentionPolicy {
 
 /** Options of `new RedisStreamsTransport()`; every one has a default. */
 export interface RedisStreamsTransportOptions {
-  /** A `redis://` URL or ioredis options; default `process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'`. */
-  connection?: string | RedisOptions;
+  /**
+   * A `redis://` URL, ioredis options, or a Redis Cluster as `{ cluster: [{ host, port }...], options? }`; default
+   * `process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'`.
+   */
+  connection?: RedisConnectionOption;
   /** The first part of every key; default `events`. */
   prefix?: string;
   /** The consumer group; default the module's `source` (instances of one service share it). */
@@ -80,7 +87,7 @@ export interface RedisStreamsTransportOptions {
 
 /** The options with their defaults, checked; `group` is filled in by `consume()`. */
 export interface ResolvedRedisStreamsOptions {
-  readonly connection: string | RedisOptions;
+  readonly connection: ResolvedConnection;
   readonly prefix: string;
   readonly group: string | undefined;
   readonly routes: readonly { readonly pattern: string; readonly channel: string }[];
@@ -163,12 +170,6 @@ export function resolveRedisStreamsOptions(
 /** `group` checked as a consumer group name (the module's `source` when not given as an option). */
 export function checkGroupName(group: string): string {
   return checkName('group', group);
-}
-
-function checkConnection(value: unknown): string | RedisOptions {
-  if (value === undefined) return process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-  if (typeof value === 'string' || isRecord(value)) return value as string | RedisOptions;
-  throw new EventsConfigError('connection', 'a redis:// URL or ioredis options', value, SCOPE);
 }
 
 function checkPrefix(value: unknown): string {

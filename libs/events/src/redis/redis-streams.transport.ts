@@ -22,7 +22,10 @@ import {
 import {
   closeConnections,
   openConnections,
+  openReaders,
+  readersStatus,
   warnIfNotDurable,
+  type ConnectionSettings,
   type RedisConnections,
 } from './redis.connections';
 import { streamKey, streamNames, StreamRouter } from './redis.keys';
@@ -80,9 +83,17 @@ export class RedisStreamsTransport implements EventTransport {
   async consume(deliver: DeliverInbound, options: ConsumeOptions): Promise<void> {
     if (this.consumer !== undefined) throw new RedisTransportError('RedisStreamsTransport consumes once');
     const connected = await this.connect();
+    const { connections } = connected;
+    // One reader per stream on a Cluster (it refuses a read over several slots), else one for every stream.
+    const count = connections.cluster ? streamNames(this.options).length : 1;
+    const readers =
+      connections.readers.length > 0
+        ? connections.readers
+        : await openReaders(connections, count, this.connectionSettings());
     const consumer = new StreamConsumer(
       {
         ...connected,
+        readers,
         options: this.options,
         group: this.options.group ?? checkGroupName(options.group),
         consumer: this.consumerName,
@@ -133,7 +144,7 @@ export class RedisStreamsTransport implements EventTransport {
   async health(): Promise<TransportHealth> {
     const connected = this.connected;
     const commands = connected?.connections.commands.status ?? 'not connected';
-    const reader = connected?.connections.reader.status ?? 'not connected';
+    const reader = readersStatus(connected?.connections);
     const up =
       this.closing === undefined &&
       commands === 'ready' &&
@@ -195,8 +206,8 @@ export class RedisStreamsTransport implements EventTransport {
   }
 
   private async open(): Promise<Connected> {
-    const { connection, connectTimeoutMs, prefix, publishBufferMax } = this.options;
-    const connections = await openConnections(connection, connectTimeoutMs, this.counters, this.logger);
+    const { prefix, publishBufferMax } = this.options;
+    const connections = await openConnections(this.connectionSettings());
     await warnIfNotDurable(connections.commands, connections.address, this.logger);
     const scripts = defineScripts(connections.commands);
     const publisher = new StreamPublisher(
@@ -209,6 +220,11 @@ export class RedisStreamsTransport implements EventTransport {
     );
     this.connected = { connections, scripts, publisher };
     return this.connected;
+  }
+
+  private connectionSettings(): ConnectionSettings {
+    const { connection, connectTimeoutMs } = this.options;
+    return { connection, timeoutMs: connectTimeoutMs, counters: this.counters, logger: this.logger };
   }
 
   private async lag(): Promise<Record<string, number>> {

@@ -54,3 +54,24 @@ export class RedisClientMissingError extends MissingPeerDependencyError {
       'Install it: npm install ioredis';
   }
 }
+
+/**
+ * The `connection` option does not match what answered: a single-Redis connection reached a Redis Cluster node
+ * (its keys would answer MOVED), or a `{ cluster }` connection reached a Redis without cluster mode.
+ */
+export class RedisTopologyError extends RedisTransportError {
+  constructor(
+    /** `host:port` of the server that answered. */
+    readonly address: string,
+    /** What the server is. */
+    readonly found: 'cluster-node' | 'single',
+  ) {
+    super(
+      found === 'cluster-node'
+        ? `RedisStreamsTransport: Redis at ${address} is a Redis Cluster node. Give the transport option ` +
+            `"connection" as { cluster: [{ host, port }, ...] } to use the cluster.`
+        : `RedisStreamsTransport: Redis at ${address} does not run in cluster mode (cluster_enabled:0). Give the ` +
+            `transport option "connection" as its redis:// URL, or point { cluster } at the cluster's nodes.`,
+    );
+  }
+}

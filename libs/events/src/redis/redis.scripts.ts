@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.connections';
 
 /**
  * Settles one entry atomically: schedules its durable retry, writes its dead letters, then acknowledges it
@@ -103,7 +103,7 @@ interface ScriptCommands {
 }
 
 /** Defines the scripts on `client` (once per client) and returns them. */
-export function defineScripts(client: Redis): StreamScripts {
+export function defineScripts(client: RedisClient): StreamScripts {
   const commands = client as unknown as ScriptCommands & Record<string, unknown>;
   if (typeof commands.eventsSettle !== 'function') {
     client.defineCommand('eventsSettle', { numberOfKeys: 3, lua: SETTLE });

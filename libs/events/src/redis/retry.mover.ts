@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './redis.connections';
 import type { StreamKeys } from './redis.keys';
 import type { StreamScripts } from './redis.scripts';
 
@@ -11,7 +11,7 @@ const BATCH = 100;
  */
 export class RetryMover {
   constructor(
-    private readonly commands: Redis,
+    private readonly commands: RedisClient,
     private readonly scripts: StreamScripts,
     private readonly keys: readonly StreamKeys[],
   ) {}

@@ -1,4 +1,6 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { execBatch } from './redis.batch';
+import type { RedisClient } from './redis.connections';
 import type { TransportCounters } from './transport.counters';
 
 interface Pending {
@@ -17,7 +19,7 @@ export class StreamAcker {
   private scheduled = false;
 
   constructor(
-    private readonly commands: Redis,
+    private readonly commands: RedisClient,
     private readonly group: string,
     private readonly counters: TransportCounters,
   ) {}
@@ -40,15 +42,19 @@ export class StreamAcker {
     this.pending = new Map();
     this.waiters = [];
     this.scheduled = false;
-    const pipeline = this.commands.pipeline();
     let count = 0;
-    for (const [source, batch] of batches) {
-      pipeline.xack(source, this.group, ...batch.ids);
-      if (batch.remove) pipeline.xdel(source, ...batch.ids);
+    const items = [...batches].map(([source, batch]) => {
       count += batch.ids.length;
-    }
+      return {
+        key: source,
+        add: (pipeline: ChainableCommander) => {
+          pipeline.xack(source, this.group, ...batch.ids);
+          if (batch.remove) pipeline.xdel(source, ...batch.ids);
+        },
+      };
+    });
     try {
-      const results = (await pipeline.exec()) ?? [];
+      const results = (await execBatch(this.commands, items)).flat();
       const failed = results.find(([error]) => error !== null);
       if (failed) throw failed[0];
       this.counters.acked += count;

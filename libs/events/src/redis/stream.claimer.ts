@@ -1,16 +1,18 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import { errorMessage } from '../common/error-message';
 import { decodeEvent } from '../event/event.codec';
 import type { EntryDispatcher } from './entry.dispatcher';
 import type { InHandEntries } from './in-hand';
+import { execBatch } from './redis.batch';
+import type { RedisClient } from './redis.connections';
 import { readEntry, toEntries, type RawEntry } from './stream.entry';
 import type { Source, StreamSettler } from './stream.settler';
 import type { TransportCounters } from './transport.counters';
 
 /** What the claim loop works with. */
 export interface ClaimerContext {
-  readonly commands: Redis;
+  readonly commands: RedisClient;
   readonly group: string;
   readonly consumer: string;
   readonly sources: readonly Source[];
@@ -41,8 +43,8 @@ export class StreamClaimer {
   async claim(): Promise<void> {
     const { inHand } = this.context;
     for (const source of this.context.sources) {
-      if (inHand.free === 0) return;
-      await this.claimFrom(source, inHand.free);
+      if (inHand.claimable === 0) return;
+      await this.claimFrom(source, inHand.claimable);
     }
   }
 
@@ -50,9 +52,11 @@ export class StreamClaimer {
     const { commands, group, consumer, inHand } = this.context;
     const held = inHand.snapshot();
     if (held.size === 0) return;
-    const pipeline = commands.pipeline();
-    for (const [key, ids] of held) pipeline.xclaim(key, group, consumer, 0, ...ids, 'JUSTID');
-    await pipeline.exec();
+    const items = [...held].map(([key, ids]) => ({
+      key,
+      add: (pipeline: ChainableCommander) => pipeline.xclaim(key, group, consumer, 0, ...ids, 'JUSTID'),
+    }));
+    await execBatch(commands, items);
   }
 
   /** Hands back every entry still in hand; returns how many. */
@@ -60,13 +64,16 @@ export class StreamClaimer {
     const { commands, group, consumer, inHand, logger } = this.context;
     const held = inHand.snapshot();
     if (held.size === 0) return 0;
-    const pipeline = commands.pipeline();
     let count = 0;
-    for (const [key, ids] of held) {
-      pipeline.xclaim(key, group, consumer, 0, ...ids, 'IDLE', HANDED_BACK_IDLE_MS, 'JUSTID');
+    const items = [...held].map(([key, ids]) => {
       count += ids.length;
-    }
-    await pipeline.exec();
+      return {
+        key,
+        add: (pipeline: ChainableCommander) =>
+          pipeline.xclaim(key, group, consumer, 0, ...ids, 'IDLE', HANDED_BACK_IDLE_MS, 'JUSTID'),
+      };
+    });
+    await execBatch(commands, items);
     logger.log(`Handed back ${count} unfinished entries of group ${group} for another instance to take`);
     return count;
   }

@@ -1,14 +1,16 @@
 import type { LoggerService } from '@nestjs/common';
+import type { ChainableCommander } from 'ioredis';
 import type { ConsumeOptions, DeliverInbound } from '../bus/ports/event-transport.port';
 import { errorMessage } from '../common/error-message';
 import { EntryDispatcher } from './entry.dispatcher';
 import { InHandEntries } from './in-hand';
 import { Periodic } from './periodic';
-import type { RedisConnections } from './redis.connections';
-import type { RedisDeadLetterStore } from './redis-dead-letter.store';
-import type { ResolvedRedisStreamsOptions } from './redis-streams.options';
+import { execBatch } from './redis.batch';
+import type { RedisClient, RedisConnections } from './redis.connections';
 import { streamKeys, streamNames, type StreamKeys } from './redis.keys';
 import type { StreamScripts } from './redis.scripts';
+import type { RedisDeadLetterStore } from './redis-dead-letter.store';
+import type { ResolvedRedisStreamsOptions } from './redis-streams.options';
 import { RetryMover } from './retry.mover';
 import { StreamAcker } from './stream.acker';
 import { StreamClaimer } from './stream.claimer';
@@ -23,6 +25,8 @@ const MOVE_INTERVAL_MS = 100;
 /** Everything a consumer is made from. */
 export interface ConsumerSetup {
   readonly connections: RedisConnections;
+  /** The blocking readers' connections: one (every stream in one read), or one per stream (Redis Cluster). */
+  readonly readers: readonly RedisClient[];
   readonly scripts: StreamScripts;
   readonly options: ResolvedRedisStreamsOptions;
   readonly group: string;
@@ -40,7 +44,7 @@ export class StreamConsumer {
   readonly keys: readonly StreamKeys[];
   readonly inHand: InHandEntries;
   private readonly sources: readonly Source[];
-  private readonly reader: StreamReader;
+  private readonly readers: readonly StreamReader[];
   private readonly claimer: StreamClaimer;
   private readonly tasks: Periodic[];
   private readonly heartbeat: Periodic;
@@ -52,7 +56,7 @@ export class StreamConsumer {
     consume: ConsumeOptions,
   ) {
     const { connections, scripts, options, group, consumer, counters, deadLetters, logger } = setup;
-    const { commands, reader } = connections;
+    const { commands } = connections;
     this.keys = streamNames(options).map((name) => streamKeys(options.prefix, name, group));
     this.sources = this.keys.flatMap((keys) => [
       { key: keys.stream, keys, retry: false },
@@ -82,12 +86,17 @@ export class StreamConsumer {
       logger,
     });
     const base = { group, consumer, sources: this.sources, inHand: this.inHand, dispatcher, logger };
-    this.reader = new StreamReader({
-      ...base,
-      reader,
-      blockMs: options.blockMs,
-      recreateGroups: () => this.createGroups('0'),
-    });
+    this.readers = readerGroups(this.sources, setup.readers.length).map(
+      (sources, i) =>
+        new StreamReader({
+          ...base,
+          sources,
+          reader: setup.readers[i],
+          blockMs: options.blockMs,
+          shared: setup.readers.length > 1,
+          recreateGroups: () => this.createGroups('0'),
+        }),
+    );
     this.claimer = new StreamClaimer({
       ...base,
       commands,
@@ -137,7 +146,8 @@ export class StreamConsumer {
     const { deadLetters, options, connections } = this.setup;
     const streams = this.keys.map((keys) => ({ name: keys.name, key: keys.deadLetters }));
     await deadLetters.attach(connections.commands, streams, Math.min(options.claimIntervalMs, 5_000));
-    this.reader.start();
+    this.warnIfReadersWait();
+    for (const reader of this.readers) reader.start();
     this.heartbeat.start();
     for (const task of this.tasks) task.start();
   }
@@ -148,7 +158,7 @@ export class StreamConsumer {
    */
   async stop(): Promise<void> {
     const { options, logger } = this.setup;
-    await this.reader.stop();
+    await Promise.all(this.readers.map((reader) => reader.stop()));
     await Promise.all(this.tasks.map((task) => task.stop()));
     this.setup.deadLetters.detach();
     const finished = await this.inHand.whenEmpty(options.shutdownTimeoutMs);
@@ -165,15 +175,29 @@ export class StreamConsumer {
     }
   }
 
+  /** With one reader per stream, each needs a slot per stream it reads; fewer slots make the streams take turns. */
+  private warnIfReadersWait(): void {
+    const { maxInFlight } = this.setup.options;
+    const needed = 2 * this.keys.length;
+    if (this.readers.length === 1 || maxInFlight >= needed) return;
+    this.setup.logger.warn(
+      `maxInFlight ${maxInFlight} is below two slots per stream (${this.keys.length} streams, one reader each on ` +
+        `Redis Cluster): the streams take turns to read, and an event may wait up to blockMs per turn. ` +
+        `Set maxInFlight to ${needed} or more.`,
+    );
+  }
+
   /** Entries the group has not read yet, per channel (XINFO GROUPS `lag`; unknown counts as 0). */
   async lag(): Promise<Record<string, number>> {
     const { commands } = this.setup.connections;
-    const pipeline = commands.pipeline();
-    for (const keys of this.keys) pipeline.xinfo('GROUPS', keys.stream);
-    const results = (await pipeline.exec()) ?? [];
+    const items = this.keys.map((keys) => ({
+      key: keys.stream,
+      add: (pipeline: ChainableCommander) => pipeline.xinfo('GROUPS', keys.stream),
+    }));
+    const results = await execBatch(commands, items);
     const lag: Record<string, number> = {};
     this.keys.forEach((keys, i) => {
-      const [error, groups] = results[i] ?? [null, []];
+      const [error, groups] = results[i][0] ?? [null, []];
       const row = error ? undefined : (groups as unknown[][]).find((g) => g[1] === this.setup.group);
       const value = row === undefined ? 0 : Number(row[row.indexOf('lag') + 1]) || 0;
       lag[keys.channel] = (lag[keys.channel] ?? 0) + value;
@@ -184,15 +208,33 @@ export class StreamConsumer {
   /** Creates the group on every stream it reads; `start` is where a group new on an event stream begins. */
   private async createGroups(start: '$' | '0'): Promise<void> {
     const { commands } = this.setup.connections;
-    const pipeline = commands.pipeline();
-    for (const keys of this.keys) {
-      pipeline.xgroup('CREATE', keys.stream, this.setup.group, start, 'MKSTREAM');
-      pipeline.xgroup('CREATE', keys.retries, this.setup.group, '0', 'MKSTREAM');
-    }
-    const results = (await pipeline.exec()) ?? [];
+    const group = this.setup.group;
+    const items = this.keys.map((keys) => ({
+      key: keys.stream,
+      add: (pipeline: ChainableCommander) => {
+        pipeline.xgroup('CREATE', keys.stream, group, start, 'MKSTREAM');
+        pipeline.xgroup('CREATE', keys.retries, group, '0', 'MKSTREAM');
+      },
+    }));
+    const results = (await execBatch(commands, items)).flat();
     const failed = results.find(
       ([error]) => error !== null && !String(error.message).startsWith('BUSYGROUP'),
     );
     if (failed) throw failed[0];
   }
+}
+
+/**
+ * The sources of each reader: all in one when there is one reader; else those of one stream each (its events and
+ * its retries share a hash tag, so Redis Cluster takes them in one read).
+ */
+function readerGroups(sources: readonly Source[], readers: number): Source[][] {
+  if (readers === 1) return [[...sources]];
+  const byStream = new Map<string, Source[]>();
+  for (const source of sources) {
+    const group = byStream.get(source.keys.stream) ?? [];
+    group.push(source);
+    byStream.set(source.keys.stream, group);
+  }
+  return [...byStream.values()];
 }

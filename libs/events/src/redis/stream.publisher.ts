@@ -1,7 +1,9 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import type { BusEvent } from '../event/bus-event.interface';
 import { encodeEvent } from '../event/event.codec';
+import { execBatch, type BatchResult } from './redis.batch';
+import type { RedisClient } from './redis.connections';
 import { PublishDroppedError } from './redis.errors';
 import { streamKey, type StreamRouter } from './redis.keys';
 import { eventFields } from './stream.entry';
@@ -27,7 +29,7 @@ export class StreamPublisher {
   private readonly sending = new Set<Promise<void>>();
 
   constructor(
-    private readonly commands: Redis,
+    private readonly commands: RedisClient,
     private readonly router: StreamRouter,
     private readonly prefix: string,
     private readonly maxBuffered: number,
@@ -98,19 +100,22 @@ export class StreamPublisher {
   }
 
   private async send(calls: readonly PendingCall[]): Promise<void> {
-    const pipeline = this.commands.pipeline();
-    for (const call of calls)
-      for (const entry of call.entries) pipeline.xadd(entry.key, '*', ...entry.fields);
-    let results: [Error | null, unknown][];
+    const items = calls.flatMap((call) =>
+      call.entries.map((entry) => ({
+        key: entry.key,
+        add: (pipeline: ChainableCommander) => pipeline.xadd(entry.key, '*', ...entry.fields),
+      })),
+    );
+    let results: BatchResult[][];
     try {
-      results = (await pipeline.exec()) ?? [];
+      results = await execBatch(this.commands, items);
     } catch (error) {
       for (const call of calls) call.reject(error);
       return;
     }
     let at = 0;
     for (const call of calls) {
-      const slice = results.slice(at, (at += call.entries.length));
+      const slice = results.slice(at, (at += call.entries.length)).flat();
       const failed = slice.find(([error]) => error !== null);
       if (failed) call.reject(failed[0]);
       else {

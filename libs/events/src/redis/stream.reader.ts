@@ -1,20 +1,24 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import { errorMessage } from '../common/error-message';
 import type { EntryDispatcher } from './entry.dispatcher';
 import type { InHandEntries } from './in-hand';
+import type { RedisClient } from './redis.connections';
 import { toStreamEntries } from './stream.entry';
 import type { Source } from './stream.settler';
 
-/** What the reader reads with and hands entries to. */
+/** What a reader reads with and hands entries to. */
 export interface ReaderContext {
-  readonly reader: Redis;
+  /** The reader's own connection: a blocking read holds it. */
+  readonly reader: RedisClient;
   readonly group: string;
   readonly consumer: string;
+  /** The streams this reader reads in one XREADGROUP (on Redis Cluster, the streams of one hash tag). */
   readonly sources: readonly Source[];
   readonly inHand: InHandEntries;
   readonly dispatcher: EntryDispatcher;
   readonly blockMs: number;
+  /** Whether other readers share `inHand` (then a reader asks for what it recently got, not every free slot). */
+  readonly shared: boolean;
   readonly logger: LoggerService;
   /** Creates the group again where it vanished (a stream deleted, or Redis restarted empty). */
   readonly recreateGroups: () => Promise<void>;
@@ -24,13 +28,20 @@ export interface ReaderContext {
 const RETRY_PAUSE_MS = 250;
 
 /**
- * The one blocking read of this process: XREADGROUP on every stream it consumes (events and retries), asking
- * for no more entries than it has room for. An error never stops it: it logs once, pauses and reads again.
+ * A blocking read loop: XREADGROUP on its streams (events and retries), asking for no more entries than there
+ * are free slots, and reading only once every stream can get one (a read that could ask only some of them would
+ * block on an empty one while another has entries waiting). Its slots are reserved while the read waits, so
+ * readers that share the slots never hold more than the capacity between them. An error never stops it: it
+ * logs once, pauses and reads again.
  */
 export class StreamReader {
   private stopping = false;
   private loop: Promise<void> | undefined;
-  private next = 0;
+  /**
+   * What a shared reader asks for next: twice the last ask when a stream filled it (a backlog), else the minimum,
+   * so that an idle stream holds few of the slots it shares while it waits.
+   */
+  private nextAsk = 0;
 
   constructor(private readonly context: ReaderContext) {}
 
@@ -41,7 +52,7 @@ export class StreamReader {
   /** Stops reading: resolves after the read in progress returned (at most one BLOCK). */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.context.inHand.wake();
+    this.context.inHand.interrupt();
     const stopped = await Promise.race([
       this.loop?.then(() => true),
       new Promise<false>((resolve) => setTimeout(() => resolve(false), this.context.blockMs + 1_000).unref()),
@@ -52,35 +63,55 @@ export class StreamReader {
   }
 
   private async run(): Promise<void> {
+    const { inHand, sources } = this.context;
+    // One entry per stream at least; a capacity below that reads with COUNT 1 when nothing else is held.
+    const need = Math.min(sources.length, inHand.capacity);
     let failing = false;
     while (!this.stopping) {
-      await this.context.inHand.whenFree();
-      if (this.stopping) break;
-      failing = await this.readOnce(this.context.inHand.free, failing);
+      if (!(await inHand.turn(need))) continue;
+      if (this.stopping) {
+        inHand.release(need);
+        break;
+      }
+      const slots = need + inHand.extend(this.more(need));
+      try {
+        failing = await this.readOnce(slots, failing);
+      } finally {
+        inHand.release(slots);
+      }
     }
+  }
+
+  /** Slots to ask for beyond `need`: every free one alone; shared with other readers, `nextAsk`. */
+  private more(need: number): number {
+    return this.context.shared ? Math.max(0, this.nextAsk - need) : Number.MAX_SAFE_INTEGER;
   }
 
   /** Reads and dispatches up to `slots` entries; returns whether reads are failing now. */
   private async readOnce(slots: number, failing: boolean): Promise<boolean> {
-    if (slots === 0) return failing;
-    const { sources, count } = this.pick(slots);
+    const { sources } = this.context;
+    const count = Math.max(1, Math.floor(slots / sources.length));
     let reply: unknown;
     try {
-      reply = await this.read(sources, count);
+      reply = await this.read(count);
     } catch (error) {
       return this.stopping ? failing : this.recover(error, failing);
     }
     if (failing) this.context.logger.log(`Reading from Redis resumed (group ${this.context.group})`);
     const byKey = toStreamEntries(reply);
+    let full = false;
     for (const source of sources) {
       const entries = byKey.get(source.key);
-      if (entries !== undefined && entries.length > 0) await this.dispatch(source, entries);
+      if (entries === undefined || entries.length === 0) continue;
+      full ||= entries.length >= count;
+      await this.dispatch(source, entries);
     }
+    this.nextAsk = full ? Math.min(2 * slots, this.context.inHand.capacity) : 0;
     return false;
   }
 
-  private read(sources: readonly Source[], count: number): Promise<unknown> {
-    const { reader, group, consumer, blockMs } = this.context;
+  private read(count: number): Promise<unknown> {
+    const { reader, group, consumer, blockMs, sources } = this.context;
     const keys = sources.map((source) => source.key);
     return reader.call(
       'XREADGROUP',
@@ -119,18 +150,5 @@ export class StreamReader {
     if (!failing) this.context.logger.warn(`Reading from Redis failed (${message}); retrying`);
     await new Promise((resolve) => setTimeout(resolve, RETRY_PAUSE_MS));
     return true;
-  }
-
-  /**
-   * The sources to read now and the COUNT for each. XREADGROUP applies COUNT per stream, so with fewer free
-   * slots than streams only some streams are read, in turn, and COUNT x streams never exceeds the free slots.
-   */
-  private pick(free: number): { sources: readonly Source[]; count: number } {
-    const all = this.context.sources;
-    const take = Math.min(free, all.length);
-    const sources: Source[] = [];
-    for (let i = 0; i < take; i++) sources.push(all[(this.next + i) % all.length]);
-    this.next = (this.next + take) % all.length;
-    return { sources, count: Math.floor(free / take) };
   }
 }

@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { DeliverInbound, SettleReport, TransportReplayQuery } from '../bus/ports/event-transport.port';
 import { decodeEvent } from '../event/event.codec';
+import type { RedisClient } from './redis.connections';
 import { readEntry, toEntries } from './stream.entry';
 
 /** Entries read per XRANGE. */
@@ -14,7 +14,7 @@ const SETTLED = (): Promise<SettleReport> => Promise.resolve(NOTHING);
  * settling a replayed delivery does nothing.
  */
 export async function replayStreams(
-  commands: Redis,
+  commands: RedisClient,
   streamKeys: readonly string[],
   query: TransportReplayQuery,
   deliver: DeliverInbound,

@@ -1,12 +1,12 @@
-import type { Redis } from 'ioredis';
 import type { DeadLetter, HandlerFailure } from '../bus/bus.interfaces';
 import type { InboundDelivery, SettleReport } from '../bus/ports/event-transport.port';
 import { backoffDelay, type Backoff } from '../common/backoff';
 import type { BusEvent } from '../event/bus-event.interface';
-import type { RedisDeadLetterStore } from './redis-dead-letter.store';
-import type { ResolvedRedisStreamsOptions } from './redis-streams.options';
+import type { RedisClient } from './redis.connections';
 import type { StreamKeys } from './redis.keys';
 import type { StreamScripts } from './redis.scripts';
+import type { RedisDeadLetterStore } from './redis-dead-letter.store';
+import type { ResolvedRedisStreamsOptions } from './redis-streams.options';
 import type { StreamAcker } from './stream.acker';
 import { retryMember, type EntryFields } from './stream.entry';
 import type { TransportCounters } from './transport.counters';
@@ -27,7 +27,7 @@ const NOTHING: SettleReport = Object.freeze({ retried: [], deadLettered: [] });
 
 /** What settling needs: Redis, the policies and where the counts go. */
 export interface SettlerContext {
-  readonly commands: Redis;
+  readonly commands: RedisClient;
   readonly scripts: StreamScripts;
   readonly acker: StreamAcker;
   readonly group: string;

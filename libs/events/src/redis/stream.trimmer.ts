@@ -1,8 +1,8 @@
 import type { LoggerService } from '@nestjs/common';
-import type { Redis } from 'ioredis';
-import type { ResolvedRedisStreamsOptions } from './redis-streams.options';
+import type { RedisClient } from './redis.connections';
 import type { StreamKeys } from './redis.keys';
 import type { StreamScripts } from './redis.scripts';
+import type { ResolvedRedisStreamsOptions } from './redis-streams.options';
 import type { TransportCounters } from './transport.counters';
 
 /**
@@ -13,7 +13,7 @@ import type { TransportCounters } from './transport.counters';
  */
 export class StreamTrimmer {
   constructor(
-    private readonly commands: Redis,
+    private readonly commands: RedisClient,
     private readonly scripts: StreamScripts,
     private readonly keys: readonly StreamKeys[],
     private readonly holder: string,
