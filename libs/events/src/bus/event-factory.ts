@@ -6,7 +6,7 @@ import {
 } from '../context/context.keys';
 import { EventValidationError } from '../errors/event-validation.error';
 import type { BusEvent } from '../event/bus-event.interface';
-import { checkEnvelopeOptions } from '../event/event-envelope';
+import { checkEnvelopeOptions, metadataProblem } from '../event/event-envelope';
 import { CoarseClock } from '../event/coarse-clock';
 import { EventIdGenerator } from '../event/event-id.generator';
 import { PayloadCopier } from '../event/json/payload-copier';
@@ -135,6 +135,8 @@ export class EventFactory {
 
   private copyMetadata(type: string, metadata: Record<string, unknown>): Record<string, unknown> {
     const normalized = normalizePayload(metadata, this.redactor);
+    const keys = normalized.issues ? undefined : metadataProblem(normalized.value);
+    if (keys !== undefined) throw new EventValidationError(type, [{ path: 'metadata', message: keys }]);
     if (normalized.issues) {
       throw new EventValidationError(
         type,
