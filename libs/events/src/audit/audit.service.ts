@@ -182,7 +182,18 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   /** Counters of this process's writer: written, buffered, failures, refused, truncated. */
   stats(): AuditWriterStats {
     this.activeStore();
-    return this.writer?.stats() ?? { written: 0, buffered: 0, writeFailures: 0, dropped: 0, truncated: 0 };
+    return (
+      this.writer?.stats() ?? {
+        written: 0,
+        buffered: 0,
+        writeFailures: 0,
+        dropped: 0,
+        truncated: 0,
+        sanitized: 0,
+        refused: 0,
+        withdrawn: 0,
+      }
+    );
   }
 
   private activeStore(): AuditStore {
