@@ -10,6 +10,7 @@ import {
 import { explainPattern } from '../event/event-type';
 import type { EventPattern, RetryPolicy } from './bus.interfaces';
 import type { EventTransport } from './ports/event-transport.port';
+import { DEFAULT_MAX_CAUSATION_DEPTH } from './causation-depth';
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from './retry-policy';
 
 /** History kept in memory for `history()` queries. */
@@ -47,6 +48,12 @@ export interface BusModuleOptions {
    * events emitted by string type).
    */
   distributed?: readonly EventPattern[];
+  /**
+   * How many handler hops a chain of events may go (an event emitted by a handler is one hop deeper than the
+   * event it handles); default 32. A deeper emit throws `CausationDepthError` into the handler that emitted, which
+   * dead-letters it: handlers that re-emit their own events stop instead of looping.
+   */
+  maxCausationDepth?: number;
 }
 
 /** The bus's options with every default applied; provided under `BUS_OPTIONS` by the module. */
@@ -59,6 +66,7 @@ export interface BusOptions {
   readonly deadLetters: { readonly maxEntries: number };
   readonly retry: ResolvedRetryPolicy;
   readonly maxHeldEvents: number;
+  readonly maxCausationDepth: number;
   /** Payload key redaction for every event (configured as `audit.redact`). */
   readonly redaction: ResolvedRedaction;
   /** The module's transport when it is remote (events leave the process); undefined for in-process. */
@@ -84,6 +92,16 @@ export function resolveBusOptions(options: BusModuleOptions, redaction: Resolved
     deadLetters: checkDeadLetters(options.deadLetters),
     retry: checkRetry(options.retry),
     maxHeldEvents: checkNumber('maxHeldEvents', options.maxHeldEvents, 10_000, { min: 1, integer: true }),
+    maxCausationDepth: checkNumber(
+      'maxCausationDepth',
+      options.maxCausationDepth,
+      DEFAULT_MAX_CAUSATION_DEPTH,
+      {
+        min: 1,
+        max: 10_000,
+        integer: true,
+      },
+    ),
     redaction,
     transport: checkTransport(options.transport),
     distributed: checkDistributed(options.distributed),
@@ -192,6 +210,7 @@ const BUS_KEYS: readonly (keyof BusModuleOptions)[] = [
   'maxHeldEvents',
   'transport',
   'distributed',
+  'maxCausationDepth',
 ];
 
 /** Options for a bus made without Nest: resolved ones as they are, else the bus's own, checked. */

@@ -73,7 +73,7 @@ export class EventBusService {
     this.hold = new StartupHold(this.options.maxHeldEvents, this.logger);
     const ports = { retryScheduler, deadLetterStore, telemetry };
     const announce = busAnnouncements(
-      { emit: (definition, data, options) => this.emit(definition, data, options) },
+      { emit: (definition, data, options) => this.announce(definition, data, options) },
       () => this.stages.transport?.transportName ?? 'in-process',
     );
     this.stages = buildPipeline(this.options, this.cls, ports, this.logger, announce);
@@ -277,6 +277,21 @@ export class EventBusService {
     return this.enabled;
   }
 
+  /**
+   * Closes the bus for good: from now on `emit()` throws and `emitAsync()` rejects with `EventBusClosedError`, and
+   * retries still waiting are given up. The module calls it when the application has closed (`app.close()`); call
+   * it yourself for a bus made without Nest.
+   */
+  close(): void {
+    this.stages.factory.close();
+    this.stages.retryScheduler.abandonAll();
+  }
+
+  /** True once `close()` ran (after `app.close()`). */
+  isClosed(): boolean {
+    return this.stages.factory.isClosed;
+  }
+
   /** True once listeners were discovered and held events released. */
   isReady(): boolean {
     return this.ready;
@@ -379,5 +394,19 @@ export class EventBusService {
   /** The active context store, or null outside any context. */
   private parentStore(): EventContextStore | null {
     return (this.cls.get() as EventContextStore | undefined) ?? null;
+  }
+
+  /**
+   * The bus's own announcements (`event.handler.failed`, `event.publish.failed`): skipped once the bus is closed,
+   * and never refused for causation depth, even when the failure they announce was a refused emit.
+   */
+  private announce<T>(definition: EventDefinition<T, T>, data: T, options: EmitOptions): void {
+    if (this.stages.factory.isClosed) return;
+    this.stages.factory.depth.capNextEmit();
+    try {
+      this.emit(definition, data, options);
+    } finally {
+      this.stages.factory.depth.clearCap();
+    }
   }
 }

@@ -4,6 +4,7 @@ import {
   CORRELATION_ID_KEY,
   type EventContextStore,
 } from '../context/context.keys';
+import { EventBusClosedError } from '../errors/event-bus-closed.error';
 import { EventValidationError } from '../errors/event-validation.error';
 import type { BusEvent } from '../event/bus-event.interface';
 import { checkEnvelopeOptions, metadataProblem } from '../event/event-envelope';
@@ -13,6 +14,7 @@ import { PayloadCopier } from '../event/json/payload-copier';
 import { normalizePayload } from '../event/json/json-payload';
 import { KeyRedactor, type ResolvedRedaction } from '../event/key-redactor';
 import type { EmitOptions } from './bus.interfaces';
+import { CausationDepthLimit, DEFAULT_MAX_CAUSATION_DEPTH } from './causation-depth';
 import type { Route } from './route-table';
 
 /** A built event and its estimated heap bytes (for the history's bound). */
@@ -27,6 +29,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 /** The event object and its id and timestamp strings, beyond payload and metadata. */
 const ENVELOPE_BYTES = 320;
+/** The `causationDepth` member of an event emitted in a handler. */
+const DEPTH_BYTES = 48;
 
 /**
  * The first stage of the pipeline: validates a payload against its definition's schema, copies it into frozen
@@ -39,12 +43,26 @@ export class EventFactory {
   private readonly redactor: KeyRedactor | undefined;
   /** Heap bytes of what `copyPayload`/`copyMetadata` copied last, read right after by `create`. */
   private copied = 0;
+  /** How deep a chain of handlers emitting events may go. */
+  readonly depth: CausationDepthLimit;
+  private closed = false;
 
   constructor(
     private readonly source: string,
     redaction: ResolvedRedaction,
+    maxCausationDepth = DEFAULT_MAX_CAUSATION_DEPTH,
   ) {
     this.redactor = redaction ? new KeyRedactor(redaction.keys, redaction.marker) : undefined;
+    this.depth = new CausationDepthLimit(maxCausationDepth);
+  }
+
+  /** From now on every `create()` throws `EventBusClosedError`: the bus is closed. */
+  close(): void {
+    this.closed = true;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** A new unique, time-ordered id and its ISO time, for records the bus makes itself (dead letters). */
@@ -85,6 +103,8 @@ export class EventFactory {
     store: EventContextStore | null,
     coarse: boolean,
   ): BuiltEvent {
+    if (this.closed) throw new EventBusClosedError(route.type);
+    const depth = this.depth.next(route.type, store);
     let payload: unknown = null;
     let size = ENVELOPE_BYTES;
     if (data !== undefined) {
@@ -95,6 +115,10 @@ export class EventFactory {
     if (options?.metadata !== undefined) {
       metadata = this.copyMetadata(route.type, options.metadata);
       size += this.copied;
+    }
+    if (depth > 0) {
+      metadata = this.depth.withDepth(metadata, depth);
+      size += DEPTH_BYTES;
     }
     const id = this.ids.next(coarse ? this.clock.read() : Date.now());
     const definition = route.definition;

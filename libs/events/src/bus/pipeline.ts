@@ -69,7 +69,7 @@ export function buildPipeline(
   const registry = new HandlerRegistry();
   const { transport: remote } = options;
   const routes = new RouteTable(registry, options.strict, logger, remote !== undefined, options.distributed);
-  const factory = new EventFactory(options.source, options.redaction);
+  const factory = new EventFactory(options.source, options.redaction, options.maxCausationDepth);
   const observers = new ObserverSet(logger);
   const inFlight = new InFlight();
   const totals: BusTotals = { emitted: 0, handled: 0, failed: 0, retried: 0 };

@@ -2,6 +2,8 @@ export * from './events.error';
 export * from './event-validation.error';
 export * from './envelope-text.error';
 export * from './event-timeout.error';
+export * from './causation-depth.error';
+export * from './event-bus-closed.error';
 export * from './unknown-event-type.error';
 export * from './events-config.error';
 export * from './missing-peer-dependency.error';
