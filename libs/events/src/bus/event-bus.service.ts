@@ -367,6 +367,11 @@ export class EventBusService {
     return this.stages.retryScheduler.abandonAll();
   }
 
+  /** Internal (bridges): an error text with its secrets redacted, as dead letters get it. */
+  redactErrorText(text: string): string {
+    return this.stages.factory.redactText(text);
+  }
+
   /**
    * Internal (bridges): records the final failure of a handler the bus did not run itself (e.g. a CQRS
    * `@EventsHandler`) like one of its own: counted, reported to observers, dead-lettered and announced as

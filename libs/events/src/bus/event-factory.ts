@@ -13,6 +13,8 @@ import { EventIdGenerator } from '../event/event-id.generator';
 import { PayloadCopier } from '../event/json/payload-copier';
 import { normalizePayload } from '../event/json/json-payload';
 import { KeyRedactor, type ResolvedRedaction } from '../event/key-redactor';
+import { TextRedactor } from '../event/text-redactor';
+import { errorParts, type ErrorParts } from '../common/error-message';
 import type { EmitOptions } from './bus.interfaces';
 import { CausationDepthLimit, DEFAULT_MAX_CAUSATION_DEPTH } from './causation-depth';
 import type { Route } from './route-table';
@@ -41,6 +43,9 @@ export class EventFactory {
   private readonly ids = new EventIdGenerator();
   private readonly clock = new CoarseClock();
   private readonly redactor: KeyRedactor | undefined;
+  private readonly text: TextRedactor | undefined;
+  /** The original values of the keys redacted from each event's payload and metadata (for `describeFailure`). */
+  private readonly secretValues = new WeakMap<BusEvent, readonly string[]>();
   /** Heap bytes of what `copyPayload`/`copyMetadata` copied last, read right after by `create`. */
   private copied = 0;
   /** How deep a chain of handlers emitting events may go. */
@@ -53,6 +58,7 @@ export class EventFactory {
     maxCausationDepth = DEFAULT_MAX_CAUSATION_DEPTH,
   ) {
     this.redactor = redaction ? new KeyRedactor(redaction.keys, redaction.marker) : undefined;
+    this.text = this.redactor && new TextRedactor(this.redactor);
     this.depth = new CausationDepthLimit(maxCausationDepth);
   }
 
@@ -69,6 +75,25 @@ export class EventFactory {
   stamp(): { id: string; at: string } {
     const id = this.ids.next();
     return { id, at: this.ids.timestamp() };
+  }
+
+  /**
+   * What dead letters, logs and `event.handler.failed` keep of a handler's failure on `event`: its name, message
+   * and stack read once (never throwing), with secrets redacted from the texts (the values redacted from the
+   * event, bearer credentials, JWTs, `key=value` pairs of secret keys). Unredacted when redaction is off.
+   */
+  describeFailure(thrown: unknown, event: BusEvent): ErrorParts {
+    const parts = errorParts(thrown);
+    if (this.text === undefined) return parts;
+    const known = this.secretValues.get(event);
+    const message = this.text.redact(parts.message, known);
+    if (parts.stack === undefined) return { name: parts.name, message };
+    return { name: parts.name, message, stack: this.text.redact(parts.stack, known) };
+  }
+
+  /** Free text (an error message the bus reports) with secrets redacted, as `describeFailure` does. */
+  redactText(text: string): string {
+    return this.text === undefined ? text : this.text.redact(text);
   }
 
   /** The schema's output for `data`; throws `EventValidationError`, or when the schema is async. */
@@ -105,6 +130,8 @@ export class EventFactory {
   ): BuiltEvent {
     if (this.closed) throw new EventBusClosedError(route.type);
     const depth = this.depth.next(route.type, store);
+    // Values collected by an earlier create() that threw are not this event's.
+    if (this.redactor !== undefined) this.redactor.collected = undefined;
     let payload: unknown = null;
     let size = ENVELOPE_BYTES;
     if (data !== undefined) {
@@ -138,7 +165,10 @@ export class EventFactory {
     const actorId = options?.actorId ?? store?.[ACTOR_ID_KEY];
     if (actorId !== undefined) event.actorId = actorId;
     if (options !== undefined) checkEnvelopeOptions(route.type, event);
-    return { event: Object.freeze(event), size };
+    const frozen = Object.freeze(event);
+    const secrets = this.redactor?.takeCollected();
+    if (secrets !== undefined) this.secretValues.set(frozen, [...new Set(secrets)]);
+    return { event: frozen, size };
   }
 
   /** The payload as frozen plain JSON: through the route's compiled copier when it has the payload's shape. */

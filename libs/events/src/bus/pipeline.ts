@@ -93,6 +93,7 @@ export function buildPipeline(
     stamp: () => factory.stamp(),
     retry: (store, entry, event, attempt, settle) => runner.attemptIn(store, entry, event, attempt, settle),
     announce: announce.deadLetter,
+    describe: (thrown, event) => factory.describeFailure(thrown, event),
   });
   runner.onFailure = failures;
   const publisher = remote && new EventPublisher(remote, inFlight, announce.publishLost);
