@@ -4,7 +4,7 @@ import { errorMessage } from '../common/error-message';
 import type { BusEvent } from '../event/bus-event.interface';
 import type { AuditTelemetry } from './audit.telemetry';
 import { AuditWriteError } from '../errors/audit-write.error';
-import type { AuditEntry, AuditStore } from './audit.interfaces';
+import type { AuditAppendOptions, AuditEntry, AuditStore } from './audit.interfaces';
 import { makeAuditEntry } from './audit-entry';
 import { isRecordRefusal, placeholderEntry } from './record-refusal';
 import type { ResolvedAuditOptions } from './audit.options';
@@ -83,6 +83,8 @@ export class AuditWriter {
     private readonly options: ResolvedAuditOptions,
     private readonly logger: Logger,
     private readonly telemetry?: AuditTelemetry,
+    /** The chain key each batch is signed with, and who is told how many records were committed. */
+    private readonly integrity: { append?: AuditAppendOptions; committed?: (records: number) => void } = {},
   ) {}
 
   stats(): AuditWriterStats {
@@ -208,6 +210,7 @@ export class AuditWriter {
       this.consecutiveFailures = 0;
       this.counters.lastError = undefined;
       for (const pending of batch) pending.settle?.resolve();
+      this.integrity.committed?.(batch.length);
       return true;
     }
     if (!isRecordRefusal(error.thrown)) {
@@ -225,7 +228,7 @@ export class AuditWriter {
   private async append(entries: AuditEntry[]): Promise<{ thrown: unknown } | undefined> {
     const started = performance.now();
     try {
-      await this.store.append(entries);
+      await this.store.append(entries, this.integrity.append);
     } catch (thrown) {
       this.telemetry?.auditWritten(entries.length, performance.now() - started, 'failure');
       return { thrown };
@@ -249,6 +252,7 @@ export class AuditWriter {
     }
     this.buffer.splice(0, 1);
     this.counters.refused++;
+    if (again === undefined) this.integrity.committed?.(1);
     this.telemetry?.auditRecordsFlagged?.(1, 'refused');
     const outcome =
       again === undefined
