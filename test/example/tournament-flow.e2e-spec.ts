@@ -61,6 +61,14 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
     for (const part of Object.values(health.body.info)) expect(part).toMatchObject({ status: 'up' });
   });
 
+  it('tells anonymous callers of /health only up or down, and an administrator the details (report A6)', async () => {
+    const health = await app.call('GET', '/health');
+    for (const part of Object.values(health.body.info)) expect(part).toEqual({ status: 'up' });
+    expect(JSON.stringify(health.body)).not.toMatch(/inFlight|dialect|deadLetters|written/);
+    expect((await app.call('GET', '/health/details')).status).toBe(401);
+    expect((await app.call('GET', '/health/details', { as: story.users.bob })).status).toBe(403);
+  });
+
   it('/metrics reflects the traffic: emitted types, handler outcomes and the app’s domain counters', async () => {
     const reply = await app.call('GET', '/metrics');
     expect(reply.status).toBe(200);

@@ -33,7 +33,11 @@ export interface BusModuleOptions {
   definitions?: readonly EventDefinition<unknown, unknown>[];
   /** `false` turns history off. */
   history?: false | HistoryOptions;
-  deadLetters?: { maxEntries?: number };
+  /**
+   * Dead letters kept in memory: the newest `maxEntries` (default 1000) within `maxBytes` of estimated heap
+   * (default 10 MiB; a letter keeps its whole event). A letter larger than `maxBytes` alone is not kept.
+   */
+  deadLetters?: { maxEntries?: number; maxBytes?: number };
   /** Default policy for listeners without their own; default `{ attempts: 1 }` (no retry). */
   retry?: RetryPolicy;
   /** How many events emitted before startup completes are held for delivery; default 10,000. */
@@ -63,7 +67,7 @@ export interface BusOptions {
   readonly definitions: readonly EventDefinition<unknown, unknown>[];
   readonly history:
     false | { readonly maxEvents: number; readonly maxBytes: number; readonly debug: boolean };
-  readonly deadLetters: { readonly maxEntries: number };
+  readonly deadLetters: { readonly maxEntries: number; readonly maxBytes: number };
   readonly retry: ResolvedRetryPolicy;
   readonly maxHeldEvents: number;
   readonly maxCausationDepth: number;
@@ -81,6 +85,7 @@ export const BUS_OPTIONS = Symbol('nestjs-event-bus:bus-options');
 /** The history ring is allocated up front: a bound keeps a typo from allocating gigabytes at startup. */
 const MAX_HISTORY_EVENTS = 1_000_000;
 const DEFAULT_HISTORY_BYTES = 10 * 1024 * 1024;
+const DEFAULT_DEAD_LETTER_BYTES = 10 * 1024 * 1024;
 
 /** Applies the bus's defaults and checks its options; a wrong one throws `EventsConfigError` naming it. */
 export function resolveBusOptions(options: BusModuleOptions, redaction: ResolvedRedaction): BusOptions {
@@ -182,13 +187,20 @@ function checkHistory(history: unknown): BusOptions['history'] {
 }
 
 function checkDeadLetters(deadLetters: unknown): BusOptions['deadLetters'] {
-  if (deadLetters === undefined) return { maxEntries: 1000 };
-  if (!isRecord(deadLetters)) throw new EventsConfigError('deadLetters', '{ maxEntries? }', deadLetters);
-  rejectUnknownKeys('deadLetters', deadLetters, ['maxEntries']);
+  if (deadLetters === undefined) return { maxEntries: 1000, maxBytes: DEFAULT_DEAD_LETTER_BYTES };
+  if (!isRecord(deadLetters)) {
+    throw new EventsConfigError('deadLetters', '{ maxEntries?, maxBytes? }', deadLetters);
+  }
+  rejectUnknownKeys('deadLetters', deadLetters, ['maxEntries', 'maxBytes']);
   return {
     maxEntries: checkNumber('deadLetters.maxEntries', deadLetters.maxEntries, 1000, {
       min: 1,
       integer: true,
+    }),
+    maxBytes: checkNumber('deadLetters.maxBytes', deadLetters.maxBytes, DEFAULT_DEAD_LETTER_BYTES, {
+      min: 1,
+      integer: true,
+      unit: 'bytes',
     }),
   };
 }

@@ -77,8 +77,9 @@ export function buildPipeline(
   const history = historyOptions
     ? new EventHistory(historyOptions.maxEvents, historyOptions.maxBytes)
     : undefined;
+  const { maxEntries, maxBytes } = options.deadLetters;
   const deadLetters =
-    ports.deadLetterStore ?? remote?.deadLetters ?? new MemoryDeadLetterStore(options.deadLetters.maxEntries);
+    ports.deadLetterStore ?? remote?.deadLetters ?? new MemoryDeadLetterStore(maxEntries, maxBytes);
   const retryScheduler = ports.retryScheduler ?? new TimerRetryScheduler();
   const { telemetry } = ports;
   const runner = new HandlerRunner(cls, observers, inFlight, totals, telemetry);
