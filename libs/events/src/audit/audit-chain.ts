@@ -214,7 +214,7 @@ export class ChainChecker {
     if (row.prevHash !== this.prevHash) {
       return { seq: row.seq, reason: `record ${row.seq} does not link to the hash of record ${row.seq - 1}` };
     }
-    const secret = this.secretFor(row.seq, row.keyId);
+    const secret = this.secretFor(row.seq, row.keyId ?? null);
     if (typeof secret === 'string') return { seq: row.seq, reason: secret };
     let hash: string;
     try {

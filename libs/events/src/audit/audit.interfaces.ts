@@ -23,8 +23,11 @@ export interface AuditRecord {
    * for a keyed record, the HMAC-SHA256 of that input with the key named by `keyId`.
    */
   hash: string;
-  /** The id of the chain key the record's hash was made with (`audit.chainKey`), or null for a plain sha256. */
-  keyId: string | null;
+  /**
+   * The id of the chain key the record's hash was made with (`audit.chainKey`); null (or left out, by a store
+   * written before keyed chains) for a plain sha256.
+   */
+  keyId?: string | null;
 }
 
 /** A record as stores keep it: `data` is the canonical JSON text of the payload. */

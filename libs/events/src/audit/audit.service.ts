@@ -193,5 +193,10 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
 }
 
 function toRecord(row: AuditRow): AuditRecord {
-  return { ...row, severity: row.severity as EventSeverity, data: JSON.parse(row.data) as unknown };
+  return {
+    ...row,
+    severity: row.severity as EventSeverity,
+    data: JSON.parse(row.data) as unknown,
+    keyId: row.keyId ?? null,
+  };
 }

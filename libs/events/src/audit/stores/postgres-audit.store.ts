@@ -197,7 +197,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
         r.data,
         r.prevHash,
         r.hash,
-        r.keyId,
+        r.keyId ?? null,
       ];
       for (let c = 0; c < 14; c++) columns[c][i] = values[c];
     }

@@ -148,7 +148,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
             row.data,
             row.prevHash,
             row.hash,
-            row.keyId,
+            row.keyId ?? null,
           );
         }
       },
