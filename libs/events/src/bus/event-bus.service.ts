@@ -73,7 +73,7 @@ export class EventBusService {
     this.hold = new StartupHold(this.options.maxHeldEvents, this.logger);
     const ports = { retryScheduler, deadLetterStore, telemetry };
     const announce = busAnnouncements(
-      { emit: (definition, data, options) => this.announce(definition, data, options) },
+      { emit: (definition, data, o) => this.stages.factory.announcing(() => this.emit(definition, data, o)) },
       () => this.stages.transport?.transportName ?? 'in-process',
     );
     this.stages = buildPipeline(this.options, this.cls, ports, this.logger, announce);
@@ -277,11 +277,7 @@ export class EventBusService {
     return this.enabled;
   }
 
-  /**
-   * Closes the bus for good: from now on `emit()` throws and `emitAsync()` rejects with `EventBusClosedError`, and
-   * retries still waiting are given up. The module calls it when the application has closed (`app.close()`); call
-   * it yourself for a bus made without Nest.
-   */
+  /** Closes the bus for good (`EventBusClosedError` from then on; waiting retries given up); run by `app.close()`. */
   close(): void {
     this.stages.factory.close();
     this.stages.retryScheduler.abandonAll();
@@ -399,19 +395,5 @@ export class EventBusService {
   /** The active context store, or null outside any context. */
   private parentStore(): EventContextStore | null {
     return (this.cls.get() as EventContextStore | undefined) ?? null;
-  }
-
-  /**
-   * The bus's own announcements (`event.handler.failed`, `event.publish.failed`): skipped once the bus is closed,
-   * and never refused for causation depth, even when the failure they announce was a refused emit.
-   */
-  private announce<T>(definition: EventDefinition<T, T>, data: T, options: EmitOptions): void {
-    if (this.stages.factory.isClosed) return;
-    this.stages.factory.depth.capNextEmit();
-    try {
-      this.emit(definition, data, options);
-    } finally {
-      this.stages.factory.depth.clearCap();
-    }
   }
 }

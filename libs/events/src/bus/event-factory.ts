@@ -71,6 +71,20 @@ export class EventFactory {
     return this.closed;
   }
 
+  /**
+   * Runs the bus's own announcement (`event.handler.failed`, `event.publish.failed`): skipped once the bus is
+   * closed, and never refused for causation depth, even when the failure it announces was a refused emit.
+   */
+  announcing(emit: () => void): void {
+    if (this.closed) return;
+    this.depth.capNextEmit();
+    try {
+      emit();
+    } finally {
+      this.depth.clearCap();
+    }
+  }
+
   /** A new unique, time-ordered id and its ISO time, for records the bus makes itself (dead letters). */
   stamp(): { id: string; at: string } {
     const id = this.ids.next();

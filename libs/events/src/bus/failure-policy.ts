@@ -72,9 +72,13 @@ export class FailurePolicy implements AttemptFailed {
       this.scheduleRetry(entry, event, attempt, thrown, store, settle);
       return;
     }
-    const error = asError(thrown);
-    if (settle?.defersDeadLetters !== true) this.deadLetter(entry.name, event, thrown, attempt, entry);
-    settle?.settled({ handler: entry.name, error, attempts: attempt });
+    if (settle?.defersDeadLetters === true) {
+      // The transport writes the dead letter from this error: hand it the redacted texts, as the bus keeps them.
+      settle.settled({ handler: entry.name, error: this.redacted(thrown, event), attempts: attempt });
+      return;
+    }
+    this.deadLetter(entry.name, event, thrown, attempt, entry);
+    settle?.settled({ handler: entry.name, error: asError(thrown), attempts: attempt });
   }
 
   /**
@@ -172,6 +176,15 @@ export class FailurePolicy implements AttemptFailed {
       ),
     );
     contained(logger, () => announce(letter));
+  }
+
+  /** An `Error` holding the described (read once, redacted) name, message and stack of a thrown value. */
+  private redacted(thrown: unknown, event: BusEvent): Error {
+    const parts = this.describe(thrown, event);
+    const error = new Error(parts.message);
+    error.name = parts.name;
+    error.stack = parts.stack;
+    return error;
   }
 
   private describe(thrown: unknown, event: BusEvent): ErrorParts {
