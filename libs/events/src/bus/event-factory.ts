@@ -145,7 +145,7 @@ export class EventFactory {
     if (this.closed) throw new EventBusClosedError(route.type);
     const depth = this.depth.next(route.type, store);
     // Values collected by an earlier create() that threw are not this event's.
-    if (this.redactor !== undefined) this.redactor.collected = undefined;
+    if (this.redactor?.collected !== undefined) this.redactor.collected = undefined;
     let payload: unknown = null;
     let size = ENVELOPE_BYTES;
     if (data !== undefined) {
@@ -180,8 +180,9 @@ export class EventFactory {
     if (actorId !== undefined) event.actorId = actorId;
     if (options !== undefined) checkEnvelopeOptions(route.type, event);
     const frozen = Object.freeze(event);
-    const secrets = this.redactor?.takeCollected();
-    if (secrets !== undefined) this.secretValues.set(frozen, [...new Set(secrets)]);
+    if (this.redactor?.collected !== undefined) {
+      this.secretValues.set(frozen, [...new Set(this.redactor.takeCollected())]);
+    }
     return { event: frozen, size };
   }
 

@@ -13,8 +13,9 @@ const MAX_CARRIED_DEPTH = 1_000_000;
 /** The causation depth an event carries in its metadata: a whole number, else 0 (a missing or hostile value). */
 export function causationDepthOf(event: BusEvent): number {
   const metadata = event.metadata;
-  if (metadata === undefined || metadata === null || !Object.hasOwn(metadata, CAUSATION_DEPTH_KEY)) return 0;
-  const depth = metadata[CAUSATION_DEPTH_KEY];
+  // A plain read first: most events carry no depth, and this runs for every handler context.
+  const depth = metadata?.[CAUSATION_DEPTH_KEY];
+  if (depth === undefined || !Object.hasOwn(metadata, CAUSATION_DEPTH_KEY)) return 0;
   return Number.isSafeInteger(depth) && (depth as number) >= 0
     ? Math.min(depth as number, MAX_CARRIED_DEPTH)
     : 0;
