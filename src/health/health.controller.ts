@@ -1,19 +1,22 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckService,
   type HealthCheckResult,
   type HealthIndicatorResult,
 } from '@nestjs/terminus';
-import { EventsHealthIndicator } from 'nestjs-event-bus';
-import { Public } from '../auth/actor';
+import { EventsHealthIndicator, healthStatusOnly } from 'nestjs-event-bus';
+import { AdminOnly, Public } from '../auth/actor';
 import { Database } from '../database/database';
 
 /**
  * Readiness for probes and humans, through @nestjs/terminus: the event bus (backlog, dead-letter growth), the
  * audit store (reachable, writes succeeding) and the app's database. 200 when all are up, 503 otherwise.
+ *
+ * `GET /health` is public and says only up or down, per part: details (counts, handler names, a database's
+ * address, raw driver errors) would tell an anonymous caller about the app's insides. They are at
+ * `GET /health/details`, for administrators.
  */
-@Public()
 @Controller('health')
 export class HealthController {
   constructor(
@@ -22,9 +25,26 @@ export class HealthController {
     @Inject(Database) private readonly database: Database,
   ) {}
 
+  @Public()
   @Get()
   @HealthCheck()
-  check(): Promise<HealthCheckResult> {
+  async check(): Promise<HealthCheckResult> {
+    try {
+      return healthStatusOnly(await this.checkAll()) as HealthCheckResult;
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      throw new ServiceUnavailableException(healthStatusOnly(error.getResponse() as HealthCheckResult));
+    }
+  }
+
+  @AdminOnly()
+  @Get('details')
+  @HealthCheck()
+  details(): Promise<HealthCheckResult> {
+    return this.checkAll();
+  }
+
+  private checkAll(): Promise<HealthCheckResult> {
     return this.health.check([
       () => this.events.checkBus('events'),
       () => this.events.checkAudit('audit'),

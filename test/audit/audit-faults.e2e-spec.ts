@@ -94,14 +94,23 @@ describe('audit trail: faults, options and the REST controller', () => {
     expect(store.rows).toHaveLength(5);
   });
 
-  it('sync mode: emitAsync() rejects while the record cannot be committed, and the record is still written later', async () => {
+  it('sync mode: a rejected emitAsync() is final (the record is withdrawn, never written later), an emit() is retried', async () => {
+    // Reliability report E3: 503 answers during an outage were followed by the same records being written later,
+    // so a client that retried recorded its event twice.
     const store = new FlakyAuditStore();
-    const { bus, audit } = await start({ store, durability: 'sync' });
+    const logger = new CaptureLogger();
+    const { bus, audit } = await start({ store, durability: 'sync' }, {}, logger);
     store.failing = true;
-    await expect(bus.emitAsync(UserCreated, { id: 'u1', email: 'e' })).rejects.toThrow(AuditWriteError);
+    const awaited = bus.emitAsync(UserCreated, { id: 'told-it-failed', email: 'e' });
+    bus.emit(UserCreated, { id: 'fire-and-forget', email: 'e' });
+    await expect(awaited).rejects.toThrow(/was NOT written and will not be/);
+    await expect(awaited).rejects.toThrow(AuditWriteError);
+    expect(audit.stats()).toMatchObject({ withdrawn: 1, buffered: 1 });
+    expect(logger.lines.some((l) => l.level === 'error' && /withdrawn/.test(l.message))).toBe(true);
     store.failing = false;
     await audit.flush();
-    expect(store.rows.map((r) => JSON.parse(r.data).id)).toEqual(['u1']);
+    await expect(bus.emitAsync(UserCreated, { id: 'retried', email: 'e' })).resolves.toBeDefined();
+    expect(store.rows.map((r) => JSON.parse(r.data).id)).toEqual(['fire-and-forget', 'retried']);
   });
 
   it('shutdown flushes what is buffered', async () => {

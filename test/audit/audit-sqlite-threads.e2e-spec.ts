@@ -218,3 +218,47 @@ describe('audit verify() on SQLite, checked on several threads', () => {
     );
   });
 });
+
+describe('audit verify() on SQLite threads with a keyed chain', () => {
+  const key = { id: 'k1', secret: Buffer.from('k'.repeat(32)) };
+  let dir: string;
+  let app: AuditApp | undefined;
+  afterEach(async () => {
+    await app?.app.close();
+    app = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('checks HMACs on the threads, and a suffix recomputed without the key sends the walk to its first record', async () => {
+    dir = mkdtempSync(join(tmpdir(), 'audit-threads-keyed-'));
+    const path = join(dir, 'keyed.db');
+    const seeder = new SqliteAuditStore({ path });
+    await seeder.init();
+    for (let first = 1; first <= RECORDS; first += 1000) {
+      await seeder.append(
+        Array.from({ length: 1000 }, (_, i) => entry(first + i)),
+        { key },
+      );
+    }
+    await seeder.close();
+    const store = new SqliteAuditStore({ path, verifyThreads: 2 });
+    const answers: boolean[] = [];
+    const check = store.chainIntactUpTo.bind(store);
+    jest.spyOn(store, 'chainIntactUpTo').mockImplementation(async (head, keyring) => {
+      const answer = await check(head, keyring);
+      answers.push(answer);
+      return answer;
+    });
+    app = await startAuditApp({ store, chainKey: { current: 'k1', keys: { k1: key.secret } } });
+    await expect(app.audit.verify()).resolves.toMatchObject({ ok: true, checked: RECORDS });
+    expect(answers).toEqual([true]);
+    const t = sqliteTamperer(path);
+    try {
+      await rewriteSuffix(t, RECORDS - 10, true);
+    } finally {
+      t.close();
+    }
+    await expect(app.audit.verify()).resolves.toMatchObject({ ok: false, firstBadSeq: RECORDS - 10 });
+    expect(answers).toEqual([true, false]);
+  });
+});

@@ -116,6 +116,15 @@ describe('bridges.cqrs: an existing @nestjs/cqrs app adds EventsModule', () => {
     expect(bus.history({ type: 'command.execution.completed', correlationId: 'req-cmd-2' })).toEqual([]);
   });
 
+  it('redacts secrets the command error quotes before command.execution.failed carries it (report F4)', async () => {
+    started = await start({ bridges: { cqrs: { commands: true } } });
+    const { url, bus, events } = started;
+    expect((await post(`${url}/users`, { name: 'password=hunter2' }, 'req-cmd-3')).status).toBe(500);
+    await events.flush();
+    const [failed] = bus.history({ type: 'command.execution.failed' });
+    expect((failed.data as { error: string }).error).toBe('cannot register password=[REDACTED]');
+  });
+
   it('emits no command events unless commands is on', async () => {
     started = await start({ bridges: { cqrs: true } });
     const { url, bus, events } = started;

@@ -89,7 +89,7 @@ describe('bridges.eventEmitter.forwardToEventEmitter: both ways, each event once
     ]);
     // ticket.assigned was emitted inside our handler of ticket.triaged, so it is caused by it.
     expect(assigned.causationId).toBe(triaged.id);
-    expect(assigned.metadata).toEqual({ bridge: 'event-emitter' });
+    expect(assigned.metadata).toEqual({ bridge: 'event-emitter', causationDepth: 1 });
     expect(triaged.metadata).toEqual({});
   });
 

@@ -57,8 +57,20 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('ok');
     expect(Object.keys(health.body.info).sort()).toEqual(['audit', 'database', 'events', 'transport']);
-    expect(health.body.info.transport).toEqual({ status: 'up', transport: 'in-process' });
     for (const part of Object.values(health.body.info)) expect(part).toMatchObject({ status: 'up' });
+  });
+
+  it('tells anonymous callers of /health only up or down, and an administrator the details (report A6)', async () => {
+    const health = await app.call('GET', '/health');
+    for (const part of Object.values(health.body.info)) expect(part).toEqual({ status: 'up' });
+    expect(JSON.stringify(health.body)).not.toMatch(/inFlight|dialect|deadLetters|written/);
+    expect((await app.call('GET', '/health/details')).status).toBe(401);
+    expect((await app.call('GET', '/health/details', { as: story.sessions.bob })).status).toBe(403);
+    const admin = await app.login('admin', app.config.adminPassword!);
+    const details = await app.call('GET', '/health/details', { as: admin });
+    expect(details.status).toBe(200);
+    expect(details.body.info.transport).toEqual({ status: 'up', transport: 'in-process' });
+    expect(details.body.info.database).toMatchObject({ status: 'up', dialect: 'sqlite' });
   });
 
   it('/metrics reflects the traffic: emitted types, handler outcomes and the app’s domain counters', async () => {

@@ -87,8 +87,23 @@ describe('the example app as two processes over Redis (npm start + npm run start
       body: JSON.stringify({ username: `ada${Date.now()}`, email, password: 'correct horse battery' }),
     });
     expect(response.status).toBe(201);
-    const health = (await (await fetch(`${url}/health`)).json()) as { info: { transport: unknown } };
-    expect(health.info.transport).toMatchObject({ status: 'up', transport: 'redis-streams' });
+    type Health = { info: Record<string, Record<string, unknown>> };
+    const health = (await (await fetch(`${url}/health`)).json()) as Health;
+    // Anyone sees up or down; an administrator sees which transport.
+    expect(health.info.transport).toEqual({ status: 'up' });
+    const login = await fetch(`${url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'an admin password' }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    const details = await fetch(`${url}/health/details`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
+    expect(((await details.json()) as Health).info.transport).toMatchObject({
+      status: 'up',
+      transport: 'redis-streams',
+    });
     // The API makes the request's id (clients choose theirs only through TRUSTED_PROXIES) and answers with it.
     const correlationId = response.headers.get('x-correlation-id')!;
     expect(correlationId).toBeTruthy();

@@ -1,6 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { EventBusService, SystemShutdown } from 'nestjs-event-bus';
+import { EventBusClosedError, EventBusService, SystemShutdown } from 'nestjs-event-bus';
 import { EventRecorder } from 'nestjs-event-bus/testing';
 import { ShortShutdownAppModule, ShutdownAppModule, SlowListeners } from './fixtures/shutdown.fixture';
 import { CaptureLogger } from './support/capture-logger';
@@ -18,6 +18,17 @@ async function start(module: unknown, logger = new CaptureLogger()) {
 }
 
 describe('shutdown', () => {
+  it('refuses new dispatch once app.close() returned: emit() throws and emitAsync() rejects', async () => {
+    const { app, bus, listeners } = await start(ShutdownAppModule);
+    expect(bus.isClosed()).toBe(false);
+    await app.close();
+    expect(bus.isClosed()).toBe(true);
+    const steps = listeners.steps.length;
+    expect(() => bus.emit('report.requested', {})).toThrow(EventBusClosedError);
+    await expect(bus.emitAsync('report.requested', {})).rejects.toThrow(EventBusClosedError);
+    expect(listeners.steps).toHaveLength(steps);
+  });
+
   it('emits system.shutdown, then drains a slow in-flight handler (and what it emits) before close() resolves', async () => {
     const { app, bus, events, listeners } = await start(ShutdownAppModule);
     bus.emit('report.requested', {});

@@ -73,6 +73,7 @@ export type { HttpRequestInfo } from './correlation/http-request.events';
 export { EventMetrics } from './metrics/event-metrics';
 export type { MetricsOptions, MetricsRegistry } from './metrics/metrics.options';
 export { EventsHealthIndicator } from './health/events-health.indicator';
+export { healthStatusOnly, type HealthResultLike } from './health/health-status';
 export type {
   AuditHealthOptions,
   BusHealthOptions,

@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { canonicalRow, chainEntries, ChainChecker, GENESIS_HASH, hashRow } from './audit-chain';
 import type { AuditEntry } from './audit.interfaces';
 import { CanonicalJsonError } from '../errors/canonical-json.error';
@@ -67,8 +68,8 @@ describe('the audit chain', () => {
       entry(4, { correlationId: 'plain', causationId: '\ud83d\ude00 \u2028' }),
       entry(5, { correlationId: 'plain' }),
     ]);
-    for (const { hash: _hash, ...withoutHash } of rows) {
-      expect(canonicalRow(withoutHash)).toBe(
+    for (const { hash: _hash, keyId: _keyId, ...withoutHash } of rows) {
+      expect(canonicalRow({ ...withoutHash, keyId: null })).toBe(
         canonicalJson({ ...withoutHash, data: JSON.parse(withoutHash.data) }),
       );
     }
@@ -79,9 +80,10 @@ describe('the audit chain', () => {
     'escapes %s alone when it needs it, short or long, and rejects a lone surrogate in it',
     (field) => {
       const [row] = chainEntries(undefined, [entry(1, { correlationId: 'plain', causationId: 'cause' })]);
-      const { hash: _hash, ...plain } = row;
+      const { hash: _hash, keyId: _keyId, ...fields } = row;
+      const plain = { ...fields, keyId: null };
       const canonical = (value: string) =>
-        canonicalJson({ ...plain, [field]: value, data: JSON.parse(plain.data) });
+        canonicalJson({ ...fields, [field]: value, data: JSON.parse(plain.data) });
       for (const value of [
         'q"',
         'x'.repeat(15) + '\\',
@@ -141,11 +143,11 @@ describe('the audit chain', () => {
       }
     }
     const rows = chainEntries(undefined, batch);
-    for (const { hash, ...withoutHash } of rows) {
-      expect(canonicalRow(withoutHash)).toBe(
-        canonicalJson({ ...withoutHash, data: JSON.parse(withoutHash.data) }),
+    for (const { hash, keyId, ...fields } of rows) {
+      expect(canonicalRow({ ...fields, keyId })).toBe(
+        canonicalJson({ ...fields, data: JSON.parse(fields.data) }),
       );
-      expect(hash).toBe(hashRow(withoutHash));
+      expect(hash).toBe(hashRow({ ...fields, keyId }));
     }
   });
 
@@ -187,5 +189,37 @@ describe('the audit chain', () => {
     expect(checker.checkText(2, text(rows[1], GENESIS_HASH), rows[1].hash)).toBe(false);
     expect(checker.checkText(2, text(rows[1]), rows[1].hash)).toBe(true);
     expect(checker.head).toEqual({ seq: 2, hash: rows[1].hash });
+  });
+
+  describe('keyed', () => {
+    const key = { id: 'k1', secret: Buffer.alloc(32, 7) };
+    const keyring = { keys: new Map([['k1', key.secret]]), unkeyedUpTo: 0 };
+
+    it('makes each hash an HMAC-SHA256 of the same input with the key, and stores the key id', () => {
+      const rows = chainEntries(undefined, [entry(1), entry(2)], key);
+      expect(rows.map((r) => r.keyId)).toEqual(['k1', 'k1']);
+      const expected = createHmac('sha256', key.secret)
+        .update(rows[1].prevHash + canonicalRow(rows[1]))
+        .digest('hex');
+      expect(rows[1].hash).toBe(expected);
+      expect(rows[1].hash).not.toBe(hashRow(rows[1]));
+      const checker = new ChainChecker(keyring);
+      expect(rows.map((r) => checker.check(r))).toEqual([undefined, undefined]);
+    });
+
+    it('refuses an unkeyed record past unkeyedUpTo, a record of an unknown key, and a forged keyed hash', () => {
+      const plain = chainEntries(undefined, [entry(1), entry(2)]);
+      expect(new ChainChecker(keyring).check(plain[0])).toMatchObject({ seq: 1, reason: /is not keyed/ });
+      const legacy = new ChainChecker({ ...keyring, unkeyedUpTo: 1 });
+      expect(legacy.check(plain[0])).toBeUndefined();
+      expect(legacy.check(plain[1])).toMatchObject({ seq: 2, reason: /is not keyed/ });
+      const other = chainEntries(undefined, [entry(1)], { id: 'k2', secret: Buffer.alloc(32, 9) });
+      expect(new ChainChecker(keyring).check(other[0])).toMatchObject({ reason: /key "k2", which this app/ });
+      // A forger who knows the algorithm but not the secret: plain sha256 labelled with the key id.
+      const forged = { ...plain[0], keyId: 'k1' };
+      expect(new ChainChecker(keyring).check(forged)).toMatchObject({ seq: 1, reason: /was changed/ });
+      const text = forged.prevHash + canonicalRow(forged);
+      expect(new ChainChecker(keyring).checkText(1, text, forged.hash, 'k1')).toBe(false);
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { hash as digest } from 'node:crypto';
+import { createHmac, hash as digest } from 'node:crypto';
 import type { AuditEntry, AuditHead, AuditRow } from './audit.interfaces';
 import { canonicalNumber, canonicalString, needsEscaping } from '../event/json/canonical-json';
 import { PlainRowTexts } from './plain-row-texts';
@@ -85,17 +85,51 @@ function escapedRow(row: Omit<AuditRow, 'hash'>): string {
   );
 }
 
-/** `sha256(prevHash || canonicalJson(row without hash))`, hex. */
-export function hashRow(row: Omit<AuditRow, 'hash'>): string {
-  // One-shot hashing, not createHash().update().digest(): this runs once per record (docs/benchmarks.md).
-  return digest('sha256', row.prevHash + canonicalRow(row), 'hex');
+/**
+ * A key of the keyed chain: its id, stored with each record it signs (`key_id`), and its secret. With a key, a
+ * record's hash is `HMAC-SHA256(secret, prevHash || canonicalJson(record))`: without the secret nobody can append a
+ * record or recompute a suffix that `verify()` accepts.
+ */
+export interface AuditChainKey {
+  readonly id: string;
+  readonly secret: Buffer;
+}
+
+/** What `verify()` checks keyed records with. */
+export interface ChainKeyring {
+  /** Every key by id: the current one and retired ones that older records were signed with. */
+  readonly keys: ReadonlyMap<string, Buffer>;
+  /** Records up to this seq may be unkeyed (written before the chain got a key); later ones must be keyed. */
+  readonly unkeyedUpTo: number;
 }
 
 /**
- * Gives entries their place after `head`: consecutive `seq`, each `prevHash` the hash before it. Call it inside
- * the store's lock, with the head read under that lock.
+ * The hash of a record: `sha256(prevHash || canonicalJson(row without hash))`, or with `secret` that input's
+ * HMAC-SHA256; hex. `keyId` is not part of the input: it only names the key.
  */
-export function chainEntries(head: AuditHead | undefined, entries: readonly AuditEntry[]): AuditRow[] {
+export function hashRow(row: Omit<AuditRow, 'hash'>, secret?: Buffer): string {
+  return linkHash(row.prevHash + canonicalRow(row), secret);
+}
+
+/** sha256 or, with a secret, HMAC-SHA256 of a record's hash input, hex. */
+function linkHash(text: string, secret: Buffer | undefined): string {
+  // One-shot hashing, not createHash().update().digest(): this runs once per record (docs/benchmarks.md).
+  if (secret === undefined) return digest('sha256', text, 'hex');
+  return createHmac('sha256', secret).update(text).digest('hex');
+}
+
+/**
+ * Gives entries their place after `head`: consecutive `seq`, each `prevHash` the hash before it, each hash keyed
+ * with `key` when given (and its id stored as `keyId`). Call it inside the store's lock, with the head read under
+ * that lock.
+ */
+export function chainEntries(
+  head: AuditHead | undefined,
+  entries: readonly AuditEntry[],
+  key?: AuditChainKey,
+): AuditRow[] {
+  const keyId = key?.id ?? null;
+  const secret = key?.secret;
   let seq = head?.seq ?? 0;
   let prevHash = head?.hash ?? GENESIS_HASH;
   // Links this function makes are hex digests; only a head read back from the store could hold anything else.
@@ -118,9 +152,10 @@ export function chainEntries(head: AuditHead | undefined, entries: readonly Audi
       data: e.data,
       prevHash,
       hash: '',
+      keyId,
     };
     const text = (linkIsHex && plainTexts.textOf(row)) || canonicalRow(row);
-    row.hash = prevHash = digest('sha256', prevHash + text, 'hex');
+    row.hash = prevHash = linkHash(prevHash + text, secret);
     linkIsHex = true;
     rows[i] = row;
   }
@@ -134,6 +169,9 @@ export class ChainChecker {
   checked = 0;
   private expectedSeq = 1;
   private prevHash = GENESIS_HASH;
+
+  /** Without a keyring, keyed records cannot be checked (and unkeyed ones are all accepted). */
+  constructor(readonly keyring?: ChainKeyring) {}
 
   /** The last good record, once at least one was checked. */
   get head(): AuditHead | undefined {
@@ -151,11 +189,13 @@ export class ChainChecker {
    * True when `text` (`prevHash` + canonical JSON of the record, built by the database) continues the chain and
    * hashes to `hash`. False says nothing about the record: check it from its stored values with `check()`.
    */
-  checkText(seq: number, text: string | null, hash: string): boolean {
+  checkText(seq: number, text: string | null, hash: string, keyId: string | null = null): boolean {
     const prevHash = this.prevHash;
     if (text === null || seq !== this.expectedSeq || !text.startsWith(prevHash)) return false;
+    const secret = this.secretFor(seq, keyId);
+    if (typeof secret === 'string') return false;
     // The canonical JSON must begin right after the link, so a longer stored prevHash cannot pass for it.
-    if (text.charCodeAt(prevHash.length) !== 0x7b || digest('sha256', text, 'hex') !== hash) return false;
+    if (text.charCodeAt(prevHash.length) !== 0x7b || linkHash(text, secret) !== hash) return false;
     this.checked++;
     this.expectedSeq++;
     this.prevHash = hash;
@@ -174,9 +214,11 @@ export class ChainChecker {
     if (row.prevHash !== this.prevHash) {
       return { seq: row.seq, reason: `record ${row.seq} does not link to the hash of record ${row.seq - 1}` };
     }
+    const secret = this.secretFor(row.seq, row.keyId ?? null);
+    if (typeof secret === 'string') return { seq: row.seq, reason: secret };
     let hash: string;
     try {
-      hash = hashRow(row);
+      hash = hashRow(row, secret);
     } catch {
       return { seq: row.seq, reason: `record ${row.seq} holds values that have no canonical JSON form` };
     }
@@ -187,5 +229,22 @@ export class ChainChecker {
     this.expectedSeq++;
     this.prevHash = hash;
     return undefined;
+  }
+
+  /**
+   * The secret to check a record with (undefined: plain sha256), or why it cannot be checked: an unkeyed record
+   * where the chain is keyed (written by someone without the key), or a key this process does not hold.
+   */
+  private secretFor(seq: number, keyId: string | null): Buffer | undefined | string {
+    if (keyId === null) {
+      if (this.keyring === undefined || seq <= this.keyring.unkeyedUpTo) return undefined;
+      return (
+        `record ${seq} is not keyed, but the chain is keyed from record ${this.keyring.unkeyedUpTo + 1} on: it was ` +
+        `written or rewritten without the key (if the trail is older than the key, set audit.chainKey.unkeyedUpTo)`
+      );
+    }
+    const secret = this.keyring?.keys.get(keyId);
+    if (secret !== undefined) return secret;
+    return `record ${seq} is keyed with key "${keyId}", which this app does not hold: add it to audit.chainKey.keys`;
   }
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
-import { AUDIT_TELEMETRY, type AuditTelemetry } from './audit.telemetry';
+import { AUDIT_TELEMETRY, type AuditRecordFlag, type AuditTelemetry } from './audit.telemetry';
 
 /**
  * Where the audit writer reports: remembers when the audit store was last written (for the health indicator) and
@@ -27,5 +27,9 @@ export class AuditWriteTracker implements AuditTelemetry {
       this.failingSince ??= now;
     }
     this.telemetry?.auditWritten(records, durationMs, outcome);
+  }
+
+  auditRecordsFlagged(records: number, kind: AuditRecordFlag): void {
+    this.telemetry?.auditRecordsFlagged?.(records, kind);
   }
 }

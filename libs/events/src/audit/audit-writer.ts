@@ -2,14 +2,12 @@ import type { Logger } from '@nestjs/common';
 import { backoffDelay, type Backoff } from '../common/backoff';
 import { errorMessage } from '../common/error-message';
 import type { BusEvent } from '../event/bus-event.interface';
-import { envelopeColumns } from '../event/event-envelope';
-import { setMember } from '../event/json/json-payload';
 import type { AuditTelemetry } from './audit.telemetry';
 import { AuditWriteError } from '../errors/audit-write.error';
-import { CanonicalJsonError } from '../errors/canonical-json.error';
-import type { AuditEntry, AuditStore } from './audit.interfaces';
+import type { AuditAppendOptions, AuditEntry, AuditStore } from './audit.interfaces';
+import { makeAuditEntry } from './audit-entry';
+import { isRecordRefusal, placeholderEntry } from './record-refusal';
 import type { ResolvedAuditOptions } from './audit.options';
-import { canonicalJson, wellFormedString } from '../event/json/canonical-json';
 
 /** Counters of the audit writer, for `AuditService.stats()`. */
 export interface AuditWriterStats {
@@ -23,6 +21,22 @@ export interface AuditWriterStats {
   dropped: number;
   /** Records whose payload was stored truncated. */
   truncated: number;
+  /**
+   * Records stored with envelope strings made writable (NUL, CR, LF or a lone surrogate replaced by U+FFFD, or cut
+   * at 200 characters): events that reached the trail without the bus's checks (changed by middleware, say).
+   */
+  sanitized: number;
+  /**
+   * Records the store refused (a value it cannot take): a placeholder marked `$refused` was written in their place,
+   * or, when the store refused that too, nothing; either way the records behind them were written. Logged each.
+   */
+  refused: number;
+  /**
+   * `durability: 'sync'` only: records of an awaited `emitAsync()` whose write failed. The emitter got
+   * `AuditWriteError`, and the record is not written later (so a retry by the caller does not record the event
+   * twice). Logged each.
+   */
+  withdrawn: number;
   /** The last write error, if the last attempt failed. */
   lastError?: string;
 }
@@ -33,6 +47,8 @@ interface Pending {
   entry?: AuditEntry;
   /** Sync durability: settles the emitter's promise once (later retries settle nobody). */
   settle?: { resolve: () => void; reject: (error: Error) => void };
+  /** Sync durability and an awaited emit: a failed write withdraws the record (the emitter is told). */
+  withdraw?: boolean;
 }
 
 /** How long a failed write waits before it is tried again: 100 ms, doubling, at most 10 s. */
@@ -57,6 +73,9 @@ export class AuditWriter {
     writeFailures: 0,
     dropped: 0,
     truncated: 0,
+    sanitized: 0,
+    refused: 0,
+    withdrawn: 0,
   };
 
   constructor(
@@ -64,14 +83,19 @@ export class AuditWriter {
     private readonly options: ResolvedAuditOptions,
     private readonly logger: Logger,
     private readonly telemetry?: AuditTelemetry,
+    /** The chain key each batch is signed with, and who is told how many records were committed. */
+    private readonly integrity: { append?: AuditAppendOptions; committed?: (records: number) => void } = {},
   ) {}
 
   stats(): AuditWriterStats {
     return { ...this.counters, buffered: this.buffer.length };
   }
 
-  /** Queues the event's record; in sync mode, returns the promise of its commit. */
-  add(event: BusEvent): Promise<void> | undefined {
+  /**
+   * Queues the event's record; in sync mode, returns the promise of its commit. `awaited`: the emitter waits for
+   * that promise (`emitAsync()`), so in sync mode a failed write is final for this record (see `withdrawn`).
+   */
+  add(event: BusEvent, awaited = false): Promise<void> | undefined {
     if (this.buffer.length >= this.options.maxBufferedRecords || this.closed) {
       this.counters.dropped++;
       const why = this.closed
@@ -90,7 +114,7 @@ export class AuditWriter {
     }
     if (this.options.durability === 'sync') {
       return new Promise<void>((resolve, reject) => {
-        this.buffer.push({ event, settle: { resolve, reject } });
+        this.buffer.push({ event, settle: { resolve, reject }, withdraw: awaited });
         // Writes on the next turn so concurrent emitAsync() calls share one commit.
         this.writeSoon();
       });
@@ -166,23 +190,81 @@ export class AuditWriter {
   /** Writes batches until the buffer is empty (true) or a write fails (false, retry scheduled). */
   private async writeAll(): Promise<boolean> {
     while (this.buffer.length > 0) {
-      const batch = this.buffer.slice(0, this.options.batch.maxSize);
-      const started = performance.now();
-      try {
-        await this.store.append(batch.map((pending) => (pending.entry ??= this.toEntry(pending.event))));
-      } catch (error) {
-        this.telemetry?.auditWritten(batch.length, performance.now() - started, 'failure');
-        this.failed(batch, error);
-        return false;
-      }
-      this.telemetry?.auditWritten(batch.length, performance.now() - started, 'success');
+      if (!(await this.writeHead(Math.min(this.buffer.length, this.options.batch.maxSize)))) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Writes the first `count` buffered records. When the store refuses the records themselves (not a failing
+   * store: `isRecordRefusal`), halves the batch until the refused record is alone, and sets it aside, so that the
+   * records behind it are written. False when the store failed (a retry is scheduled).
+   */
+  private async writeHead(count: number): Promise<boolean> {
+    const batch = this.buffer.slice(0, count);
+    const error = await this.append(batch.map((pending) => (pending.entry ??= this.toEntry(pending.event))));
+    if (error === undefined) {
       // Records are only ever added at the end, so the batch is still the head of the buffer.
       this.buffer.splice(0, batch.length);
       this.counters.written += batch.length;
       this.consecutiveFailures = 0;
       this.counters.lastError = undefined;
       for (const pending of batch) pending.settle?.resolve();
+      this.integrity.committed?.(batch.length);
+      return true;
     }
+    if (!isRecordRefusal(error.thrown)) {
+      this.failed(batch, error.thrown);
+      return false;
+    }
+    if (count > 1) {
+      const half = Math.ceil(count / 2);
+      return (await this.writeHead(half)) && this.writeHead(count - half);
+    }
+    return this.setAside(batch[0], error.thrown);
+  }
+
+  /** Appends entries; what the store threw, wrapped, or undefined on success. Reports the write either way. */
+  private async append(entries: AuditEntry[]): Promise<{ thrown: unknown } | undefined> {
+    const started = performance.now();
+    try {
+      await this.store.append(entries, this.integrity.append);
+    } catch (thrown) {
+      this.telemetry?.auditWritten(entries.length, performance.now() - started, 'failure');
+      return { thrown };
+    }
+    this.telemetry?.auditWritten(entries.length, performance.now() - started, 'success');
+    return undefined;
+  }
+
+  /**
+   * A record the store refused, alone at the head of the buffer: writes a placeholder marked `$refused` in its
+   * place (or nothing, when the store refuses that too), says so loudly, and takes it out of the buffer. False when
+   * the store failed while writing the placeholder (a retry is scheduled).
+   */
+  private async setAside(pending: Pending, refusal: unknown): Promise<boolean> {
+    const reason = errorMessage(refusal);
+    const event = pending.event;
+    const again = await this.append([placeholderEntry(pending.entry!, reason)]);
+    if (again !== undefined && !isRecordRefusal(again.thrown)) {
+      this.failed([pending], again.thrown);
+      return false;
+    }
+    this.buffer.splice(0, 1);
+    this.counters.refused++;
+    if (again === undefined) this.integrity.committed?.(1);
+    this.telemetry?.auditRecordsFlagged?.(1, 'refused');
+    const outcome =
+      again === undefined
+        ? 'a placeholder marked $refused was written in its place'
+        : `the placeholder was refused too (${errorMessage(again.thrown)}), so nothing was written for it`;
+    this.logger.error(
+      `Audit record of "${event.type}" (${event.id}) was refused by the store: ${reason}; ${outcome}. ` +
+        `The records behind it are written. ${this.counters.refused} refused so far.`,
+    );
+    pending.settle?.reject(
+      new AuditWriteError(`The audit store refused the record of ${event.id} (${reason}); ${outcome}.`),
+    );
     return true;
   }
 
@@ -191,22 +273,17 @@ export class AuditWriter {
     this.counters.writeFailures++;
     this.counters.lastError = message;
     this.consecutiveFailures++;
+    const kept = this.settleFailed(batch, error, message);
     const delay = backoffDelay(RETRY_BACKOFF, this.consecutiveFailures);
     this.logger.error(
       `Writing ${batch.length} audit record(s) failed (${message}); ${this.buffer.length} buffered, ` +
         `retrying in ${delay} ms.`,
     );
-    for (const pending of batch) {
-      // The emitter learns the record is not committed yet; the record itself stays queued.
-      pending.settle?.reject(
-        new AuditWriteError(
-          `The audit record of ${pending.event.id} is not written yet: ${message}. It is retried.`,
-          {
-            cause: error,
-          },
-        ),
+    if (kept < batch.length) {
+      this.logger.error(
+        `${batch.length - kept} audit record(s) awaited by emitAsync() were withdrawn (durability 'sync'): their ` +
+          `emitters got AuditWriteError and they are not written later. ${this.counters.withdrawn} withdrawn so far.`,
       );
-      pending.settle = undefined;
     }
     if (this.closed) return;
     this.clearRetry();
@@ -216,64 +293,58 @@ export class AuditWriter {
     }, delay);
   }
 
+  /**
+   * Tells the sync emitters of a failed batch (at the head of the buffer). An awaited record is withdrawn: its
+   * emitter's rejection is final. Any other stays queued and is retried. Returns how many stayed.
+   */
+  private settleFailed(batch: Pending[], error: unknown, message: string): number {
+    const kept: Pending[] = [];
+    for (const pending of batch) {
+      const id = pending.event.id;
+      if (pending.withdraw === true) {
+        pending.settle?.reject(
+          new AuditWriteError(
+            `The audit record of ${id} was NOT written and will not be (the store failed: ${message}). ` +
+              `The event's handlers have run; emit it again once the store is back if it must be recorded.`,
+            { cause: error },
+          ),
+        );
+        this.counters.withdrawn++;
+        continue;
+      }
+      // The emitter learns the record is not committed yet; the record itself stays queued.
+      pending.settle?.reject(
+        new AuditWriteError(`The audit record of ${id} is not written yet: ${message}. It is retried.`, {
+          cause: error,
+        }),
+      );
+      pending.settle = undefined;
+      kept.push(pending);
+    }
+    if (kept.length < batch.length) {
+      this.buffer.splice(0, batch.length, ...kept);
+      this.telemetry?.auditRecordsFlagged?.(batch.length - kept.length, 'withdrawn');
+    }
+    return kept.length;
+  }
+
   private clearRetry(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.retryTimer = undefined;
   }
 
   private toEntry(event: BusEvent): AuditEntry {
-    return {
-      eventId: event.id,
-      ...envelopeColumns(event, AUDITED_FIELDS),
-      data: this.dataText(event.data),
-    };
-  }
-
-  /** The payload's canonical JSON, truncated with a marker when over `maxRecordBytes`. */
-  private dataText(data: unknown): string {
-    let text: string;
-    try {
-      text = canonicalJson(data);
-    } catch (error) {
-      if (!(error instanceof CanonicalJsonError)) throw error;
-      // Lone surrogates have no canonical form (and would not survive UTF-8 storage): store U+FFFD instead.
-      // Anything else a frozen event payload cannot hold; kept as a marker rather than blocking the queue.
-      try {
-        text = canonicalJson(wellFormed(data));
-      } catch (again) {
-        text = canonicalJson({ $unserializable: errorMessage(again) });
-      }
+    const { entry, truncated, sanitized } = makeAuditEntry(event, this.options.maxRecordBytes);
+    if (truncated) this.counters.truncated++;
+    if (sanitized.length > 0) {
+      this.counters.sanitized++;
+      this.telemetry?.auditRecordsFlagged?.(1, 'sanitized');
+      this.logger.warn(
+        `Audit record of "${entry.type}" (${entry.eventId}): ${sanitized.join(', ')} held text a store cannot ` +
+          `write (NUL, CR, LF, a lone surrogate, or over 200 characters); stored sanitised (U+FFFD). ` +
+          `${this.counters.sanitized} sanitised so far.`,
+      );
     }
-    const limit = this.options.maxRecordBytes;
-    // A UTF-16 unit is at most 3 UTF-8 bytes, so short texts need no byte count.
-    if (text.length * 3 <= limit) return text;
-    const bytes = Buffer.byteLength(text);
-    if (bytes <= limit) return text;
-    this.counters.truncated++;
-    const preview = wellFormedString(text.slice(0, Math.floor(limit / 4)));
-    return canonicalJson({ $truncated: { originalBytes: bytes, preview } });
+    return entry;
   }
-}
-
-/** The envelope fields a record keeps, in its column order, between `eventId` and `data`. */
-const AUDITED_FIELDS = [
-  'type',
-  'version',
-  'timestamp',
-  'correlationId',
-  'causationId',
-  'actorId',
-  'source',
-  'severity',
-] as const;
-
-function wellFormed(value: unknown): unknown {
-  if (typeof value === 'string') return wellFormedString(value);
-  if (Array.isArray(value)) return value.map(wellFormed);
-  if (typeof value === 'object' && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [key, item] of Object.entries(value)) setMember(out, wellFormedString(key), wellFormed(item));
-    return out;
-  }
-  return value;
 }

@@ -1,4 +1,5 @@
 import type { EventSeverity } from '../event/bus-event.interface';
+import type { AuditChainKey, ChainKeyring } from './audit-chain';
 
 /** One entry of the audit trail, as `AuditService.query()` returns it. */
 export interface AuditRecord {
@@ -17,8 +18,16 @@ export interface AuditRecord {
   data: unknown;
   /** `hash` of the record before this one (64 zeros for the first). */
   prevHash: string;
-  /** sha256 (hex) of `prevHash` followed by the RFC 8785 canonical JSON of this record without `hash`. */
+  /**
+   * sha256 (hex) of `prevHash` followed by the RFC 8785 canonical JSON of this record without `hash` and `keyId`;
+   * for a keyed record, the HMAC-SHA256 of that input with the key named by `keyId`.
+   */
   hash: string;
+  /**
+   * The id of the chain key the record's hash was made with (`audit.chainKey`); null (or left out, by a store
+   * written before keyed chains) for a plain sha256.
+   */
+  keyId?: string | null;
 }
 
 /** A record as stores keep it: `data` is the canonical JSON text of the payload. */
@@ -27,8 +36,17 @@ export interface AuditRow extends Omit<AuditRecord, 'data' | 'severity'> {
   data: string;
 }
 
-/** What the writer hands a store: a row before the chain gives it `seq`, `prevHash` and `hash`. */
-export type AuditEntry = Omit<AuditRow, 'seq' | 'prevHash' | 'hash'>;
+/** What the writer hands a store: a row before the chain gives it `seq`, `prevHash`, `hash` and `keyId`. */
+export type AuditEntry = Omit<AuditRow, 'seq' | 'prevHash' | 'hash' | 'keyId'>;
+
+/** What the writer tells a store with each batch. */
+export interface AuditAppendOptions {
+  /**
+   * The chain key to sign the batch's records with: pass it to `chainEntries()`. A store that ignores it writes
+   * plain sha256 records, which `verify()` then reports as unkeyed.
+   */
+  key?: AuditChainKey;
+}
 
 /** The last record of a chain; keep it somewhere else to detect a truncated tail with `verify({ expectedHead })`. */
 export interface AuditHead {
@@ -58,8 +76,8 @@ export interface AuditStoreQuery {
 export interface AuditStore {
   /** Opens the database and creates what is missing. Called once at startup; fails with a clear message. */
   init(): Promise<void>;
-  /** Appends the entries, in order, at the end of the chain, all or nothing. */
-  append(entries: readonly AuditEntry[]): Promise<void>;
+  /** Appends the entries, in order, at the end of the chain, all or nothing; keyed with `options.key` if given. */
+  append(entries: readonly AuditEntry[], options?: AuditAppendOptions): Promise<void>;
   /** Rows matching the filters, in `seq` order. */
   query(query: AuditStoreQuery): Promise<AuditRow[]>;
   /** The last record, or undefined when the trail is empty. */
@@ -69,11 +87,11 @@ export interface AuditStore {
 }
 
 /**
- * A record as a store's database can hand it to `verify()`: `[seq, text, hash]`, where `text` is `prevHash` followed
- * by the record's canonical JSON (`canonicalRow()`) built by the database from the stored values, or null when the
- * database cannot build it exactly (a value that needs escaping, an unexpected column type).
+ * A record as a store's database can hand it to `verify()`: `[seq, text, hash, keyId]`, where `text` is `prevHash`
+ * followed by the record's canonical JSON (`canonicalRow()`) built by the database from the stored values, or null
+ * when the database cannot build it exactly (a value that needs escaping, an unexpected column type).
  */
-export type ChainText = [seq: number, text: string | null, hash: string];
+export type ChainText = [seq: number, text: string | null, hash: string, keyId?: string | null];
 
 /**
  * Internal (not exported by the package): a store that can build each record's hash input itself, which is
@@ -98,8 +116,11 @@ export interface ChainTextSource {
  * answers "intact" or "cannot tell": `verify()` then walks the chain itself, to find the first bad record.
  */
 export interface ParallelChainCheck {
-  /** True when records 1 to `head.seq` are all there and linked, the last one hashing to `head.hash`. */
-  chainIntactUpTo(head: AuditHead): Promise<boolean>;
+  /**
+   * True when records 1 to `head.seq` are all there and linked, the last one hashing to `head.hash`, each keyed
+   * record's HMAC made with a key of `keyring`.
+   */
+  chainIntactUpTo(head: AuditHead, keyring?: ChainKeyring): Promise<boolean>;
 }
 
 /** Whether the store implements `ParallelChainCheck`. */
@@ -147,4 +168,6 @@ export interface AuditVerification {
   reason?: string;
   /** The last record checked (keep it elsewhere to detect truncation next time). */
   head?: AuditHead;
+  /** With `audit.checkpoints`: how many checkpoints were checked, and how many were malformed or badly signed. */
+  checkpoints?: { checked: number; invalid: number };
 }

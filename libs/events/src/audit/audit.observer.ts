@@ -20,9 +20,9 @@ export class AuditObserver implements BusObserver {
     this.matchers = include.map(compilePattern);
   }
 
-  onEvent(event: BusEvent): Promise<void> | undefined {
+  onEvent(event: BusEvent, awaited?: boolean): Promise<void> | undefined {
     if (this.bus.definitionOf(event.type)?.audit !== true && !this.isIncluded(event.type)) return undefined;
-    return this.writer.add(event);
+    return this.writer.add(event, awaited === true);
   }
 
   private isIncluded(type: string): boolean {

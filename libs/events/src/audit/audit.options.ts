@@ -9,6 +9,14 @@ import {
   type ResolvedRedaction,
 } from '../event/key-redactor';
 import type { AuditStore } from './audit.interfaces';
+import {
+  resolveChainKey,
+  resolveCheckpoints,
+  type AuditChainKeyOptions,
+  type AuditCheckpointOptions,
+  type ResolvedChainKey,
+  type ResolvedCheckpoints,
+} from './integrity.options';
 
 /** Options of the audit trail (`EventsModule.forRoot({ audit })`); `audit: {}` = SQLite at `./data/audit.db`. */
 export interface AuditOptions {
@@ -35,6 +43,10 @@ export interface AuditOptions {
   maxBufferedRecords?: number;
   /** Serve `GET /audit` and `GET /audit/verify` (off by default). A guard is required. */
   controller?: AuditControllerOptions;
+  /** Sign each record's hash with a key the app holds (HMAC-SHA256); see docs/audit.md. Off by default. */
+  chainKey?: AuditChainKeyOptions;
+  /** Write Ed25519-signed checkpoints of the chain to a sink of your choice; see docs/audit.md. Off by default. */
+  checkpoints?: AuditCheckpointOptions;
 }
 
 /** The REST controller's options. */
@@ -54,6 +66,8 @@ export interface ResolvedAuditOptions {
   maxRecordBytes: number;
   maxBufferedRecords: number;
   controller: false | { path: string; guard: Type<CanActivate> | CanActivate };
+  chainKey: ResolvedChainKey | undefined;
+  checkpoints: ResolvedCheckpoints | undefined;
 }
 
 const AUDIT_KEYS = [
@@ -65,6 +79,8 @@ const AUDIT_KEYS = [
   'maxRecordBytes',
   'maxBufferedRecords',
   'controller',
+  'chainKey',
+  'checkpoints',
 ];
 const STORE_METHODS = ['init', 'append', 'query', 'head', 'close'] as const;
 
@@ -98,6 +114,8 @@ export function resolveAuditOptions(audit: unknown): false | ResolvedAuditOption
       integer: true,
     }),
     controller: checkController(options.controller),
+    chainKey: resolveChainKey(options.chainKey),
+    checkpoints: resolveCheckpoints(options.checkpoints),
   };
 }
 

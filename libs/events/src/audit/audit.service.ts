@@ -10,8 +10,8 @@ import { EventBusService } from '../bus/event-bus.service';
 import { AuditDisabledError } from '../errors/audit-disabled.error';
 import { EventsConfigError } from '../errors/events-config.error';
 import type { EventSeverity } from '../event/bus-event.interface';
-import { ChainChecker } from './audit-chain';
-import { walkChain } from './chain-walk';
+import { verifyTrail, type VerifyOptions } from './audit-verify';
+import { Checkpointer } from './checkpointer';
 import {
   AUDIT_STORE,
   type AuditHead,
@@ -49,6 +49,7 @@ export function createAuditStore(audit: false | ResolvedAuditOptions): AuditStor
 export class AuditService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger('EventAudit');
   private writer: AuditWriter | undefined;
+  private checkpointer: Checkpointer | undefined;
   private removeObserver: (() => void) | undefined;
 
   constructor(
@@ -71,10 +72,24 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
     const options = this.options;
     if (!options || !this.store) return;
     await this.store.init();
-    const writer = new AuditWriter(this.store, options, this.logger, this.tracker);
+    const checkpointer = this.startCheckpoints(options, this.store);
+    await checkpointer?.start();
+    this.checkpointer = checkpointer;
+    const writer = new AuditWriter(this.store, options, this.logger, this.tracker, {
+      append: options.chainKey && { key: options.chainKey.key },
+      committed: checkpointer && ((records) => checkpointer.written(records)),
+    });
     this.writer = writer;
     this.tracker.auditStarted(() => writer.stats().buffered);
     this.removeObserver = this.bus.addObserver(new AuditObserver(this.bus, options.include, writer));
+  }
+
+  /** The checkpointer, when checkpoints are on and this process holds the key to sign them. */
+  private startCheckpoints(options: ResolvedAuditOptions, store: AuditStore): Checkpointer | undefined {
+    const checkpoints = options.checkpoints;
+    if (checkpoints?.privateKey === undefined) return undefined;
+    const signing = { ...checkpoints, privateKey: checkpoints.privateKey };
+    return new Checkpointer(store, signing, options.chainKey?.keyring, this.logger);
   }
 
   /** The controller must be declared in exactly one place, and only for an audit trail that is on. */
@@ -109,6 +124,8 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     if (!this.writer || !this.store) return;
     await this.writer.close();
+    await this.checkpointer?.close();
+    this.checkpointer = undefined;
     this.removeObserver?.();
     this.removeObserver = undefined;
     this.writer = undefined;
@@ -127,43 +144,16 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /**
-   * Walks the whole chain and reports the first record that was changed, deleted, reordered or inserted. A tail
-   * cut off the end leaves a valid (shorter) chain: pass a head saved earlier as `expectedHead` to detect that.
-   * Flushes pending writes first.
+   * Walks the whole chain and reports the first record that was changed, deleted, reordered or inserted (keyed
+   * records checked with `audit.chainKey`). A tail cut off the end or a suffix re-hashed without a key leaves a
+   * valid chain: signed checkpoints (`audit.checkpoints`, read from the sink or given as `checkpoints`) and a head
+   * saved earlier (`expectedHead`) catch those, and a checkpoint names the first record that changed. Flushes
+   * pending writes first.
    */
-  async verify(options: { expectedHead?: AuditHead } = {}): Promise<AuditVerification> {
+  async verify(options: VerifyOptions = {}): Promise<AuditVerification> {
     const store = this.activeStore();
     await this.writer?.flush().catch(() => undefined);
-    const checker = new ChainChecker();
-    const problem = await walkChain(store, checker);
-    if (problem) {
-      return { ok: false, checked: checker.checked, firstBadSeq: problem.seq, reason: problem.reason };
-    }
-    const head = checker.head;
-    const expected = options.expectedHead;
-    if (expected) {
-      if (!head || head.seq < expected.seq) {
-        const last = head?.seq ?? 0;
-        return {
-          ok: false,
-          checked: checker.checked,
-          firstBadSeq: last + 1,
-          reason: `the chain ends at ${last} but the expected head is ${expected.seq}: records were removed from the end`,
-          head,
-        };
-      }
-      const atExpected = head.seq === expected.seq ? head : await this.hashAt(store, expected.seq);
-      if (atExpected?.hash !== expected.hash) {
-        return {
-          ok: false,
-          checked: checker.checked,
-          firstBadSeq: expected.seq,
-          reason: `record ${expected.seq} does not have the expected head hash: the chain was rewritten`,
-          head,
-        };
-      }
-    }
-    return { ok: true, checked: checker.checked, head };
+    return verifyTrail(store, this.options as ResolvedAuditOptions, options);
   }
 
   /** The last record's seq and hash: keep it somewhere else to detect truncation later. */
@@ -182,20 +172,31 @@ export class AuditService implements OnModuleInit, OnApplicationShutdown {
   /** Counters of this process's writer: written, buffered, failures, refused, truncated. */
   stats(): AuditWriterStats {
     this.activeStore();
-    return this.writer?.stats() ?? { written: 0, buffered: 0, writeFailures: 0, dropped: 0, truncated: 0 };
+    return (
+      this.writer?.stats() ?? {
+        written: 0,
+        buffered: 0,
+        writeFailures: 0,
+        dropped: 0,
+        truncated: 0,
+        sanitized: 0,
+        refused: 0,
+        withdrawn: 0,
+      }
+    );
   }
 
   private activeStore(): AuditStore {
     if (!this.options || !this.store) throw new AuditDisabledError();
     return this.store;
   }
-
-  private async hashAt(store: AuditStore, seq: number): Promise<AuditHead | undefined> {
-    const [row] = await store.query({ afterSeq: seq - 1, limit: 1 });
-    return row?.seq === seq ? { seq, hash: row.hash } : undefined;
-  }
 }
 
 function toRecord(row: AuditRow): AuditRecord {
-  return { ...row, severity: row.severity as EventSeverity, data: JSON.parse(row.data) as unknown };
+  return {
+    ...row,
+    severity: row.severity as EventSeverity,
+    data: JSON.parse(row.data) as unknown,
+    keyId: row.keyId ?? null,
+  };
 }

@@ -24,7 +24,7 @@ export interface ChainProblem {
 export async function walkChain(store: AuditStore, checker: ChainChecker): Promise<ChainProblem | undefined> {
   if (canCheckInParallel(store)) {
     const head = await store.head();
-    if (head && (await store.chainIntactUpTo(head))) {
+    if (head && (await store.chainIntactUpTo(head, checker.keyring))) {
       checker.resumeAfter(head);
       // Records written since the head was read are checked in order, like those past the last range below.
       return walkRows(store, checker, head.seq);
@@ -78,8 +78,8 @@ async function walkChainTexts(
     // (which the checks below report).
     if (texts.length < VERIFY_PAGE) more = false;
     if (more) askForPage();
-    for (const [seq, text, hash] of texts) {
-      if (checker.checkText(seq, text, hash)) continue;
+    for (const [seq, text, hash, keyId] of texts) {
+      if (checker.checkText(seq, text, hash, keyId ?? null)) continue;
       const lastGood = checker.head?.seq ?? 0;
       // Not the record expected next: a gap, or records written while the pages were read (pages ahead can see a
       // later state than the page before them). Reading on in seq order from the values tells the two apart.

@@ -196,7 +196,7 @@ export class CqrsBridge {
           executionId: executionId ?? '',
           command: name,
           durationMs,
-          error: errorMessage(error),
+          error: this.bus.redactErrorText(errorMessage(error)),
           errorName: error instanceof Error ? error.name : typeof error,
         }),
       );

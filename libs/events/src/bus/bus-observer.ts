@@ -12,8 +12,9 @@ export interface BusObserver {
   /**
    * Every event the bus records, before its handlers run. A returned promise is awaited by `emitAsync()` before
    * it resolves (and rejects it when it rejects); after `emit()` it is tracked, so `drain()` waits for it.
+   * `awaited` says which: true when an emitter waits for the outcome (`emitAsync()`, awaited delivery).
    */
-  onEvent?(event: BusEvent): void | Promise<void>;
+  onEvent?(event: BusEvent, awaited?: boolean): void | Promise<void>;
   /** One handler attempt ended; `durationMs` is set when the attempt was timed (async, or sampled). */
   onHandlerSettled?(
     event: BusEvent,

@@ -10,6 +10,7 @@ import {
 import { explainPattern } from '../event/event-type';
 import type { EventPattern, RetryPolicy } from './bus.interfaces';
 import type { EventTransport } from './ports/event-transport.port';
+import { DEFAULT_MAX_CAUSATION_DEPTH } from './causation-depth';
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from './retry-policy';
 
 /** History kept in memory for `history()` queries. */
@@ -32,7 +33,11 @@ export interface BusModuleOptions {
   definitions?: readonly EventDefinition<unknown, unknown>[];
   /** `false` turns history off. */
   history?: false | HistoryOptions;
-  deadLetters?: { maxEntries?: number };
+  /**
+   * Dead letters kept in memory: the newest `maxEntries` (default 1000) within `maxBytes` of estimated heap
+   * (default 10 MiB; a letter keeps its whole event). A letter larger than `maxBytes` alone is not kept.
+   */
+  deadLetters?: { maxEntries?: number; maxBytes?: number };
   /** Default policy for listeners without their own; default `{ attempts: 1 }` (no retry). */
   retry?: RetryPolicy;
   /** How many events emitted before startup completes are held for delivery; default 10,000. */
@@ -47,6 +52,12 @@ export interface BusModuleOptions {
    * events emitted by string type).
    */
   distributed?: readonly EventPattern[];
+  /**
+   * How many handler hops a chain of events may go (an event emitted by a handler is one hop deeper than the
+   * event it handles); default 32. A deeper emit throws `CausationDepthError` into the handler that emitted, which
+   * dead-letters it: handlers that re-emit their own events stop instead of looping.
+   */
+  maxCausationDepth?: number;
 }
 
 /** The bus's options with every default applied; provided under `BUS_OPTIONS` by the module. */
@@ -56,9 +67,10 @@ export interface BusOptions {
   readonly definitions: readonly EventDefinition<unknown, unknown>[];
   readonly history:
     false | { readonly maxEvents: number; readonly maxBytes: number; readonly debug: boolean };
-  readonly deadLetters: { readonly maxEntries: number };
+  readonly deadLetters: { readonly maxEntries: number; readonly maxBytes: number };
   readonly retry: ResolvedRetryPolicy;
   readonly maxHeldEvents: number;
+  readonly maxCausationDepth: number;
   /** Payload key redaction for every event (configured as `audit.redact`). */
   readonly redaction: ResolvedRedaction;
   /** The module's transport when it is remote (events leave the process); undefined for in-process. */
@@ -73,6 +85,7 @@ export const BUS_OPTIONS = Symbol('nestjs-event-bus:bus-options');
 /** The history ring is allocated up front: a bound keeps a typo from allocating gigabytes at startup. */
 const MAX_HISTORY_EVENTS = 1_000_000;
 const DEFAULT_HISTORY_BYTES = 10 * 1024 * 1024;
+const DEFAULT_DEAD_LETTER_BYTES = 10 * 1024 * 1024;
 
 /** Applies the bus's defaults and checks its options; a wrong one throws `EventsConfigError` naming it. */
 export function resolveBusOptions(options: BusModuleOptions, redaction: ResolvedRedaction): BusOptions {
@@ -84,6 +97,16 @@ export function resolveBusOptions(options: BusModuleOptions, redaction: Resolved
     deadLetters: checkDeadLetters(options.deadLetters),
     retry: checkRetry(options.retry),
     maxHeldEvents: checkNumber('maxHeldEvents', options.maxHeldEvents, 10_000, { min: 1, integer: true }),
+    maxCausationDepth: checkNumber(
+      'maxCausationDepth',
+      options.maxCausationDepth,
+      DEFAULT_MAX_CAUSATION_DEPTH,
+      {
+        min: 1,
+        max: 10_000,
+        integer: true,
+      },
+    ),
     redaction,
     transport: checkTransport(options.transport),
     distributed: checkDistributed(options.distributed),
@@ -164,13 +187,20 @@ function checkHistory(history: unknown): BusOptions['history'] {
 }
 
 function checkDeadLetters(deadLetters: unknown): BusOptions['deadLetters'] {
-  if (deadLetters === undefined) return { maxEntries: 1000 };
-  if (!isRecord(deadLetters)) throw new EventsConfigError('deadLetters', '{ maxEntries? }', deadLetters);
-  rejectUnknownKeys('deadLetters', deadLetters, ['maxEntries']);
+  if (deadLetters === undefined) return { maxEntries: 1000, maxBytes: DEFAULT_DEAD_LETTER_BYTES };
+  if (!isRecord(deadLetters)) {
+    throw new EventsConfigError('deadLetters', '{ maxEntries?, maxBytes? }', deadLetters);
+  }
+  rejectUnknownKeys('deadLetters', deadLetters, ['maxEntries', 'maxBytes']);
   return {
     maxEntries: checkNumber('deadLetters.maxEntries', deadLetters.maxEntries, 1000, {
       min: 1,
       integer: true,
+    }),
+    maxBytes: checkNumber('deadLetters.maxBytes', deadLetters.maxBytes, DEFAULT_DEAD_LETTER_BYTES, {
+      min: 1,
+      integer: true,
+      unit: 'bytes',
     }),
   };
 }
@@ -192,6 +222,7 @@ const BUS_KEYS: readonly (keyof BusModuleOptions)[] = [
   'maxHeldEvents',
   'transport',
   'distributed',
+  'maxCausationDepth',
 ];
 
 /** Options for a bus made without Nest: resolved ones as they are, else the bus's own, checked. */

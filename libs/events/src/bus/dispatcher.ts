@@ -184,7 +184,7 @@ export class Dispatcher implements AwaitedDispatch {
     if (history !== undefined && (event.severity !== 'debug' || this.parts.historyKeepsDebug)) {
       history.push(event, size);
     }
-    const work = observers.event(event);
+    const work = observers.event(event, emit !== undefined);
     if (work === undefined) return;
     if (emit !== undefined) emit.awaitObservers(work);
     else this.trackObserverWork(event, work);

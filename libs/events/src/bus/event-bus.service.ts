@@ -73,7 +73,7 @@ export class EventBusService {
     this.hold = new StartupHold(this.options.maxHeldEvents, this.logger);
     const ports = { retryScheduler, deadLetterStore, telemetry };
     const announce = busAnnouncements(
-      { emit: (definition, data, options) => this.emit(definition, data, options) },
+      { emit: (definition, data, o) => this.stages.factory.announcing(() => this.emit(definition, data, o)) },
       () => this.stages.transport?.transportName ?? 'in-process',
     );
     this.stages = buildPipeline(this.options, this.cls, ports, this.logger, announce);
@@ -277,6 +277,17 @@ export class EventBusService {
     return this.enabled;
   }
 
+  /** Closes the bus for good (`EventBusClosedError` from then on; waiting retries given up); run by `app.close()`. */
+  close(): void {
+    this.stages.factory.close();
+    this.stages.retryScheduler.abandonAll();
+  }
+
+  /** True once `close()` ran (after `app.close()`). */
+  isClosed(): boolean {
+    return this.stages.factory.isClosed;
+  }
+
   /** True once listeners were discovered and held events released. */
   isReady(): boolean {
     return this.ready;
@@ -350,6 +361,11 @@ export class EventBusService {
    */
   cancelPendingRetries(): number {
     return this.stages.retryScheduler.abandonAll();
+  }
+
+  /** Internal (bridges): an error text with its secrets redacted, as dead letters get it. */
+  redactErrorText(text: string): string {
+    return this.stages.factory.redactText(text);
   }
 
   /**

@@ -4,15 +4,19 @@ import {
   CORRELATION_ID_KEY,
   type EventContextStore,
 } from '../context/context.keys';
+import { EventBusClosedError } from '../errors/event-bus-closed.error';
 import { EventValidationError } from '../errors/event-validation.error';
 import type { BusEvent } from '../event/bus-event.interface';
-import { checkEnvelopeOptions } from '../event/event-envelope';
+import { checkEnvelopeOptions, metadataProblem } from '../event/event-envelope';
 import { CoarseClock } from '../event/coarse-clock';
 import { EventIdGenerator } from '../event/event-id.generator';
 import { PayloadCopier } from '../event/json/payload-copier';
 import { normalizePayload } from '../event/json/json-payload';
 import { KeyRedactor, type ResolvedRedaction } from '../event/key-redactor';
+import { TextRedactor } from '../event/text-redactor';
+import { errorParts, type ErrorParts } from '../common/error-message';
 import type { EmitOptions } from './bus.interfaces';
+import { CausationDepthLimit, DEFAULT_MAX_CAUSATION_DEPTH } from './causation-depth';
 import type { Route } from './route-table';
 
 /** A built event and its estimated heap bytes (for the history's bound). */
@@ -27,6 +31,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const EMPTY_METADATA: Readonly<Record<string, unknown>> = Object.freeze({});
 /** The event object and its id and timestamp strings, beyond payload and metadata. */
 const ENVELOPE_BYTES = 320;
+/** The `causationDepth` member of an event emitted in a handler. */
+const DEPTH_BYTES = 48;
 
 /**
  * The first stage of the pipeline: validates a payload against its definition's schema, copies it into frozen
@@ -37,20 +43,71 @@ export class EventFactory {
   private readonly ids = new EventIdGenerator();
   private readonly clock = new CoarseClock();
   private readonly redactor: KeyRedactor | undefined;
+  private readonly text: TextRedactor | undefined;
+  /** The original values of the keys redacted from each event's payload and metadata (for `describeFailure`). */
+  private readonly secretValues = new WeakMap<BusEvent, readonly string[]>();
   /** Heap bytes of what `copyPayload`/`copyMetadata` copied last, read right after by `create`. */
   private copied = 0;
+  /** How deep a chain of handlers emitting events may go. */
+  readonly depth: CausationDepthLimit;
+  private closed = false;
 
   constructor(
     private readonly source: string,
     redaction: ResolvedRedaction,
+    maxCausationDepth = DEFAULT_MAX_CAUSATION_DEPTH,
   ) {
     this.redactor = redaction ? new KeyRedactor(redaction.keys, redaction.marker) : undefined;
+    this.text = this.redactor && new TextRedactor(this.redactor);
+    this.depth = new CausationDepthLimit(maxCausationDepth);
+  }
+
+  /** From now on every `create()` throws `EventBusClosedError`: the bus is closed. */
+  close(): void {
+    this.closed = true;
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Runs the bus's own announcement (`event.handler.failed`, `event.publish.failed`): skipped once the bus is
+   * closed, and never refused for causation depth, even when the failure it announces was a refused emit.
+   */
+  announcing(emit: () => void): void {
+    if (this.closed) return;
+    this.depth.capNextEmit();
+    try {
+      emit();
+    } finally {
+      this.depth.clearCap();
+    }
   }
 
   /** A new unique, time-ordered id and its ISO time, for records the bus makes itself (dead letters). */
   stamp(): { id: string; at: string } {
     const id = this.ids.next();
     return { id, at: this.ids.timestamp() };
+  }
+
+  /**
+   * What dead letters, logs and `event.handler.failed` keep of a handler's failure on `event`: its name, message
+   * and stack read once (never throwing), with secrets redacted from the texts (the values redacted from the
+   * event, bearer credentials, JWTs, `key=value` pairs of secret keys). Unredacted when redaction is off.
+   */
+  describeFailure(thrown: unknown, event: BusEvent): ErrorParts {
+    const parts = errorParts(thrown);
+    if (this.text === undefined) return parts;
+    const known = this.secretValues.get(event);
+    const message = this.text.redact(parts.message, known);
+    if (parts.stack === undefined) return { name: parts.name, message };
+    return { name: parts.name, message, stack: this.text.redact(parts.stack, known) };
+  }
+
+  /** Free text (an error message the bus reports) with secrets redacted, as `describeFailure` does. */
+  redactText(text: string): string {
+    return this.text === undefined ? text : this.text.redact(text);
   }
 
   /** The schema's output for `data`; throws `EventValidationError`, or when the schema is async. */
@@ -85,6 +142,10 @@ export class EventFactory {
     store: EventContextStore | null,
     coarse: boolean,
   ): BuiltEvent {
+    if (this.closed) throw new EventBusClosedError(route.type);
+    const depth = this.depth.next(route.type, store);
+    // Values collected by an earlier create() that threw are not this event's.
+    if (this.redactor?.collected !== undefined) this.redactor.collected = undefined;
     let payload: unknown = null;
     let size = ENVELOPE_BYTES;
     if (data !== undefined) {
@@ -95,6 +156,10 @@ export class EventFactory {
     if (options?.metadata !== undefined) {
       metadata = this.copyMetadata(route.type, options.metadata);
       size += this.copied;
+    }
+    if (depth > 0) {
+      metadata = this.depth.withDepth(metadata, depth);
+      size += DEPTH_BYTES;
     }
     const id = this.ids.next(coarse ? this.clock.read() : Date.now());
     const definition = route.definition;
@@ -114,7 +179,11 @@ export class EventFactory {
     const actorId = options?.actorId ?? store?.[ACTOR_ID_KEY];
     if (actorId !== undefined) event.actorId = actorId;
     if (options !== undefined) checkEnvelopeOptions(route.type, event);
-    return { event: Object.freeze(event), size };
+    const frozen = Object.freeze(event);
+    if (this.redactor?.collected !== undefined) {
+      this.secretValues.set(frozen, [...new Set(this.redactor.takeCollected())]);
+    }
+    return { event: frozen, size };
   }
 
   /** The payload as frozen plain JSON: through the route's compiled copier when it has the payload's shape. */
@@ -135,6 +204,8 @@ export class EventFactory {
 
   private copyMetadata(type: string, metadata: Record<string, unknown>): Record<string, unknown> {
     const normalized = normalizePayload(metadata, this.redactor);
+    const keys = normalized.issues ? undefined : metadataProblem(normalized.value);
+    if (keys !== undefined) throw new EventValidationError(type, [{ path: 'metadata', message: keys }]);
     if (normalized.issues) {
       throw new EventValidationError(
         type,

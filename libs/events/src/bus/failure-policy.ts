@@ -1,5 +1,5 @@
 import type { Logger } from '@nestjs/common';
-import { asError } from '../common/error-message';
+import { asError, errorParts, type ErrorParts } from '../common/error-message';
 import type { EventContextStore } from '../context/context.keys';
 import { correlationLog } from '../context/correlation-log';
 import type { BusEvent } from '../event/bus-event.interface';
@@ -38,6 +38,11 @@ export interface FailurePolicyParts {
   readonly stamp: () => { id: string; at: string };
   readonly retry: RetryAttempt;
   readonly announce: AnnounceDeadLetter;
+  /**
+   * What a dead letter, the log and `event.handler.failed` keep of a thrown value: read once, never throwing,
+   * secrets redacted (the event factory's `describeFailure`). Default: `errorParts`, unredacted.
+   */
+  readonly describe?: (thrown: unknown, event: BusEvent) => ErrorParts;
 }
 
 /**
@@ -67,9 +72,13 @@ export class FailurePolicy implements AttemptFailed {
       this.scheduleRetry(entry, event, attempt, thrown, store, settle);
       return;
     }
-    const error = asError(thrown);
-    if (settle?.defersDeadLetters !== true) this.deadLetter(entry.name, event, error, attempt, entry);
-    settle?.settled({ handler: entry.name, error, attempts: attempt });
+    if (settle?.defersDeadLetters === true) {
+      // The transport writes the dead letter from this error: hand it the redacted texts, as the bus keeps them.
+      settle.settled({ handler: entry.name, error: this.redacted(thrown, event), attempts: attempt });
+      return;
+    }
+    this.deadLetter(entry.name, event, thrown, attempt, entry);
+    settle?.settled({ handler: entry.name, error: asError(thrown), attempts: attempt });
   }
 
   /**
@@ -77,7 +86,7 @@ export class FailurePolicy implements AttemptFailed {
    * announcement, like one of the bus's own. `keep` adds it to this bus's store (when the transport keeps none).
    */
   transportDeadLetter(letter: DeadLetter, keep: boolean): void {
-    if (keep) this.parts.deadLetters.add(letter);
+    if (keep) contained(this.parts.logger, () => this.parts.deadLetters.add(letter));
     this.tell(letter);
   }
 
@@ -89,7 +98,7 @@ export class FailurePolicy implements AttemptFailed {
     const { totals, observers } = this.parts;
     totals.failed++;
     if (observers.watchesHandlers) observers.handlerSettled(event, handler, 'failure');
-    this.deadLetter(handler, event, asError(thrown), attempts);
+    this.deadLetter(handler, event, thrown, attempts);
   }
 
   /** The subscription a dead letter came from, if it still exists. */
@@ -112,10 +121,12 @@ export class FailurePolicy implements AttemptFailed {
     inFlight.start();
     const delayMs = retryDelay(entry.retry, failedAttempt);
     const attempt = failedAttempt + 1;
-    telemetry?.retryScheduled?.(
-      { event, handler: entry.name, attempt: failedAttempt },
-      delayMs,
-      asError(thrown),
+    contained(this.parts.logger, () =>
+      telemetry?.retryScheduled?.(
+        { event, handler: entry.name, attempt: failedAttempt },
+        delayMs,
+        asError(thrown),
+      ),
     );
     scheduler.schedule({
       event,
@@ -136,34 +147,64 @@ export class FailurePolicy implements AttemptFailed {
   private deadLetter(
     handler: string,
     event: BusEvent,
-    error: Error,
+    thrown: unknown,
     attempts: number,
     replayTo?: HandlerEntry,
   ): void {
     const { deadLetters, stamp } = this.parts;
     const { id, at } = stamp();
-    const letter: DeadLetter = {
-      id,
-      event,
-      handler,
-      error: { name: error.name, message: error.message, stack: error.stack },
-      attempts,
-      failedAt: at,
-    };
-    deadLetters.add(letter);
+    const error = this.describe(thrown, event);
+    const letter: DeadLetter = { id, event, handler, error, attempts, failedAt: at };
+    contained(this.parts.logger, () => deadLetters.add(letter));
     if (replayTo) this.replayTargets.set(letter, replayTo);
     this.tell(letter);
   }
 
+  /**
+   * Observers, telemetry, the log and the announcement. Whatever one of them throws stays here: a handler's failure
+   * never leaves the bus (the emitter, a promise, the process).
+   */
   private tell(letter: DeadLetter): void {
     const { observers, logger, telemetry, announce } = this.parts;
     const { event, handler, attempts } = letter;
     observers.deadLetter(letter);
-    telemetry?.deadLettered?.(letter);
-    logger.error(
-      `Handler "${handler}" failed on "${event.type}" (${event.id}) after ${attempts} attempt(s): ${letter.error.message}`,
-      ...correlationLog(event.correlationId),
+    contained(logger, () => telemetry?.deadLettered?.(letter));
+    contained(logger, () =>
+      logger.error(
+        `Handler "${handler}" failed on "${event.type}" (${event.id}) after ${attempts} attempt(s): ${letter.error.message}`,
+        ...correlationLog(event.correlationId),
+      ),
     );
-    announce(letter);
+    contained(logger, () => announce(letter));
+  }
+
+  /** An `Error` holding the described (read once, redacted) name, message and stack of a thrown value. */
+  private redacted(thrown: unknown, event: BusEvent): Error {
+    const parts = this.describe(thrown, event);
+    const error = new Error(parts.message);
+    error.name = parts.name;
+    error.stack = parts.stack;
+    return error;
+  }
+
+  private describe(thrown: unknown, event: BusEvent): ErrorParts {
+    try {
+      return this.parts.describe?.(thrown, event) ?? errorParts(thrown);
+    } catch {
+      return errorParts(thrown);
+    }
+  }
+}
+
+/** Runs `step`; what it throws is logged (if the logger can) and goes no further. */
+function contained(logger: Logger, step: () => void): void {
+  try {
+    step();
+  } catch (error) {
+    try {
+      logger.error(`Recording a handler failure failed: ${errorParts(error).message}`);
+    } catch {
+      // The logger itself failed: nothing more can be done here.
+    }
   }
 }

@@ -138,7 +138,12 @@ export class HandlerRunner {
       (error: unknown) => {
         const durationMs = performance.now() - started;
         entry.counters.recordDuration(durationMs);
-        this.onFailure.failed(entry, event, attempt, error, store, settle, durationMs);
+        try {
+          this.onFailure.failed(entry, event, attempt, error, store, settle, durationMs);
+        } catch {
+          // The failure policy logs what it can; a port that throws (a custom retry scheduler) must not turn into
+          // an unhandled rejection here.
+        }
         this.inFlight.finish();
       },
     );

@@ -28,12 +28,15 @@ export class ObserverSet {
     return this.onSettled.length > 0;
   }
 
-  /** Tells every observer about a recorded event; returns the work they still have to finish. */
-  event(event: BusEvent): Promise<void>[] | undefined {
+  /**
+   * Tells every observer about a recorded event (`awaited`: an emitter waits for the outcome); returns the work
+   * they still have to finish.
+   */
+  event(event: BusEvent, awaited = false): Promise<void>[] | undefined {
     let pending: Promise<void>[] | undefined;
     for (const observer of this.onEvent) {
       try {
-        const work = observer.onEvent!(event);
+        const work = observer.onEvent!(event, awaited);
         if (work) (pending ??= []).push(work);
       } catch (error) {
         this.logger.error(

@@ -69,7 +69,7 @@ export function buildPipeline(
   const registry = new HandlerRegistry();
   const { transport: remote } = options;
   const routes = new RouteTable(registry, options.strict, logger, remote !== undefined, options.distributed);
-  const factory = new EventFactory(options.source, options.redaction);
+  const factory = new EventFactory(options.source, options.redaction, options.maxCausationDepth);
   const observers = new ObserverSet(logger);
   const inFlight = new InFlight();
   const totals: BusTotals = { emitted: 0, handled: 0, failed: 0, retried: 0 };
@@ -77,8 +77,9 @@ export function buildPipeline(
   const history = historyOptions
     ? new EventHistory(historyOptions.maxEvents, historyOptions.maxBytes)
     : undefined;
+  const { maxEntries, maxBytes } = options.deadLetters;
   const deadLetters =
-    ports.deadLetterStore ?? remote?.deadLetters ?? new MemoryDeadLetterStore(options.deadLetters.maxEntries);
+    ports.deadLetterStore ?? remote?.deadLetters ?? new MemoryDeadLetterStore(maxEntries, maxBytes);
   const retryScheduler = ports.retryScheduler ?? new TimerRetryScheduler();
   const { telemetry } = ports;
   const runner = new HandlerRunner(cls, observers, inFlight, totals, telemetry);
@@ -93,6 +94,7 @@ export function buildPipeline(
     stamp: () => factory.stamp(),
     retry: (store, entry, event, attempt, settle) => runner.attemptIn(store, entry, event, attempt, settle),
     announce: announce.deadLetter,
+    describe: (thrown, event) => factory.describeFailure(thrown, event),
   });
   runner.onFailure = failures;
   const publisher = remote && new EventPublisher(remote, inFlight, announce.publishLost);

@@ -9,6 +9,7 @@ import type {
   Subscription,
 } from './bus.interfaces';
 import type { HandlerRegistry } from './handler-registry';
+import { setMember } from '../event/json/json-payload';
 import { HandlerCounters } from './handler-stats';
 import { resolveListenerOptions } from './listener-options';
 import type { ResolvedRetryPolicy } from './retry-policy';
@@ -99,7 +100,8 @@ export class Subscriptions {
   /** Each handler name's figures. */
   handlerStats(): EventBusStats['handlers'] {
     const handlers: EventBusStats['handlers'] = {};
-    for (const [name, counters] of this.counters) handlers[name] = counters.snapshot();
+    // setMember: a handler named `__proto__` is an entry like any other, not the object's prototype.
+    for (const [name, counters] of this.counters) setMember(handlers, name, counters.snapshot());
     return handlers;
   }
 

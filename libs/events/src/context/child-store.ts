@@ -1,15 +1,24 @@
 import type { BusEvent } from '../event/bus-event.interface';
-import { ACTOR_ID_KEY, CAUSATION_ID_KEY, CORRELATION_ID_KEY, type EventContextStore } from './context.keys';
+import { causationDepthOf } from '../event/causation-depth';
+import {
+  ACTOR_ID_KEY,
+  CAUSATION_DEPTH_KEY,
+  CAUSATION_ID_KEY,
+  CORRELATION_ID_KEY,
+  type EventContextStore,
+} from './context.keys';
 
 /**
  * The store handlers of `event` run in: a copy of the emitter's store (so their writes stay theirs) holding the
- * event's correlation id, the event's id as causation id, and its actor.
+ * event's correlation id, the event's id as causation id, its actor, and its causation depth (so events the
+ * handlers emit are one hop deeper).
  */
 export function childStore(parent: EventContextStore | null, event: BusEvent): EventContextStore {
   const store: EventContextStore = parent === null ? {} : copyStore(parent);
   store[CORRELATION_ID_KEY] = event.correlationId;
   store[CAUSATION_ID_KEY] = event.id;
   store[ACTOR_ID_KEY] = event.actorId;
+  store[CAUSATION_DEPTH_KEY] = causationDepthOf(event);
   return store;
 }
 

@@ -1,5 +1,6 @@
 import { Injectable, Optional } from '@nestjs/common';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
+import { checkContextText } from '../event/envelope-text';
 import { EventIdGenerator } from '../event/event-id.generator';
 import { ACTOR_ID_KEY, CAUSATION_ID_KEY, CORRELATION_ID_KEY, type EventContextStore } from './context.keys';
 
@@ -44,10 +45,13 @@ export class EventContext {
   }
 
   /**
-   * Records who is acting, typically from an auth guard; events emitted afterwards in this context carry it.
-   * Throws outside a context, where there is nothing to attach it to.
+   * Records who is acting, typically from an auth guard; events emitted afterwards in this context carry it
+   * (`undefined` clears it). Throws `EnvelopeTextError` for an id that cannot go into an event (not 1 to 200
+   * characters, or holding NUL, CR, LF or a lone UTF-16 surrogate), and an error outside a context, where there
+   * is nothing to attach it to.
    */
   setActor(actorId: string | undefined): void {
+    if (actorId !== undefined) checkContextText('EventContext.setActor()', 'actorId', actorId);
     const store = this.store();
     if (!store) {
       throw new Error(
@@ -58,16 +62,27 @@ export class EventContext {
     store[ACTOR_ID_KEY] = actorId;
   }
 
-  /** Sets the correlation id of the current context (e.g. from a message header). */
+  /**
+   * Sets the correlation id of the current context (e.g. from a message header: pass it through
+   * `sanitizeCorrelationId()` first). Throws `EnvelopeTextError` for an id that cannot go into an event.
+   */
   setCorrelationId(correlationId: string): void {
+    checkContextText('EventContext.setCorrelationId()', 'correlationId', correlationId);
     const store = this.store();
     if (!store)
       throw new Error('EventContext.setCorrelationId() needs an active context; use run() instead.');
     store[CORRELATION_ID_KEY] = correlationId;
   }
 
-  /** Runs `fn` in a fresh context with its own correlation id (given or generated) and actor. */
+  /**
+   * Runs `fn` in a fresh context with its own correlation id (given or generated) and actor. Throws
+   * `EnvelopeTextError`, before running anything, for an id that cannot go into an event.
+   */
   run<T>(fn: () => T, options: EventContextRunOptions = {}): T {
+    if (options.correlationId !== undefined) {
+      checkContextText('EventContext.run()', 'correlationId', options.correlationId);
+    }
+    if (options.actorId !== undefined) checkContextText('EventContext.run()', 'actorId', options.actorId);
     const store: EventContextStore = {
       [CORRELATION_ID_KEY]: options.correlationId ?? this.ids.next(),
       [ACTOR_ID_KEY]: options.actorId,

@@ -1,21 +1,13 @@
-/** The longest correlation id accepted from outside. */
-const MAX_CORRELATION_ID_LENGTH = 128;
+import { sanitizeCorrelationId } from '../event/envelope-text';
 
-const SAFE_ID = new RegExp(`^[A-Za-z0-9._:-]{1,${MAX_CORRELATION_ID_LENGTH}}$`);
+// The rule for ids taken from outside is one of the envelope string rules (event/envelope-text.ts).
+export { sanitizeCorrelationId };
+
 const LOWER_HEX = /^[0-9a-f]+$/;
 const ZERO_TRACE_ID = '0'.repeat(32);
 const ZERO_PARENT_ID = '0'.repeat(16);
 /** `00-` + 32 + `-` + 16 + `-` + 2. */
 const TRACEPARENT_V0_LENGTH = 55;
-
-/**
- * Returns `value` when it is safe to use as a correlation id taken from outside (a header, a message): a string
- * of 1 to 128 characters from `[A-Za-z0-9._:-]`. Anything else (too long, empty, control characters, CR/LF,
- * spaces, non-ASCII, not a string) gives `undefined`, so the caller generates an id instead of echoing it.
- */
-export function sanitizeCorrelationId(value: unknown): string | undefined {
-  return typeof value === 'string' && SAFE_ID.test(value) ? value : undefined;
-}
 
 /**
  * The trace id of a W3C `traceparent` header (`version-traceid-parentid-flags`), or `undefined` when the header

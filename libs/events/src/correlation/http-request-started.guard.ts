@@ -13,7 +13,8 @@ export class HttpRequestStartedGuard implements CanActivate {
   constructor(private readonly bus: EventBusService) {}
 
   canActivate(context: ExecutionContext): boolean {
-    if (context.getType() === 'http') {
+    // A request still running when the app closed is not reported: the bus refuses events then.
+    if (context.getType() === 'http' && !this.bus.isClosed()) {
       // The argument directly: switchToHttp() builds a new accessor object on every call.
       const request = context.getArgByIndex<PlatformRequest>(0);
       this.bus.emit(HttpRequestStarted, {

@@ -60,6 +60,8 @@ export class HttpRequestReporter {
   }
 
   private report(info: FinishedHttpRequest, severity: FailureSeverity): void {
+    // A response that closes after the app closed is not reported: the bus refuses events then.
+    if (this.bus.isClosed()) return;
     if (severity === undefined) this.bus.emit(HttpRequestCompleted, info);
     else this.bus.emit(HttpRequestFailed, info, { severity });
   }

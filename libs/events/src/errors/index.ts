@@ -1,6 +1,9 @@
 export * from './events.error';
 export * from './event-validation.error';
+export * from './envelope-text.error';
 export * from './event-timeout.error';
+export * from './causation-depth.error';
+export * from './event-bus-closed.error';
 export * from './unknown-event-type.error';
 export * from './events-config.error';
 export * from './missing-peer-dependency.error';
@@ -8,6 +11,7 @@ export * from './metrics-disabled.error';
 export * from './bridge-unavailable.error';
 export * from './audit-store.error';
 export * from './audit-write.error';
+export * from './audit-record-refused.error';
 export * from './audit-disabled.error';
 export * from './audit-query.error';
 export * from './canonical-json.error';

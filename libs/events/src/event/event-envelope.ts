@@ -1,6 +1,10 @@
 import { EventValidationError, type ValidationIssue } from '../errors/event-validation.error';
 import { EVENT_SEVERITIES, type BusEvent, type EventSeverity } from './bus-event.interface';
+import { envelopeTextProblem, metadataKeysProblem } from './envelope-text';
 import { isValidEventType } from './event-type';
+
+// The string rules live in envelope-text.ts; re-exported here for the modules that read them with the fields.
+export { envelopeTextProblem, MAX_ENVELOPE_TEXT_LENGTH } from './envelope-text';
 
 /** The name of a `BusEvent` field. */
 export type EnvelopeField = keyof BusEvent;
@@ -43,40 +47,14 @@ export const ENVELOPE_FIELDS: readonly EnvelopeField[] = Object.freeze(
   Object.keys(FIELDS) as EnvelopeField[],
 );
 
-/** The longest envelope string (correlation id, causation id, actor, source), in UTF-16 code units. */
-export const MAX_ENVELOPE_TEXT_LENGTH = 200;
-
 /** The event fields emit options can set as text; checked in this order. */
 const TEXT_OPTIONS = ['correlationId', 'causationId', 'actorId', 'source'] as const;
-const TEXT_LENGTH = `must be a non-empty string of at most ${MAX_ENVELOPE_TEXT_LENGTH} characters`;
-/** NUL, CR, LF and surrogate halves: the characters an envelope string is checked for. */
-const SUSPECT_CHARACTER = /[\u0000\n\r\ud800-\udfff]/;
-const BREAKING_CHARACTER = /[\u0000\n\r]/;
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const LOWERCASE_UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const ISO_UTC_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 
 /** True for the fields a `BusEvent` may leave out. */
 export function isOptionalEnvelopeField(field: EnvelopeField): field is OptionalEnvelopeField {
   return FIELDS[field].optional;
-}
-
-/**
- * Why `value` cannot be an envelope string (correlation id, causation id, actor id, source), or undefined: a
- * string of 1 to 200 UTF-16 code units without NUL, CR or LF, and without a lone surrogate. CR and LF would split a
- * header or a log line; PostgreSQL text cannot hold NUL (the audit trail's write would fail on every retry); a lone
- * surrogate has no UTF-8 form, so a header or a database would hand back U+FFFD instead. Other control characters
- * stay allowed: the audit trail keeps them exactly, and its tests emit them. Ids taken from a client's request
- * follow a stricter rule (`sanitizeCorrelationId`: at most 128 of `[A-Za-z0-9._:-]`).
- */
-export function envelopeTextProblem(value: unknown): string | undefined {
-  if (typeof value !== 'string' || value.length === 0 || value.length > MAX_ENVELOPE_TEXT_LENGTH) {
-    return TEXT_LENGTH;
-  }
-  if (!SUSPECT_CHARACTER.test(value)) return undefined;
-  if (BREAKING_CHARACTER.test(value)) return 'must not contain NUL, CR or LF';
-  if (LONE_SURROGATE.test(value)) return 'must not contain a lone UTF-16 surrogate';
-  return undefined;
 }
 
 /** Why `value` cannot be an event id, or undefined: it must be a lowercase UUID (the bus makes UUIDv7s). */
@@ -146,10 +124,13 @@ export function severityProblem(value: unknown): string | undefined {
     : `must be one of ${EVENT_SEVERITIES.join(', ')}`;
 }
 
-/** Why `value` cannot be an event's metadata, or undefined: a JSON object (its content is checked as a payload). */
+/**
+ * Why `value` cannot be an event's metadata, or undefined: a JSON object whose top-level keys follow the envelope
+ * string rule (its values are checked as a payload).
+ */
 export function metadataProblem(value: unknown): string | undefined {
   return typeof value === 'object' && value !== null && !Array.isArray(value)
-    ? undefined
+    ? metadataKeysProblem(value)
     : 'must be an object';
 }
 

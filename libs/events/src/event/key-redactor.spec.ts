@@ -20,10 +20,60 @@ describe('KeyRedactor', () => {
     'privateKey',
     'credentials',
     'db.passwd',
+    // Reliability report F2: common names the old list missed.
+    'pwd',
+    'pass',
+    'pin',
+    'pinCode',
+    'otp',
+    'jwt',
+    'bearer',
+    'auth',
+    'sessionId',
+    'session_id',
+    'SessionID',
+    'sessionid',
+    'apikey',
+    'APIKey',
+    'API_KEY',
+    'Api Key',
+    'api.key',
+    'AWS_ACCESS_KEY_ID',
+    'cvv',
+    'ssn',
+    'cardNumber',
+    'signature',
+    'oauth2Token',
+    'pass\u200bword',
   ])('calls %s secret', (key) => expect(redactor.redacts(key)).toBe(true));
 
-  it.each(['id', 'email', 'name', 'author', 'keyboard', 'topic'])('leaves %s alone', (key) => {
+  it.each([
+    'id',
+    'email',
+    'name',
+    'author',
+    'keyboard',
+    'topic',
+    // Reliability report F3: innocent keys the old substring match redacted, losing audit data.
+    'totalTokens',
+    'tokenizer',
+    'secretary',
+    'passwordless',
+    'spinCount',
+    'cacheKey',
+    'partitionKey',
+    'authorId',
+  ])('leaves %s alone', (key) => {
     expect(redactor.redacts(key)).toBe(false);
+  });
+
+  it('matches configured phrases written in any case style', () => {
+    const custom = new KeyRedactor(['customer pin', 'IBAN']);
+    expect(
+      ['customerPin', 'customer_pin', 'CUSTOMER-PIN', 'iban', 'payerIban'].map((k) => custom.redacts(k)),
+    ).toEqual([true, true, true, true, true]);
+    expect(custom.redacts('pin')).toBe(false);
+    expect(custom.redacts('customer')).toBe(false);
   });
 
   it('gives the same answer from its cache', () => {
@@ -51,7 +101,7 @@ describe('normalizePayload with a redactor', () => {
     const { value, issues } = normalizePayload(input, new KeyRedactor());
     expect(issues).toBeUndefined();
     expect(value).toEqual({
-      user: { name: 'a', Password: '[REDACTED]', tokens: '[REDACTED]' },
+      user: { name: 'a', Password: '[REDACTED]', tokens: [{ accessToken: '[REDACTED]' }] },
       list: [{ apiKey: '[REDACTED]' }],
     });
     expect(input.user.Password).toBe('p');

@@ -5,7 +5,7 @@ import type { EventBusService } from '../bus/event-bus.service';
 import { errorMessage } from '../common/error-message';
 import { EventsConfigError } from '../errors/events-config.error';
 import type { BusEvent } from '../event/bus-event.interface';
-import type { AuditTelemetry } from '../audit/audit.telemetry';
+import type { AuditRecordFlag, AuditTelemetry } from '../audit/audit.telemetry';
 import { DurationBuckets, DurationHistogram, type DurationSeries } from './duration-histogram';
 import type { MetricsRegistry, ResolvedMetricsOptions } from './metrics.options';
 import type { PromClient } from './prom-client.loader';
@@ -44,7 +44,7 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
   private lastHandler: string | undefined;
   private lastCell: HandlerCell | undefined;
   private readonly metrics: AnyMetric[] = [];
-  private audit: { records: Counter<'outcome'>; duration: Histogram<string> } | undefined;
+  private audit: AuditMetrics | undefined;
   private statsThisTick: EventBusStats | undefined;
 
   constructor(
@@ -104,6 +104,10 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
     if (this.audit === undefined) return;
     this.audit.records.inc({ outcome }, records);
     this.audit.duration.observe(durationMs / 1000);
+  }
+
+  auditRecordsFlagged(records: number, kind: AuditRecordFlag): void {
+    this.audit?.flagged.inc({ kind }, records);
   }
 
   /** Removes every metric this collector registered (so the registry can be reused by a later app). */
@@ -239,10 +243,7 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
     );
   }
 
-  private createAuditMetrics(buffered: () => number): {
-    records: Counter<'outcome'>;
-    duration: Histogram<string>;
-  } {
+  private createAuditMetrics(buffered: () => number): AuditMetrics {
     const bufferedGauge: Gauge = this.add(
       new this.prom.Gauge({
         name: this.name('events_audit_buffered_records'),
@@ -262,8 +263,20 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
     // Both outcomes exist from the start, so rate() and error ratios work before the first failure.
     records.inc({ outcome: 'success' }, 0);
     records.inc({ outcome: 'failure' }, 0);
+    const flagged: Counter<'kind'> = this.add(
+      new this.prom.Counter({
+        name: this.name('events_audit_records_flagged_total'),
+        help:
+          'Audit records not kept exactly as emitted: sanitized (envelope text made writable), refused (the store ' +
+          'refused them; a placeholder was written), withdrawn (sync: the awaited emitter was told the write failed)',
+        labelNames: ['kind'] as const,
+        registers: [],
+      }),
+    );
+    for (const kind of ['sanitized', 'refused', 'withdrawn'] as const) flagged.inc({ kind }, 0);
     return {
       records,
+      flagged,
       duration: this.add(
         new this.prom.Histogram({
           name: this.name('events_audit_write_duration_seconds'),
@@ -294,4 +307,11 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
   private name(base: string): string {
     return this.options.prefix + base;
   }
+}
+
+/** The audit trail's metrics, registered once the trail is on. */
+interface AuditMetrics {
+  records: Counter<'outcome'>;
+  flagged: Counter<'kind'>;
+  duration: Histogram<string>;
 }

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { EventBusService } from '../bus/event-bus.service';
-import type { AuditTelemetry } from '../audit/audit.telemetry';
+import type { AuditRecordFlag, AuditTelemetry } from '../audit/audit.telemetry';
 import { BusMetricsCollector } from './bus-metrics.collector';
 import { MetricsDisabledError } from '../errors/metrics-disabled.error';
 import { METRICS_OPTIONS, type MetricsRegistry, type ResolvedMetricsOptions } from './metrics.options';
@@ -63,6 +63,11 @@ export class EventMetrics implements AuditTelemetry, OnApplicationShutdown {
   /** @internal The audit trail's port (see `AUDIT_TELEMETRY`): counts one write to the audit store. */
   auditWritten(records: number, durationMs: number, outcome: 'success' | 'failure'): void {
     this.collector?.auditWritten(records, durationMs, outcome);
+  }
+
+  /** @internal The audit trail's port (see `AUDIT_TELEMETRY`): counts records not kept exactly as they were. */
+  auditRecordsFlagged(records: number, kind: AuditRecordFlag): void {
+    this.collector?.auditRecordsFlagged(records, kind);
   }
 
   /** Stops counting and takes the metrics out of the registry, so an app given the same registry can reuse it. */

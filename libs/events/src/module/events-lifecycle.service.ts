@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
 import { BUS_OPTIONS, type BusOptions } from '../bus/bus.options';
 import { EventBusService } from '../bus/event-bus.service';
 import { SystemShutdown } from '../bus/system-events';
@@ -15,9 +15,12 @@ import { SHUTDOWN_TIMEOUT_MS } from './events-options.providers';
  * modules, so their `onModuleDestroy` hooks have already run when the drain starts; `beforeApplicationShutdown`,
  * the HTTP server's close and `onApplicationShutdown` all come after it. Resources that handlers use should be
  * released in those later hooks.
+ *
+ * In `onApplicationShutdown`, the last phase (after the HTTP server stopped taking requests), it closes the bus:
+ * from then on `emit()` throws `EventBusClosedError`, so nothing dispatches after `app.close()` returned.
  */
 @Injectable()
-export class EventsLifecycle implements OnModuleDestroy {
+export class EventsLifecycle implements OnModuleDestroy, OnApplicationShutdown {
   private readonly logger = new Logger('EventBus');
 
   constructor(
@@ -45,5 +48,9 @@ export class EventsLifecycle implements OnModuleDestroy {
           `(${cancelled} of them waiting to retry, cancelled); closing anyway.`,
       );
     }
+  }
+
+  onApplicationShutdown(): void {
+    this.bus.close();
   }
 }

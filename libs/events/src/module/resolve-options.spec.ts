@@ -21,9 +21,10 @@ describe('resolveEventsOptions', () => {
       strict: false,
       definitions: [],
       history: { maxEvents: 1000, maxBytes: 10 * 1024 * 1024 },
-      deadLetters: { maxEntries: 1000 },
+      deadLetters: { maxEntries: 1000, maxBytes: 10 * 1024 * 1024 },
       retry: { attempts: 1 },
       maxHeldEvents: 10_000,
+      maxCausationDepth: 32,
     });
     expect(resolved.discovery).toEqual({ verbose: false });
     expect(resolved.shutdownTimeoutMs).toBe(10_000);
@@ -36,19 +37,21 @@ describe('resolveEventsOptions', () => {
       strict: true,
       definitions: [Def],
       history: { maxEvents: 50 },
-      deadLetters: { maxEntries: 5 },
+      deadLetters: { maxEntries: 5, maxBytes: 4096 },
       retry: { attempts: 3, backoffMs: 10 },
       shutdownTimeoutMs: 0,
       maxHeldEvents: 1,
+      maxCausationDepth: 8,
     });
     expect(resolved.bus).toMatchObject({
       source: 'orders-api',
       strict: true,
       definitions: [Def],
       history: { maxEvents: 50, maxBytes: 10 * 1024 * 1024 },
-      deadLetters: { maxEntries: 5 },
+      deadLetters: { maxEntries: 5, maxBytes: 4096 },
       retry: { attempts: 3, backoffMs: 10, factor: 2 },
       maxHeldEvents: 1,
+      maxCausationDepth: 8,
     });
     expect(resolved.shutdownTimeoutMs).toBe(0);
     expect(resolveEventsOptions({ history: false }).bus.history).toBe(false);
@@ -85,6 +88,8 @@ describe('resolveEventsOptions', () => {
     [{ deadLetters: 10 }, 'deadLetters'],
     [{ deadLetters: null }, 'deadLetters'],
     [{ deadLetters: { maxEntries: 0 } }, 'deadLetters.maxEntries'],
+    [{ deadLetters: { maxBytes: 0 } }, 'deadLetters.maxBytes'],
+    [{ maxCausationDepth: 0 }, 'maxCausationDepth'],
     [{ deadLetters: { max: 10 } }, 'deadLetters.max'],
     [{ retry: 3 }, 'retry'],
     [{ retry: { attempts: 0 } }, 'retry'],

@@ -2,7 +2,7 @@ import type { AuditRow, AuditStoreQuery } from '../audit.interfaces';
 
 /** The audit table's columns in the order both SQL stores insert and read them. */
 export const AUDIT_COLUMNS =
-  'seq, event_id, type, version, timestamp, correlation_id, causation_id, actor_id, source, severity, data, prev_hash, hash';
+  'seq, event_id, type, version, timestamp, correlation_id, causation_id, actor_id, source, severity, data, prev_hash, hash, key_id';
 
 /** One row read as an array, in `AUDIT_COLUMNS` order; PostgreSQL's bigint `seq` arrives as text. */
 export type RawAuditRow = [
@@ -19,6 +19,7 @@ export type RawAuditRow = [
   string,
   string,
   string,
+  string | null,
 ];
 
 export function toAuditRow(r: RawAuditRow): AuditRow {
@@ -36,6 +37,7 @@ export function toAuditRow(r: RawAuditRow): AuditRow {
     data: r[10],
     prevHash: r[11],
     hash: r[12],
+    keyId: r[13] ?? null,
   };
 }
 

@@ -1,5 +1,12 @@
 import { chainEntries } from '../audit-chain';
-import type { AuditEntry, AuditHead, AuditRow, AuditStore, AuditStoreQuery } from '../audit.interfaces';
+import type {
+  AuditAppendOptions,
+  AuditEntry,
+  AuditHead,
+  AuditRow,
+  AuditStore,
+  AuditStoreQuery,
+} from '../audit.interfaces';
 import { matchesQuery } from '../audit-query';
 
 /** Keeps the audit trail in memory: for tests. `rows` is exposed so tests can tamper with it. */
@@ -8,10 +15,10 @@ export class MemoryAuditStore implements AuditStore {
 
   async init(): Promise<void> {}
 
-  async append(entries: readonly AuditEntry[]): Promise<void> {
+  async append(entries: readonly AuditEntry[], options?: AuditAppendOptions): Promise<void> {
     const known = new Set(this.rows.map((row) => row.eventId));
     const fresh = entries.filter((entry) => !known.has(entry.eventId));
-    this.rows.push(...chainEntries(await this.head(), fresh));
+    this.rows.push(...chainEntries(await this.head(), fresh, options?.key));
   }
 
   async query(query: AuditStoreQuery): Promise<AuditRow[]> {

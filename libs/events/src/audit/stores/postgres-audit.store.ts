@@ -4,6 +4,7 @@ import { chainEntries } from '../audit-chain';
 import { errorMessage } from '../../common/error-message';
 import { AuditStoreError } from '../../errors/audit-store.error';
 import type {
+  AuditAppendOptions,
   AuditEntry,
   AuditHead,
   AuditRow,
@@ -110,8 +111,11 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
           severity text NOT NULL,
           data text NOT NULL,
           prev_hash text NOT NULL,
-          hash text NOT NULL
+          hash text NOT NULL,
+          key_id text
         )`);
+      // Tables made before the keyed chain have no key_id column: their records are all unkeyed.
+      await client.query(`ALTER TABLE ${this.qualified} ADD COLUMN IF NOT EXISTS key_id text`);
       const t = this.table;
       await client.query(`CREATE UNIQUE INDEX IF NOT EXISTS "${t}_event_id" ON ${this.qualified} (event_id)`);
       await client.query(
@@ -134,18 +138,22 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
     this.pool = pool;
   }
 
-  async append(entries: readonly AuditEntry[]): Promise<void> {
+  async append(entries: readonly AuditEntry[], options?: AuditAppendOptions): Promise<void> {
     if (entries.length === 0) return;
     try {
-      await this.appendOnce(entries, false);
+      await this.appendOnce(entries, false, options);
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
       // A retried batch whose earlier commit succeeded although its answer was lost: write only what is missing.
-      await this.appendOnce(entries, true);
+      await this.appendOnce(entries, true, options);
     }
   }
 
-  private async appendOnce(entries: readonly AuditEntry[], skipKnown: boolean): Promise<void> {
+  private async appendOnce(
+    entries: readonly AuditEntry[],
+    skipKnown: boolean,
+    options: AuditAppendOptions | undefined,
+  ): Promise<void> {
     const client = await this.connection().connect();
     const release = watchForLoss(client);
     try {
@@ -160,7 +168,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
         const known = new Set(existing.rows.map((row) => row.event_id));
         fresh = entries.filter((entry) => !known.has(entry.eventId));
       }
-      const rows = chainEntries(await this.readHead(client), fresh);
+      const rows = chainEntries(await this.readHead(client), fresh, options?.key);
       if (rows.length > 0) await this.insertRows(client, rows);
       await client.query('COMMIT');
     } catch (error) {
@@ -172,7 +180,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
   }
 
   private async insertRows(client: PoolClient, rows: readonly AuditRow[]): Promise<void> {
-    const columns: unknown[][] = Array.from({ length: 13 }, () => new Array<unknown>(rows.length));
+    const columns: unknown[][] = Array.from({ length: 14 }, () => new Array<unknown>(rows.length));
     for (let i = 0; i < rows.length; i++) {
       const r = rows[i];
       const values = [
@@ -189,13 +197,15 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
         r.data,
         r.prevHash,
         r.hash,
+        r.keyId ?? null,
       ];
-      for (let c = 0; c < 13; c++) columns[c][i] = values[c];
+      for (let c = 0; c < 14; c++) columns[c][i] = values[c];
     }
     await client.query(
       `INSERT INTO ${this.qualified} (${AUDIT_COLUMNS})
        SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[],
-                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])`,
+                            $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[],
+                            $14::text[])`,
       columns,
     );
   }
@@ -216,7 +226,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
    */
   async chainTexts(fromSeq: number, toSeq: number): Promise<ChainText[]> {
     const result = await this.connection().query<ChainText>({
-      text: `SELECT seq::float8, ${CHAIN_TEXT}, hash FROM ${this.qualified} WHERE seq BETWEEN $1 AND $2 ORDER BY seq`,
+      text: `SELECT seq::float8, ${CHAIN_TEXT}, hash, key_id FROM ${this.qualified} WHERE seq BETWEEN $1 AND $2 ORDER BY seq`,
       values: [fromSeq, toSeq],
       rowMode: 'array',
     });

@@ -2,10 +2,11 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { chainEntries, GENESIS_HASH } from '../audit-chain';
+import { chainEntries, GENESIS_HASH, type ChainKeyring } from '../audit-chain';
 import { errorMessage } from '../../common/error-message';
 import { AuditStoreError } from '../../errors/audit-store.error';
 import type {
+  AuditAppendOptions,
   AuditEntry,
   AuditHead,
   AuditRow,
@@ -78,7 +79,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
   private exists!: Statement;
   private headStatement!: Statement;
   private chainTextStatement!: Statement;
-  private appendTransaction!: (entries: readonly AuditEntry[]) => void;
+  private appendTransaction!: (entries: readonly AuditEntry[], options?: AuditAppendOptions) => void;
   private readonly chainTextSql: string;
 
   constructor(options: SqliteAuditStoreOptions = {}) {
@@ -98,7 +99,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
       '0 fails at once when another connection holds the lock',
     );
     this.Driver = loadDriver<SqliteDriver>('better-sqlite3', 'SqliteAuditStore');
-    this.chainTextSql = `SELECT seq, ${CHAIN_TEXT}, hash FROM ${this.table} WHERE seq BETWEEN ? AND ? ORDER BY seq`;
+    this.chainTextSql = `SELECT seq, ${CHAIN_TEXT}, hash, key_id FROM ${this.table} WHERE seq BETWEEN ? AND ? ORDER BY seq`;
   }
 
   async init(): Promise<void> {
@@ -122,40 +123,43 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
     this.db = db;
     const t = this.table;
     this.insert = db.prepare(
-      `INSERT INTO ${t} (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO ${t} (${AUDIT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
     this.exists = db.prepare(`SELECT 1 FROM ${t} WHERE event_id = ?`).pluck();
     this.headStatement = db.prepare(`SELECT seq, hash FROM ${t} ORDER BY seq DESC LIMIT 1`);
     this.chainTextStatement = db.prepare(this.chainTextSql).raw();
-    const transaction = db.transaction((entries: readonly AuditEntry[], skipKnown: boolean) => {
-      const fresh = skipKnown
-        ? entries.filter((entry) => this.exists.get(entry.eventId) === undefined)
-        : entries;
-      for (const row of chainEntries(this.readHead(), fresh)) {
-        this.insert.run(
-          row.seq,
-          row.eventId,
-          row.type,
-          row.version,
-          row.timestamp,
-          row.correlationId,
-          row.causationId,
-          row.actorId,
-          row.source,
-          row.severity,
-          row.data,
-          row.prevHash,
-          row.hash,
-        );
-      }
-    });
-    this.appendTransaction = (entries) => {
+    const transaction = db.transaction(
+      (entries: readonly AuditEntry[], skipKnown: boolean, options?: AuditAppendOptions) => {
+        const fresh = skipKnown
+          ? entries.filter((entry) => this.exists.get(entry.eventId) === undefined)
+          : entries;
+        for (const row of chainEntries(this.readHead(), fresh, options?.key)) {
+          this.insert.run(
+            row.seq,
+            row.eventId,
+            row.type,
+            row.version,
+            row.timestamp,
+            row.correlationId,
+            row.causationId,
+            row.actorId,
+            row.source,
+            row.severity,
+            row.data,
+            row.prevHash,
+            row.hash,
+            row.keyId ?? null,
+          );
+        }
+      },
+    );
+    this.appendTransaction = (entries, options) => {
       try {
-        transaction.immediate(entries, false);
+        transaction.immediate(entries, false, options);
       } catch (error) {
         if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
         // A retried batch already (partly) in: the transaction rolled back; write only the records not in yet.
-        transaction.immediate(entries, true);
+        transaction.immediate(entries, true, options);
       }
     };
   }
@@ -176,7 +180,8 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
         severity TEXT NOT NULL,
         data TEXT NOT NULL,
         prev_hash TEXT NOT NULL,
-        hash TEXT NOT NULL
+        hash TEXT NOT NULL,
+        key_id TEXT
       );
       CREATE UNIQUE INDEX IF NOT EXISTS ${t}_event_id ON ${t} (event_id);
       CREATE INDEX IF NOT EXISTS ${t}_correlation ON ${t} (correlation_id, seq);
@@ -184,11 +189,15 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
       CREATE INDEX IF NOT EXISTS ${t}_actor ON ${t} (actor_id, seq);
       CREATE INDEX IF NOT EXISTS ${t}_timestamp ON ${t} (timestamp, seq);
     `);
+    // Tables made before the keyed chain have no key_id column: their records are all unkeyed.
+    const columns = db.prepare(`PRAGMA table_info(${t})`).all() as { name: string }[];
+    if (!columns.some((column) => column.name === 'key_id'))
+      db.exec(`ALTER TABLE ${t} ADD COLUMN key_id TEXT`);
   }
 
-  async append(entries: readonly AuditEntry[]): Promise<void> {
+  async append(entries: readonly AuditEntry[], options?: AuditAppendOptions): Promise<void> {
     if (entries.length === 0) return;
-    this.appendTransaction(entries);
+    this.appendTransaction(entries, options);
   }
 
   async query(query: AuditStoreQuery): Promise<AuditRow[]> {
@@ -206,7 +215,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
   }
 
   /** @internal verify(): true when records 1 to `head.seq` form an intact chain ending in `head.hash`. */
-  async chainIntactUpTo(head: AuditHead): Promise<boolean> {
+  async chainIntactUpTo(head: AuditHead, keyring?: ChainKeyring): Promise<boolean> {
     void this.database; // throws when the store is not open
     const threads = Math.min(this.verifyThreads, Math.floor(head.seq / VERIFY_PAGE));
     if (threads < 2 || head.seq < PARALLEL_VERIFY_FROM) return false;
@@ -221,6 +230,8 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
           fromSeq: i * part + 1,
           toSeq: Math.min(head.seq, (i + 1) * part),
           page: VERIFY_PAGE,
+          keys: [...(keyring?.keys ?? [])].map(([id, secret]) => [id, secret.toString('hex')]),
+          unkeyedUpTo: keyring?.unkeyedUpTo ?? Infinity,
         }),
       ),
     );

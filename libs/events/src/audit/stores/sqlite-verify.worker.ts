@@ -13,6 +13,10 @@ interface VerifyWorkerData {
   toSeq: number;
   /** Records read per query. */
   page: number;
+  /** The chain keys by id, as hex; records keyed with any other key fail the range. */
+  keys: [id: string, secretHex: string][];
+  /** Records above this seq must be keyed (Infinity when the chain has no key). */
+  unkeyedUpTo: number;
 }
 
 /**
@@ -30,8 +34,16 @@ export type RangeCheck = { linked: false } | { linked: true; startLink: string; 
 const VERIFY_WORKER_SOURCE = `
 'use strict';
 const { parentPort, workerData } = require('node:worker_threads');
-const { hash } = require('node:crypto');
-const { driverPath, path, chainTextSql, fromSeq, toSeq, page } = workerData;
+const { hash, createHmac } = require('node:crypto');
+const { driverPath, path, chainTextSql, fromSeq, toSeq, page, keys, unkeyedUpTo } = workerData;
+const secrets = new Map(keys.map(([id, hex]) => [id, Buffer.from(hex, 'hex')]));
+
+// The hash a record should have: sha256, or the HMAC of its key; undefined when it cannot be checked here.
+function expected(seq, text, keyId) {
+  if (keyId === null) return seq <= unkeyedUpTo ? hash('sha256', text, 'hex') : undefined;
+  const secret = secrets.get(keyId);
+  return secret === undefined ? undefined : createHmac('sha256', secret).update(text).digest('hex');
+}
 
 function checkRange() {
   const Database = require(driverPath);
@@ -42,14 +54,14 @@ function checkRange() {
     let previous;
     let startLink;
     for (let from = fromSeq; from <= toSeq; from += page) {
-      for (const [, text, stored] of read.all(from, Math.min(toSeq, from + page - 1))) {
+      for (const [seq, text, stored, keyId] of read.all(from, Math.min(toSeq, from + page - 1))) {
         // Rows come in seq order between the bounds and seq is unique: the count at the end finds any gap. A link
         // is a sha256 in hex, 64 characters, and the record's canonical JSON must begin right after it.
         if (typeof text !== 'string' || text.charCodeAt(64) !== 0x7b) return { linked: false };
         const link = text.slice(0, 64);
         if (previous === undefined) startLink = link;
         else if (link !== previous) return { linked: false };
-        if (hash('sha256', text, 'hex') !== stored) return { linked: false };
+        if (expected(seq, text, keyId) !== stored) return { linked: false };
         previous = stored;
         count++;
       }

@@ -17,6 +17,8 @@ export interface NormalizedPayload {
 export interface PayloadRedactor {
   readonly marker: string;
   redacts(key: string): boolean;
+  /** Told each value it redacted (to find it later in error texts). */
+  redacted?(value: unknown): void;
 }
 
 /**
@@ -78,6 +80,7 @@ function copyTopRecord(
     if (item === undefined) continue;
     let copied: unknown;
     if (redactor !== undefined && redactor.redacts(key)) {
+      redactor.redacted?.(item);
       copied = redactor.marker;
     } else if (typeof item === 'string') {
       copied = item;
@@ -176,6 +179,7 @@ class PayloadWalker {
       if (item === undefined) continue;
       let copied: unknown;
       if (this.redactor !== undefined && this.redactor.redacts(key)) {
+        this.redactor.redacted?.(item);
         copied = this.redactor.marker;
       } else {
         this.path.push(key);

@@ -42,7 +42,8 @@ export class PayloadCopier {
     }
     const redacted = keys.map((key) => redactor !== undefined && redactor.redacts(key));
     try {
-      return new PayloadCopier(compile(keys, redacted, redactor?.marker ?? ''));
+      const seen = (value: unknown) => redactor?.redacted?.(value);
+      return new PayloadCopier(compile(keys, redacted, redactor?.marker ?? '', seen));
     } catch {
       // Code generation can be switched off (--disallow-code-generation-from-strings): the walker still works.
       return undefined;
@@ -74,7 +75,12 @@ function isFlatValue(value: unknown): boolean {
  * order, and inherited ones, which a plain object has none of), and each value's kind, then builds the copy as
  * one literal. Keys enter the code only as JSON string literals.
  */
-function compile(keys: readonly string[], redacted: readonly boolean[], marker: string): CompiledCopy {
+function compile(
+  keys: readonly string[],
+  redacted: readonly boolean[],
+  marker: string,
+  seen: (value: unknown) => void,
+): CompiledCopy {
   const lines: string[] = [
     'const proto = Object.getPrototypeOf(p);',
     'if (proto !== Object.prototype && proto !== null) return false;',
@@ -90,7 +96,7 @@ function compile(keys: readonly string[], redacted: readonly boolean[], marker: 
     if (redacted[i]) {
       // The walker drops a key whose value is undefined before redacting it: so must the shape check.
       lines.push(`if (v${i} === undefined) return false;`);
-      members.push(`${name}: MARKER`);
+      members.push(`${name}: (SEEN(v${i}), MARKER)`);
       return;
     }
     lines.push(
@@ -104,7 +110,8 @@ function compile(keys: readonly string[], redacted: readonly boolean[], marker: 
   const factory = new Function(
     'KEYS',
     'MARKER',
+    'SEEN',
     `return function copy(p, into, sizes) {\n${lines.join('\n')}\n};`,
   );
-  return factory(Object.freeze([...keys]), marker) as CompiledCopy;
+  return factory(Object.freeze([...keys]), marker, seen) as CompiledCopy;
 }
