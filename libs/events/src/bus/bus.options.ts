@@ -9,6 +9,7 @@ import {
 } from '../event/key-redactor';
 import { explainPattern } from '../event/event-type';
 import type { EventPattern, RetryPolicy } from './bus.interfaces';
+import type { BusTelemetry } from './ports/bus-telemetry.port';
 import type { EventTransport } from './ports/event-transport.port';
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from './retry-policy';
 
@@ -47,6 +48,11 @@ export interface BusModuleOptions {
    * events emitted by string type).
    */
   distributed?: readonly EventPattern[];
+  /**
+   * Tracing of emits, publishes, deliveries and handler attempts (`openTelemetry()` from
+   * `nestjs-event-bus/otel`). Default none, at no cost. See docs/tracing.md.
+   */
+  telemetry?: BusTelemetry;
 }
 
 /** The bus's options with every default applied; provided under `BUS_OPTIONS` by the module. */
@@ -65,6 +71,8 @@ export interface BusOptions {
   readonly transport: EventTransport | undefined;
   /** Patterns of string types to distribute (definitions given in `distributed` are in `definitions`). */
   readonly distributed: readonly string[];
+  /** The tracing hooks, when configured. */
+  readonly telemetry: BusTelemetry | undefined;
 }
 
 /** Injection token of the bus's resolved `BusOptions`. */
@@ -87,7 +95,21 @@ export function resolveBusOptions(options: BusModuleOptions, redaction: Resolved
     redaction,
     transport: checkTransport(options.transport),
     distributed: checkDistributed(options.distributed),
+    telemetry: checkTelemetry(options.telemetry),
   };
+}
+
+function checkTelemetry(telemetry: unknown): BusTelemetry | undefined {
+  if (telemetry === undefined) return undefined;
+  const candidate = telemetry as Partial<BusTelemetry> | null;
+  if (!isRecord(candidate) || typeof candidate.startAttempt !== 'function') {
+    throw new EventsConfigError(
+      'telemetry',
+      'a BusTelemetry (for example openTelemetry() from nestjs-event-bus/otel)',
+      telemetry,
+    );
+  }
+  return candidate as BusTelemetry;
 }
 
 function checkTransport(transport: unknown): EventTransport | undefined {
@@ -192,6 +214,7 @@ const BUS_KEYS: readonly (keyof BusModuleOptions)[] = [
   'maxHeldEvents',
   'transport',
   'distributed',
+  'telemetry',
 ];
 
 /** Options for a bus made without Nest: resolved ones as they are, else the bus's own, checked. */

@@ -8,7 +8,7 @@ import type { HandlerEntry } from './handler-registry';
 import type { AttemptFailed, BusTotals, HandlerSettle } from './handler-runner';
 import type { InFlight } from './in-flight';
 import type { ObserverSet } from './observer-set';
-import type { BusTelemetry } from './ports/bus-telemetry.port';
+import type { AttemptTrace, BusTelemetry } from './ports/bus-telemetry.port';
 import type { DeadLetterStore } from './ports/dead-letter-store.port';
 import type { RetryScheduler } from './ports/retry-scheduler.port';
 import { retryDelay } from './retry-policy';
@@ -58,17 +58,22 @@ export class FailurePolicy implements AttemptFailed {
     store: EventContextStore | null,
     settle: HandlerSettle | undefined,
     durationMs?: number,
+    trace?: AttemptTrace,
   ): void {
     const { totals, observers } = this.parts;
     totals.failed++;
     entry.counters.failures++;
     if (observers.watchesHandlers) observers.handlerSettled(event, entry.name, 'failure', durationMs);
     if (attempt < entry.retry.attempts) {
-      this.scheduleRetry(entry, event, attempt, thrown, store, settle);
+      this.scheduleRetry(entry, event, attempt, thrown, store, settle, trace);
       return;
     }
     const error = asError(thrown);
-    if (settle?.defersDeadLetters !== true) this.deadLetter(entry.name, event, error, attempt, entry);
+    if (settle?.defersDeadLetters === true) trace?.failed(error, { then: 'transport' });
+    else {
+      const letter = this.deadLetter(entry.name, event, error, attempt, entry);
+      trace?.failed(error, { then: 'dead-letter', letter });
+    }
     settle?.settled({ handler: entry.name, error, attempts: attempt });
   }
 
@@ -78,6 +83,7 @@ export class FailurePolicy implements AttemptFailed {
    */
   transportDeadLetter(letter: DeadLetter, keep: boolean): void {
     if (keep) this.parts.deadLetters.add(letter);
+    this.parts.telemetry?.deadLettered?.(letter);
     this.tell(letter);
   }
 
@@ -89,7 +95,8 @@ export class FailurePolicy implements AttemptFailed {
     const { totals, observers } = this.parts;
     totals.failed++;
     if (observers.watchesHandlers) observers.handlerSettled(event, handler, 'failure');
-    this.deadLetter(handler, event, asError(thrown), attempts);
+    const letter = this.deadLetter(handler, event, asError(thrown), attempts);
+    this.parts.telemetry?.deadLettered?.(letter);
   }
 
   /** The subscription a dead letter came from, if it still exists. */
@@ -105,18 +112,15 @@ export class FailurePolicy implements AttemptFailed {
     thrown: unknown,
     store: EventContextStore | null,
     settle: HandlerSettle | undefined,
+    trace: AttemptTrace | undefined,
   ): void {
-    const { totals, inFlight, scheduler, telemetry } = this.parts;
+    const { totals, inFlight, scheduler } = this.parts;
     totals.retried++;
     entry.counters.retries++;
     inFlight.start();
     const delayMs = retryDelay(entry.retry, failedAttempt);
     const attempt = failedAttempt + 1;
-    telemetry?.retryScheduled?.(
-      { event, handler: entry.name, attempt: failedAttempt },
-      delayMs,
-      asError(thrown),
-    );
+    trace?.failed(asError(thrown), { then: 'retry', attempt, delayMs });
     scheduler.schedule({
       event,
       handler: entry.name,
@@ -139,7 +143,7 @@ export class FailurePolicy implements AttemptFailed {
     error: Error,
     attempts: number,
     replayTo?: HandlerEntry,
-  ): void {
+  ): DeadLetter {
     const { deadLetters, stamp } = this.parts;
     const { id, at } = stamp();
     const letter: DeadLetter = {
@@ -153,13 +157,13 @@ export class FailurePolicy implements AttemptFailed {
     deadLetters.add(letter);
     if (replayTo) this.replayTargets.set(letter, replayTo);
     this.tell(letter);
+    return letter;
   }
 
   private tell(letter: DeadLetter): void {
-    const { observers, logger, telemetry, announce } = this.parts;
+    const { observers, logger, announce } = this.parts;
     const { event, handler, attempts } = letter;
     observers.deadLetter(letter);
-    telemetry?.deadLettered?.(letter);
     logger.error(
       `Handler "${handler}" failed on "${event.type}" (${event.id}) after ${attempts} attempt(s): ${letter.error.message}`,
       ...correlationLog(event.correlationId),

@@ -38,6 +38,7 @@ const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
   'maxHeldEvents',
   'transport',
   'distributed',
+  'telemetry',
   'correlation',
   'metrics',
   'eventLog',
