@@ -104,7 +104,9 @@ export class Dispatcher implements AwaitedDispatch {
     try {
       if (this.tracesEmits === undefined) this.run(route, event, size, store, pending);
       else {
-        this.tracesEmits.aroundEmit!(event, route.publishes, () => this.run(route, event, size, store, pending));
+        this.tracesEmits.aroundEmit!(event, route.publishes, () =>
+          this.run(route, event, size, store, pending),
+        );
       }
     } catch (error) {
       // Middleware threw before anything was started: the caller's promise rejects, as any async API would.

@@ -74,7 +74,10 @@ export class RedisStreamsTransport implements EventTransport {
     this.deadLetters = new RedisDeadLetterStore(this.logger);
   }
 
-  async publish(events: readonly BusEvent[], traces?: readonly (EventTraceContext | undefined)[]): Promise<void> {
+  async publish(
+    events: readonly BusEvent[],
+    traces?: readonly (EventTraceContext | undefined)[],
+  ): Promise<void> {
     const { publisher } = await this.connect();
     return publisher.publish(events, traces);
   }

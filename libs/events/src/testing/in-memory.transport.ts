@@ -77,7 +77,10 @@ export class InMemoryTransport implements EventTransport, BrokerConsumer {
         `InMemoryTransport: publish() after ${this.state === 'closed' ? 'close()' : 'crash()'}.`,
       );
     }
-    const encoded = events.map((event, i) => ({ type: event.type, encoded: encodeEvent(event, traces?.[i]) }));
+    const encoded = events.map((event, i) => ({
+      type: event.type,
+      encoded: encodeEvent(event, traces?.[i]),
+    }));
     for (const { type, encoded: entry } of encoded) this.broker.append(type, entry);
     this.counts.published += events.length;
   }
