@@ -157,7 +157,7 @@ import { openTelemetry, type OpenTelemetryOptions } from 'nestjs-event-bus/otel'
 import type { BusTelemetry, EventsModuleOptions } from 'nestjs-event-bus';
 const otelOptions: OpenTelemetryOptions = { links: 'link-only', tracerName: 'orders' };
 export const tracing: EventsModuleOptions = { telemetry: openTelemetry(otelOptions) };
-export const own: BusTelemetry = { startAttempt: () => ({ run: (handler) => handler(), succeeded() {}, failed() {} }) };
+export const own: BusTelemetry = { active: () => true, startAttempt: () => ({ run: (handler) => handler(), succeeded() {}, failed() {} }) };
 const redisOptions: RedisStreamsTransportOptions = { prefix: 'orders', maxInFlight: 8, dedupe: { windowMs: 60_000 } };
 export const transport = new RedisStreamsTransport(redisOptions);
 const Paid = defineEvent<{ amount: number }>('invoice.paid');

@@ -102,7 +102,11 @@ export function resolveBusOptions(options: BusModuleOptions, redaction: Resolved
 function checkTelemetry(telemetry: unknown): BusTelemetry | undefined {
   if (telemetry === undefined) return undefined;
   const candidate = telemetry as Partial<BusTelemetry> | null;
-  if (!isRecord(candidate) || typeof candidate.startAttempt !== 'function') {
+  if (
+    !isRecord(candidate) ||
+    typeof candidate.startAttempt !== 'function' ||
+    typeof candidate.active !== 'function'
+  ) {
     throw new EventsConfigError(
       'telemetry',
       'a BusTelemetry (for example openTelemetry() from nestjs-event-bus/otel)',

@@ -82,7 +82,7 @@ export class Dispatcher implements AwaitedDispatch {
    * the emitter's context as the emit read it, or undefined to read it now.
    */
   dispatch(route: Route, event: BusEvent, size: number, store?: EventContextStore | null): BusEvent {
-    if (this.tracesEmits !== undefined) {
+    if (this.tracesEmits?.active() === true) {
       return this.tracesEmits.aroundEmit!(
         event,
         route.publishes,
@@ -102,7 +102,7 @@ export class Dispatcher implements AwaitedDispatch {
   ): Promise<EmitResult> {
     const pending = new PendingEmit(this, event, collectResults);
     try {
-      if (this.tracesEmits === undefined) this.run(route, event, size, store, pending);
+      if (this.tracesEmits?.active() !== true) this.run(route, event, size, store, pending);
       else {
         this.tracesEmits.aroundEmit!(event, route.publishes, () =>
           this.run(route, event, size, store, pending),

@@ -37,7 +37,8 @@ export class EventPublisher implements EventPublishing {
 
   enqueue(event: BusEvent): void {
     this.batch.push(event);
-    if (this.telemetry?.inject !== undefined) this.addTrace(this.telemetry.inject(event));
+    const telemetry = this.telemetry;
+    if (telemetry?.inject !== undefined && telemetry.active()) this.addTrace(telemetry.inject(event));
     if (!this.scheduled) {
       this.scheduled = true;
       queueMicrotask(this.flush);

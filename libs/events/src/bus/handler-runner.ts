@@ -92,7 +92,7 @@ export class HandlerRunner {
     let thenable: boolean;
     let trace: AttemptTrace | undefined;
     try {
-      if (this.telemetry === undefined) result = entry.handler(event);
+      if (this.telemetry === undefined || !this.telemetry.active()) result = entry.handler(event);
       else {
         trace = this.telemetry.startAttempt({ event, handler: entry.name, attempt });
         result = trace.run(() => entry.handler(event));

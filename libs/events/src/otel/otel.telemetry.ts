@@ -13,7 +13,7 @@ import { IDLE_ATTEMPT, recordFailure, SpanAttemptTrace } from './attempt.trace';
 import { ATTR, OWN_SYSTEM, SPAN_EVENT, type MessagingOperation } from './otel.attributes';
 import type { OtelApi } from './otel.api';
 import { spanContextOf, traceHeadersOf } from './trace-context';
-import type { TracerSource } from './tracer.source';
+import type { DelegatingProvider, TracerSource } from './tracer.source';
 
 /** How a consumer's `process` span relates to the context its event was created in. */
 export type TraceLinks = 'parent-and-link' | 'link-only';
@@ -35,6 +35,9 @@ export interface OtelSettings {
 export class OtelBusTelemetry implements BusTelemetry {
   private readonly api: OtelApi;
   private readonly transportSystem: string;
+  // Read on every emit and attempt: kept as fields of this object rather than behind `settings`.
+  private readonly proxy: DelegatingProvider | undefined;
+  private readonly noop: unknown;
 
   constructor(
     private readonly settings: OtelSettings,
@@ -42,6 +45,12 @@ export class OtelBusTelemetry implements BusTelemetry {
   ) {
     this.api = settings.api;
     this.transportSystem = bus.transport?.system ?? OWN_SYSTEM;
+    this.proxy = settings.source.proxy;
+    this.noop = settings.source.noop;
+  }
+
+  active(): boolean {
+    return this.proxy === undefined || this.proxy.getDelegate() !== this.noop;
   }
 
   forBus(bus: TelemetryBusInfo): BusTelemetry {
@@ -49,7 +58,7 @@ export class OtelBusTelemetry implements BusTelemetry {
   }
 
   aroundEmit<R>(event: BusEvent, published: boolean, dispatch: () => R): R {
-    if (this.settings.source.idle()) return dispatch();
+    if (!this.active()) return dispatch();
     const system = published ? this.transportSystem : OWN_SYSTEM;
     const parent = this.api.context.active();
     const span = this.start(
@@ -69,7 +78,7 @@ export class OtelBusTelemetry implements BusTelemetry {
   }
 
   inject(): EventTraceContext | undefined {
-    if (this.settings.source.idle()) return undefined;
+    if (!this.active()) return undefined;
     const context = this.api.trace.getSpanContext(this.api.context.active());
     return context && this.api.isSpanContextValid(context) ? traceHeadersOf(context) : undefined;
   }
@@ -79,7 +88,7 @@ export class OtelBusTelemetry implements BusTelemetry {
     traces: readonly (EventTraceContext | undefined)[],
     publish: () => Promise<void>,
   ): Promise<void> {
-    if (this.settings.source.idle()) return publish();
+    if (!this.active()) return publish();
     const first = events[0];
     const oneType = events.every((event) => event.type === first.type);
     const attributes: Attributes =
@@ -104,7 +113,7 @@ export class OtelBusTelemetry implements BusTelemetry {
   }
 
   async aroundDelivery(delivery: InboundDelivery, handle: () => Promise<void>): Promise<void> {
-    if (this.settings.source.idle()) return handle();
+    if (!this.active()) return handle();
     const { event } = delivery;
     const created = spanContextOf(this.api, delivery.trace);
     const ambient = this.api.context.active();
@@ -132,7 +141,7 @@ export class OtelBusTelemetry implements BusTelemetry {
   }
 
   startAttempt({ event, handler, attempt }: HandlerAttempt): AttemptTrace {
-    if (this.settings.source.idle()) return IDLE_ATTEMPT;
+    if (!this.active()) return IDLE_ATTEMPT;
     const parent = this.api.context.active();
     const delivered = parent.getValue(this.settings.deliveryKey) === true;
     const attributes = this.messageAttributes(
@@ -175,7 +184,7 @@ export class OtelBusTelemetry implements BusTelemetry {
 
   /** The active span when it records (inside a delivery: its `process` span). */
   private activeSpan(): Span | undefined {
-    if (this.settings.source.idle()) return undefined;
+    if (!this.active()) return undefined;
     const span = this.api.trace.getActiveSpan();
     return span?.isRecording() ? span : undefined;
   }

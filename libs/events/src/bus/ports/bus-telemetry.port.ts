@@ -45,11 +45,17 @@ export interface TelemetryBusInfo {
 }
 
 /**
- * Tracing hooks around the bus's work. The bus calls them only when telemetry is configured (no cost otherwise).
+ * Tracing hooks around the bus's work. The bus calls them only when telemetry is configured (no cost otherwise),
+ * and on the per-event path (`aroundEmit`, `inject`, `startAttempt`) only while `active()` says so.
  * The `around*` hooks must call their function exactly once and return what it returns; they may make a span
  * the active context while it runs, which an observer cannot do.
  */
 export interface BusTelemetry {
+  /**
+   * Whether the hooks would record anything now (false, say, while no tracing SDK is registered). Asked once
+   * per emit and per handler attempt: when false the bus skips the hooks there, and makes no closure for them.
+   */
+  active(): boolean;
   /** Called once per bus; the bus uses what it returns (default: this object). */
   forBus?(bus: TelemetryBusInfo): BusTelemetry;
   /**
@@ -73,7 +79,7 @@ export interface BusTelemetry {
    * inside, and so do `retryScheduled` and `deadLettered` for what the transport made of its failures.
    */
   aroundDelivery?(delivery: InboundDelivery, handle: () => Promise<void>): Promise<void>;
-  /** Starts the trace of one handler attempt. */
+  /** Starts the trace of one handler attempt (only while `active()`). */
   startAttempt(attempt: HandlerAttempt): AttemptTrace;
   /** A transport scheduled a durable retry of a handler that failed on a delivery (told inside `aroundDelivery`). */
   retryScheduled?(event: BusEvent, retry: { handler: string; attempt: number; delayMs: number }): void;
