@@ -2,7 +2,8 @@
 // scratch Nest 12 CommonJS app (fresh from the registry, outside this workspace), boots it with
 // EventsModule.forRoot(), emits an event to an @OnEvent listener, and type-checks a TypeScript consumer
 // against the packed .d.ts files. The scratch app does not install ioredis (an optional peer): the root entry must
-// boot without loading it, and nestjs-event-bus/redis must load and say clearly that it needs it.
+// boot without loading it, and nestjs-event-bus/redis must load and say clearly that it needs it. Likewise for
+// @opentelemetry/api and nestjs-event-bus/otel.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,6 +27,8 @@ try {
     'dist/testing/index.js',
     'dist/redis/index.js',
     'dist/redis/index.d.ts',
+    'dist/otel/index.js',
+    'dist/otel/index.d.ts',
     'package.json',
     'README.md',
     'LICENSE',
@@ -56,6 +59,15 @@ try {
     }),
   );
   run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--loglevel=error'], scratch);
+  const namingOtel = files.filter(
+    (f) =>
+      f.startsWith('dist/') &&
+      !f.startsWith('dist/otel/') &&
+      readFileSync(join(scratch, 'node_modules/nestjs-event-bus', f), 'utf8').includes('@opentelemetry/api'),
+  );
+  if (namingOtel.length > 0) {
+    throw new Error(`files outside dist/otel/ name @opentelemetry/api: ${namingOtel.join(', ')}`);
+  }
   const dangling = danglingSourceMaps(join(scratch, 'node_modules/nestjs-event-bus'), files);
   if (dangling.length > 0) {
     throw new Error(
@@ -102,7 +114,17 @@ Module({ imports: [EventsModule.forRoot({ source: 'scratch' })], providers: [Lis
     () => 'consumed without ioredis?',
     (error) => (error instanceof RedisClientMissingError && /npm install ioredis/.test(error.message) ? 'needs ioredis' : String(error)),
   );
-  console.log(JSON.stringify({ delivered: seen.length, type: event.type, source: event.source, frozen: Object.isFrozen(event), rootLoadedIoredis, redis: missing }));
+  const otelApiLoaded = () => Object.keys(require.cache).some((path) => path.includes('/node_modules/@opentelemetry/api/'));
+  const rootLoadedOtel = otelApiLoaded();
+  const { openTelemetry, OpenTelemetryApiMissingError } = require('nestjs-event-bus/otel');
+  let otel;
+  try {
+    openTelemetry();
+    otel = 'made without @opentelemetry/api?';
+  } catch (error) {
+    otel = error instanceof OpenTelemetryApiMissingError && /npm install @opentelemetry\\/api/.test(error.message) ? 'needs @opentelemetry/api' : String(error);
+  }
+  console.log(JSON.stringify({ delivered: seen.length, type: event.type, source: event.source, frozen: Object.isFrozen(event), rootLoadedIoredis, redis: missing, rootLoadedOtel, otel }));
 })().catch((error) => { console.error(error); process.exit(1); });
 `,
   );
@@ -114,9 +136,13 @@ Module({ imports: [EventsModule.forRoot({ source: 'scratch' })], providers: [Lis
     frozen: true,
     rootLoadedIoredis: false,
     redis: 'needs ioredis',
+    rootLoadedOtel: false,
+    otel: 'needs @opentelemetry/api',
   };
-  if (existsSync(join(scratch, 'node_modules/ioredis'))) {
-    throw new Error('the scratch app has ioredis installed: an optional peer must not be installed for it');
+  for (const peer of ['ioredis', '@opentelemetry/api']) {
+    if (existsSync(join(scratch, 'node_modules', peer))) {
+      throw new Error(`the scratch app has ${peer} installed: an optional peer must not be installed for it`);
+    }
   }
   if (JSON.stringify(output) !== JSON.stringify(expected)) {
     throw new Error(`scratch app printed ${JSON.stringify(output)}, expected ${JSON.stringify(expected)}`);
@@ -127,6 +153,11 @@ Module({ imports: [EventsModule.forRoot({ source: 'scratch' })], providers: [Lis
     `import { defineEvent, EventBusService, type BusEvent } from 'nestjs-event-bus';
 import { EventRecorder } from 'nestjs-event-bus/testing';
 import { RedisStreamsTransport, type RedisStreamsTransportOptions } from 'nestjs-event-bus/redis';
+import { openTelemetry, type OpenTelemetryOptions } from 'nestjs-event-bus/otel';
+import type { BusTelemetry, EventsModuleOptions } from 'nestjs-event-bus';
+const otelOptions: OpenTelemetryOptions = { links: 'link-only', tracerName: 'orders' };
+export const tracing: EventsModuleOptions = { telemetry: openTelemetry(otelOptions) };
+export const own: BusTelemetry = { active: () => true, startAttempt: () => ({ run: (handler) => handler(), succeeded() {}, failed() {} }) };
 const redisOptions: RedisStreamsTransportOptions = { prefix: 'orders', maxInFlight: 8, dedupe: { windowMs: 60_000 } };
 export const transport = new RedisStreamsTransport(redisOptions);
 const Paid = defineEvent<{ amount: number }>('invoice.paid');

@@ -13,6 +13,7 @@ import { historyScenario } from './scenarios/history.scenario';
 import { httpInstructionsScenario } from './scenarios/http-instructions.scenario';
 import { httpScenario } from './scenarios/http.scenario';
 import { memoryScenario } from './scenarios/memory.scenario';
+import { otelScenario } from './scenarios/otel.scenario';
 import { singleScenario } from './scenarios/single.scenario';
 import { wildcardScenario } from './scenarios/wildcard.scenario';
 import { consoleReport, describeMachine, markdownReport } from './report';
@@ -30,6 +31,7 @@ const SCENARIOS: Record<string, (settings: RunSettings) => Promise<ScenarioResul
   memory: memoryScenario,
   history: historyScenario,
   audit: auditScenario,
+  otel: otelScenario,
 };
 
 function option(name: string): string | undefined {

@@ -49,6 +49,13 @@ export type {
   TransportStats,
 } from './bus/ports/event-transport.port';
 export type { DeadLetterStore } from './bus/ports/dead-letter-store.port';
+export type {
+  AfterFailure,
+  AttemptTrace,
+  BusTelemetry,
+  HandlerAttempt,
+  TelemetryBusInfo,
+} from './bus/ports/bus-telemetry.port';
 export { InProcessTransport } from './bus/in-process.transport';
 export type { BusObserver, HandlerOutcome } from './bus/bus-observer';
 export { SystemStartup, SystemShutdown, HandlerFailed, PublishFailed } from './bus/system-events';

@@ -9,7 +9,9 @@ import { preProcessFile } from 'typescript';
  * - no feature imports `module/`, the one place that knows every feature;
  * - from `audit/`, `metrics/` imports only the audit's telemetry port (which it implements);
  * - `redis/` (the entry point `nestjs-event-bus/redis`) imports from `bus/` only the ports, their types and the
- *   pattern matcher, and nothing outside `redis/` imports it (so the root entry never loads ioredis).
+ *   pattern matcher, and nothing outside `redis/` imports it (so the root entry never loads ioredis);
+ * - `otel/` (the entry point `nestjs-event-bus/otel`) imports from `bus/` only the ports and their types, and
+ *   nothing outside `otel/` imports it (so the root entry never loads `@opentelemetry/api`).
  */
 const GROUND = ['event', 'errors', 'common'];
 const LOWER: Readonly<Record<string, readonly string[]>> = {
@@ -32,6 +34,7 @@ const FEATURES = [
   'telemetry',
   'testing',
   'redis',
+  'otel',
 ];
 
 const SRC = __dirname;
@@ -74,6 +77,9 @@ const AUDIT_PORT = 'audit/audit.telemetry.ts';
 /** What `redis/` may import from `bus/`: the ports, the types they use and the pure pattern matcher. */
 const REDIS_FROM_BUS = /^bus\/(ports\/.*|bus\.interfaces\.ts|pattern-matcher\.ts)$/;
 
+/** What `otel/` may import from `bus/`: the ports and the types they use. */
+const OTEL_FROM_BUS = /^bus\/(ports\/.*|bus\.interfaces\.ts)$/;
+
 /** Why `file` may not import `target` (both relative to `src/`), or undefined when it may. */
 function brokenRule(file: string, target: string): string | undefined {
   const from = folderOf(file);
@@ -90,6 +96,13 @@ function brokenRule(file: string, target: string): string | undefined {
   }
   if (from === 'redis' && !['redis', 'bus', ...GROUND].includes(to)) {
     return `redis/ imports only bus/ports, ${GROUND.join('/, ')}/`;
+  }
+  if (to === 'otel' && from !== 'otel') return 'only otel/ imports otel/ (it loads @opentelemetry/api)';
+  if (from === 'otel' && to === 'bus' && !OTEL_FROM_BUS.test(target)) {
+    return 'otel/ imports from bus/ only the ports and bus.interfaces';
+  }
+  if (from === 'otel' && !['otel', 'bus', ...GROUND].includes(to)) {
+    return `otel/ imports only bus/ports, ${GROUND.join('/, ')}/`;
   }
   return undefined;
 }
@@ -124,6 +137,14 @@ describe('layers', () => {
         /from 'ioredis'|require\('ioredis'\)|loadOptionalPeer[^(]*\('ioredis'/.test(
           readFileSync(join(SRC, file), 'utf8'),
         ),
+    );
+    expect(importers).toEqual([]);
+  });
+
+  it('names @opentelemetry/api only under otel/', () => {
+    const importers = sourceFiles().filter(
+      (file) =>
+        !file.startsWith('otel/') && readFileSync(join(SRC, file), 'utf8').includes('@opentelemetry/api'),
     );
     expect(importers).toEqual([]);
   });

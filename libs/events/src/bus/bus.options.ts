@@ -9,6 +9,7 @@ import {
 } from '../event/key-redactor';
 import { explainPattern } from '../event/event-type';
 import type { EventPattern, RetryPolicy } from './bus.interfaces';
+import type { BusTelemetry } from './ports/bus-telemetry.port';
 import type { EventTransport } from './ports/event-transport.port';
 import { DEFAULT_MAX_CAUSATION_DEPTH } from './causation-depth';
 import { resolveRetryPolicy, type ResolvedRetryPolicy } from './retry-policy';
@@ -58,6 +59,11 @@ export interface BusModuleOptions {
    * dead-letters it: handlers that re-emit their own events stop instead of looping.
    */
   maxCausationDepth?: number;
+  /**
+   * Tracing of emits, publishes, deliveries and handler attempts (`openTelemetry()` from
+   * `nestjs-event-bus/otel`). Default none, at no cost. See docs/tracing.md.
+   */
+  telemetry?: BusTelemetry;
 }
 
 /** The bus's options with every default applied; provided under `BUS_OPTIONS` by the module. */
@@ -77,6 +83,8 @@ export interface BusOptions {
   readonly transport: EventTransport | undefined;
   /** Patterns of string types to distribute (definitions given in `distributed` are in `definitions`). */
   readonly distributed: readonly string[];
+  /** The tracing hooks, when configured. */
+  readonly telemetry: BusTelemetry | undefined;
 }
 
 /** Injection token of the bus's resolved `BusOptions`. */
@@ -110,7 +118,25 @@ export function resolveBusOptions(options: BusModuleOptions, redaction: Resolved
     redaction,
     transport: checkTransport(options.transport),
     distributed: checkDistributed(options.distributed),
+    telemetry: checkTelemetry(options.telemetry),
   };
+}
+
+function checkTelemetry(telemetry: unknown): BusTelemetry | undefined {
+  if (telemetry === undefined) return undefined;
+  const candidate = telemetry as Partial<BusTelemetry> | null;
+  if (
+    !isRecord(candidate) ||
+    typeof candidate.startAttempt !== 'function' ||
+    typeof candidate.active !== 'function'
+  ) {
+    throw new EventsConfigError(
+      'telemetry',
+      'a BusTelemetry (for example openTelemetry() from nestjs-event-bus/otel)',
+      telemetry,
+    );
+  }
+  return candidate as BusTelemetry;
 }
 
 function checkTransport(transport: unknown): EventTransport | undefined {
@@ -223,6 +249,7 @@ const BUS_KEYS: readonly (keyof BusModuleOptions)[] = [
   'transport',
   'distributed',
   'maxCausationDepth',
+  'telemetry',
 ];
 
 /** Options for a bus made without Nest: resolved ones as they are, else the bus's own, checked. */

@@ -12,6 +12,7 @@ import type { HandlerEntry, HandlerRegistry } from './handler-registry';
 import type { BusTotals, HandlerRunner } from './handler-runner';
 import type { InFlight } from './in-flight';
 import type { ObserverSet } from './observer-set';
+import type { BusTelemetry } from './ports/bus-telemetry.port';
 import { PendingEmit, type AwaitedDispatch } from './pending-emit';
 import type { Route, RouteTable } from './route-table';
 
@@ -30,6 +31,8 @@ export interface DispatcherParts {
   readonly logger: Logger;
   /** Sends the events of published routes to the transport (absent without a remote transport). */
   readonly publisher?: EventPublishing;
+  /** Tracing hooks, when configured: `aroundEmit` wraps each dispatch of an event made here. */
+  readonly telemetry?: BusTelemetry;
 }
 
 /** What the dispatcher needs of the publisher: hand an event over, or hand it over and learn the outcome. */
@@ -56,8 +59,12 @@ export class Dispatcher implements AwaitedDispatch {
   private loopStore: EventContextStore | null = null;
   private loopParent: EventContextStore | null = null;
   private loopEmit: PendingEmit | undefined;
+  /** The telemetry when it wraps emits; read once here so that a bus without it tests one field per emit. */
+  private readonly tracesEmits: BusTelemetry | undefined;
 
-  constructor(private readonly parts: DispatcherParts) {}
+  constructor(private readonly parts: DispatcherParts) {
+    this.tracesEmits = parts.telemetry?.aroundEmit === undefined ? undefined : parts.telemetry;
+  }
 
   /** Adds middleware; returns a function that removes it. */
   use(middleware: EventMiddleware): () => void {
@@ -75,6 +82,7 @@ export class Dispatcher implements AwaitedDispatch {
    * the emitter's context as the emit read it, or undefined to read it now.
    */
   dispatch(route: Route, event: BusEvent, size: number, store?: EventContextStore | null): BusEvent {
+    if (this.tracesEmits?.active() === true) return this.tracedRun(route, event, size, store, undefined);
     return this.run(route, event, size, store, undefined) ?? event;
   }
 
@@ -88,7 +96,8 @@ export class Dispatcher implements AwaitedDispatch {
   ): Promise<EmitResult> {
     const pending = new PendingEmit(this, event, collectResults);
     try {
-      this.run(route, event, size, store, pending);
+      if (this.tracesEmits?.active() === true) this.tracedRun(route, event, size, store, pending);
+      else this.run(route, event, size, store, pending);
     } catch (error) {
       // Middleware threw before anything was started: the caller's promise rejects, as any async API would.
       return Promise.reject(error);
@@ -126,6 +135,24 @@ export class Dispatcher implements AwaitedDispatch {
     pending.begin(event, handlers, context, null);
     this.startHandlers(event, handlers, 0, context, null, pending);
     return pending.result();
+  }
+
+  /**
+   * `run` inside the telemetry's `aroundEmit`. A method of its own: a closure in `dispatch` would make V8
+   * allocate its context on every emit, traced or not.
+   */
+  private tracedRun(
+    route: Route,
+    event: BusEvent,
+    size: number,
+    store: EventContextStore | null | undefined,
+    emit: PendingEmit | undefined,
+  ): BusEvent {
+    return this.tracesEmits!.aroundEmit!(
+      event,
+      route.publishes,
+      () => this.run(route, event, size, store, emit) ?? event,
+    );
   }
 
   /** Starts the handlers from `emit.next`, after the tier before them settled. */

@@ -71,7 +71,7 @@ export class EventBusService {
     this.cls = cls ?? ClsServiceManager.getClsService();
     this.ready = holdUntilReady !== true;
     this.hold = new StartupHold(this.options.maxHeldEvents, this.logger);
-    const ports = { retryScheduler, deadLetterStore, telemetry };
+    const ports = { retryScheduler, deadLetterStore, telemetry: telemetry ?? this.options.telemetry };
     const announce = busAnnouncements(
       { emit: (definition, data, o) => this.stages.factory.announcing(() => this.emit(definition, data, o)) },
       () => this.stages.transport?.transportName ?? 'in-process',

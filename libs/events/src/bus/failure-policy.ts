@@ -8,7 +8,7 @@ import type { HandlerEntry } from './handler-registry';
 import type { AttemptFailed, BusTotals, HandlerSettle } from './handler-runner';
 import type { InFlight } from './in-flight';
 import type { ObserverSet } from './observer-set';
-import type { BusTelemetry } from './ports/bus-telemetry.port';
+import type { AttemptTrace, BusTelemetry } from './ports/bus-telemetry.port';
 import type { DeadLetterStore } from './ports/dead-letter-store.port';
 import type { RetryScheduler } from './ports/retry-scheduler.port';
 import { retryDelay } from './retry-policy';
@@ -63,21 +63,25 @@ export class FailurePolicy implements AttemptFailed {
     store: EventContextStore | null,
     settle: HandlerSettle | undefined,
     durationMs?: number,
+    trace?: AttemptTrace,
   ): void {
     const { totals, observers } = this.parts;
     totals.failed++;
     entry.counters.failures++;
     if (observers.watchesHandlers) observers.handlerSettled(event, entry.name, 'failure', durationMs);
     if (attempt < entry.retry.attempts) {
-      this.scheduleRetry(entry, event, attempt, thrown, store, settle);
+      this.scheduleRetry(entry, event, attempt, thrown, store, settle, trace);
       return;
     }
     if (settle?.defersDeadLetters === true) {
       // The transport writes the dead letter from this error: hand it the redacted texts, as the bus keeps them.
-      settle.settled({ handler: entry.name, error: this.redacted(thrown, event), attempts: attempt });
+      const error = this.redacted(thrown, event);
+      contained(this.parts.logger, () => trace?.failed(error, { then: 'transport' }));
+      settle.settled({ handler: entry.name, error, attempts: attempt });
       return;
     }
-    this.deadLetter(entry.name, event, thrown, attempt, entry);
+    const letter = this.deadLetter(entry.name, event, thrown, attempt, entry);
+    contained(this.parts.logger, () => trace?.failed(asError(thrown), { then: 'dead-letter', letter }));
     settle?.settled({ handler: entry.name, error: asError(thrown), attempts: attempt });
   }
 
@@ -87,6 +91,7 @@ export class FailurePolicy implements AttemptFailed {
    */
   transportDeadLetter(letter: DeadLetter, keep: boolean): void {
     if (keep) contained(this.parts.logger, () => this.parts.deadLetters.add(letter));
+    contained(this.parts.logger, () => this.parts.telemetry?.deadLettered?.(letter));
     this.tell(letter);
   }
 
@@ -98,7 +103,8 @@ export class FailurePolicy implements AttemptFailed {
     const { totals, observers } = this.parts;
     totals.failed++;
     if (observers.watchesHandlers) observers.handlerSettled(event, handler, 'failure');
-    this.deadLetter(handler, event, thrown, attempts);
+    const letter = this.deadLetter(handler, event, thrown, attempts);
+    contained(this.parts.logger, () => this.parts.telemetry?.deadLettered?.(letter));
   }
 
   /** The subscription a dead letter came from, if it still exists. */
@@ -114,20 +120,15 @@ export class FailurePolicy implements AttemptFailed {
     thrown: unknown,
     store: EventContextStore | null,
     settle: HandlerSettle | undefined,
+    trace: AttemptTrace | undefined,
   ): void {
-    const { totals, inFlight, scheduler, telemetry } = this.parts;
+    const { totals, inFlight, scheduler } = this.parts;
     totals.retried++;
     entry.counters.retries++;
     inFlight.start();
     const delayMs = retryDelay(entry.retry, failedAttempt);
     const attempt = failedAttempt + 1;
-    contained(this.parts.logger, () =>
-      telemetry?.retryScheduled?.(
-        { event, handler: entry.name, attempt: failedAttempt },
-        delayMs,
-        asError(thrown),
-      ),
-    );
+    contained(this.parts.logger, () => trace?.failed(asError(thrown), { then: 'retry', attempt, delayMs }));
     scheduler.schedule({
       event,
       handler: entry.name,
@@ -150,7 +151,7 @@ export class FailurePolicy implements AttemptFailed {
     thrown: unknown,
     attempts: number,
     replayTo?: HandlerEntry,
-  ): void {
+  ): DeadLetter {
     const { deadLetters, stamp } = this.parts;
     const { id, at } = stamp();
     const error = this.describe(thrown, event);
@@ -158,6 +159,7 @@ export class FailurePolicy implements AttemptFailed {
     contained(this.parts.logger, () => deadLetters.add(letter));
     if (replayTo) this.replayTargets.set(letter, replayTo);
     this.tell(letter);
+    return letter;
   }
 
   /**
@@ -165,10 +167,9 @@ export class FailurePolicy implements AttemptFailed {
    * never leaves the bus (the emitter, a promise, the process).
    */
   private tell(letter: DeadLetter): void {
-    const { observers, logger, telemetry, announce } = this.parts;
+    const { observers, logger, announce } = this.parts;
     const { event, handler, attempts } = letter;
     observers.deadLetter(letter);
-    contained(logger, () => telemetry?.deadLettered?.(letter));
     contained(logger, () =>
       logger.error(
         `Handler "${handler}" failed on "${event.type}" (${event.id}) after ${attempts} attempt(s): ${letter.error.message}`,

@@ -7,7 +7,7 @@ import type { HandlerFailure } from './bus.interfaces';
 import type { HandlerEntry } from './handler-registry';
 import type { InFlight } from './in-flight';
 import type { ObserverSet } from './observer-set';
-import type { BusTelemetry } from './ports/bus-telemetry.port';
+import type { AttemptTrace, BusTelemetry } from './ports/bus-telemetry.port';
 
 /**
  * Told the final outcome of one handler for one event: its failure, or undefined on success with the handler's
@@ -32,6 +32,7 @@ export interface AttemptFailed {
     store: EventContextStore | null,
     settle: HandlerSettle | undefined,
     durationMs?: number,
+    trace?: AttemptTrace,
   ): void;
 }
 
@@ -48,8 +49,9 @@ const SYNC_TIMING_SAMPLE_MASK = 15;
 
 /**
  * Runs one attempt of one handler: counts it, times a sample, catches what it throws or rejects (a handler's
- * error never leaves the runner), applies its timeout, and wraps it in the telemetry hook when there is one.
- * The caller has already entered the event's child context.
+ * error never leaves the runner), applies its timeout, and runs it in an attempt trace when there is telemetry
+ * (ended with the outcome: by the runner on success, by the failure policy on failure). The caller has already
+ * entered the event's child context.
  */
 export class HandlerRunner {
   /** Set once the failure policy exists (it needs the runner to retry). */
@@ -88,28 +90,35 @@ export class HandlerRunner {
     const started = timed ? performance.now() : 0;
     let result: unknown;
     let thenable: boolean;
+    let trace: AttemptTrace | undefined;
     try {
-      result = this.telemetry === undefined ? entry.handler(event) : this.traced(entry, event, attempt);
+      if (this.telemetry === undefined || !this.telemetry.active()) result = entry.handler(event);
+      else {
+        trace = this.telemetry.startAttempt({ event, handler: entry.name, attempt });
+        result = this.traced(trace, entry, event);
+      }
       // Inside the try: a returned object's `then` getter is the handler's code and may throw too.
       thenable =
         result !== null &&
         typeof result === 'object' &&
         typeof (result as PromiseLike<unknown>).then === 'function';
     } catch (error) {
-      this.onFailure.failed(entry, event, attempt, error, store, settle);
+      this.onFailure.failed(entry, event, attempt, error, store, settle, undefined, trace);
       return;
     }
     if (thenable) {
-      this.track(entry, event, attempt, result as PromiseLike<unknown>, store, settle);
+      this.track(entry, event, attempt, result as PromiseLike<unknown>, store, settle, trace);
       return;
     }
     let durationMs: number | undefined;
     if (timed) counters.recordDuration((durationMs = performance.now() - started));
+    trace?.succeeded();
     this.succeeded(entry, event, settle, durationMs, result);
   }
 
-  private traced(entry: HandlerEntry, event: BusEvent, attempt: number): unknown {
-    return this.telemetry!.aroundHandler({ event, handler: entry.name, attempt }, () => entry.handler(event));
+  /** A method of its own: a closure in `attempt` would make V8 allocate its context on every attempt. */
+  private traced(trace: AttemptTrace, entry: HandlerEntry, event: BusEvent): unknown {
+    return trace.run(() => entry.handler(event));
   }
 
   private track(
@@ -119,6 +128,7 @@ export class HandlerRunner {
     result: PromiseLike<unknown>,
     store: EventContextStore | null,
     settle: HandlerSettle | undefined,
+    trace: AttemptTrace | undefined,
   ): void {
     this.inFlight.start();
     const started = performance.now();
@@ -132,6 +142,7 @@ export class HandlerRunner {
       (value) => {
         const durationMs = performance.now() - started;
         entry.counters.recordDuration(durationMs);
+        trace?.succeeded();
         this.succeeded(entry, event, settle, durationMs, value);
         this.inFlight.finish();
       },
@@ -139,7 +150,7 @@ export class HandlerRunner {
         const durationMs = performance.now() - started;
         entry.counters.recordDuration(durationMs);
         try {
-          this.onFailure.failed(entry, event, attempt, error, store, settle, durationMs);
+          this.onFailure.failed(entry, event, attempt, error, store, settle, durationMs, trace);
         } catch {
           // The failure policy logs what it can; a port that throws (a custom retry scheduler) must not turn into
           // an unhandled rejection here.

@@ -12,7 +12,7 @@ import { HandlerRunner, type BusTotals } from './handler-runner';
 import { InFlight } from './in-flight';
 import { MemoryDeadLetterStore } from './memory-dead-letter.store';
 import { ObserverSet } from './observer-set';
-import type { BusTelemetry } from './ports/bus-telemetry.port';
+import type { BusTelemetry, TelemetryBusInfo } from './ports/bus-telemetry.port';
 import type { DeadLetterStore } from './ports/dead-letter-store.port';
 import type { RetryScheduler } from './ports/retry-scheduler.port';
 import { RouteTable } from './route-table';
@@ -81,7 +81,7 @@ export function buildPipeline(
   const deadLetters =
     ports.deadLetterStore ?? remote?.deadLetters ?? new MemoryDeadLetterStore(maxEntries, maxBytes);
   const retryScheduler = ports.retryScheduler ?? new TimerRetryScheduler();
-  const { telemetry } = ports;
+  const telemetry = ports.telemetry?.forBus?.(telemetryInfo(options)) ?? ports.telemetry;
   const runner = new HandlerRunner(cls, observers, inFlight, totals, telemetry);
   const failures = new FailurePolicy({
     scheduler: retryScheduler,
@@ -97,7 +97,7 @@ export function buildPipeline(
     describe: (thrown, event) => factory.describeFailure(thrown, event),
   });
   runner.onFailure = failures;
-  const publisher = remote && new EventPublisher(remote, inFlight, announce.publishLost);
+  const publisher = remote && new EventPublisher(remote, inFlight, announce.publishLost, telemetry);
   const dispatcher = new Dispatcher({
     cls,
     routes,
@@ -110,6 +110,7 @@ export function buildPipeline(
     historyKeepsDebug: historyOptions !== false && historyOptions.debug,
     logger,
     publisher,
+    telemetry,
   });
   const transport =
     remote &&
@@ -124,6 +125,7 @@ export function buildPipeline(
       inFlight,
       logger,
       group: options.source,
+      telemetry,
     });
   const subscriptions = new Subscriptions(registry, routes, options.retry);
   return {
@@ -142,5 +144,15 @@ export function buildPipeline(
     retryScheduler,
     transport,
     publisher,
+  };
+}
+
+/** What the bus tells its telemetry about itself. */
+function telemetryInfo(options: BusOptions): TelemetryBusInfo {
+  const { transport } = options;
+  if (transport === undefined) return { service: options.source };
+  return {
+    service: options.source,
+    transport: { name: transport.name, system: transport.messagingSystem },
   };
 }

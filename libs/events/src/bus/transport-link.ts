@@ -11,6 +11,7 @@ import type { HandlerEntry } from './handler-registry';
 import type { BusTotals } from './handler-runner';
 import type { InFlight } from './in-flight';
 import { compilePattern } from './pattern-matcher';
+import type { BusTelemetry } from './ports/bus-telemetry.port';
 import type {
   EventTransport,
   InboundDelivery,
@@ -31,6 +32,8 @@ export interface TransportLinkParts {
   readonly logger: Logger;
   /** The service's name: its consumer group. */
   readonly group: string;
+  /** Tracing hooks, when configured: `aroundDelivery` wraps each delivery. */
+  readonly telemetry?: BusTelemetry;
 }
 
 const NOTHING_RAN: Omit<EmitResult, 'event'> = Object.freeze({ handled: 0, failed: [] });
@@ -106,10 +109,11 @@ export class TransportLink {
 
   /** Counted in flight from arrival to settlement, so that `drain()` waits for a delivery's acknowledgement too. */
   private readonly deliver = async (delivery: InboundDelivery): Promise<void> => {
-    const { inFlight } = this.parts;
+    const { inFlight, telemetry } = this.parts;
     inFlight.start();
     try {
-      await this.handle(delivery);
+      if (telemetry?.aroundDelivery === undefined) await this.handle(delivery);
+      else await telemetry.aroundDelivery(delivery, () => this.handle(delivery));
     } finally {
       inFlight.finish();
     }
@@ -130,9 +134,10 @@ export class TransportLink {
         : await this.parts.dispatcher.dispatchInbound(event, handlers, onSucceeded);
     await Promise.all(marks);
     const report = await delivery.settle(result.failed);
-    const { failures, transport, totals } = this.parts;
+    const { failures, transport, totals, telemetry } = this.parts;
     for (const letter of report.deadLettered) failures.transportDeadLetter(letter, !transport.deadLetters);
     totals.retried += report.retried.length;
+    for (const retry of report.retried) telemetry?.retryScheduled?.(event, retry);
     for (const { handler, attempt, delayMs } of report.retried) {
       this.parts.logger.warn(
         `Handler "${handler}" failed on "${event.type}" (${event.id}); delivery ${attempt} in ${delayMs} ms.`,

@@ -165,12 +165,17 @@ function inOrder(event: BusEvent): Record<string, unknown> {
   return ordered;
 }
 
+/** True for a value `traceparent` or `tracestate` may carry: printable ASCII of at most 8192 characters. */
+export function isTraceHeaderValue(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= MAX_TRACE_HEADER_LENGTH && TRACE_HEADER.test(value);
+}
+
 function traceIssues(trace: EventTraceContext | undefined): ValidationIssue[] {
   const issues: ValidationIssue[] = [];
   for (const name of [EVENT_HEADERS.traceparent, EVENT_HEADERS.tracestate]) {
     const value: unknown = trace?.[name];
     if (value === undefined) continue;
-    if (typeof value !== 'string' || value.length > MAX_TRACE_HEADER_LENGTH || !TRACE_HEADER.test(value)) {
+    if (!isTraceHeaderValue(value)) {
       issues.push({
         path: name,
         message: `must be printable ASCII of at most ${MAX_TRACE_HEADER_LENGTH} characters`,

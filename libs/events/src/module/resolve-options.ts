@@ -39,6 +39,7 @@ const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
   'transport',
   'distributed',
   'maxCausationDepth',
+  'telemetry',
   'correlation',
   'metrics',
   'eventLog',

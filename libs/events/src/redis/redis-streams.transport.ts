@@ -11,6 +11,7 @@ import type {
 } from '../bus/ports/event-transport.port';
 import { withTimeout } from '../common/with-timeout';
 import type { BusEvent } from '../event/bus-event.interface';
+import type { EventTraceContext } from '../event/event.codec';
 import { RedisTransportError } from './redis.errors';
 import { RedisDeadLetterStore } from './redis-dead-letter.store';
 import {
@@ -54,6 +55,7 @@ interface Connected {
 export class RedisStreamsTransport implements EventTransport {
   readonly name = 'redis-streams';
   readonly remote = true;
+  readonly messagingSystem = 'redis';
   /** The service's dead letters, mirrored from Redis (every instance's). */
   readonly deadLetters: RedisDeadLetterStore;
   /** This process's consumer name in its group: `host:pid:random`, never reused. */
@@ -75,9 +77,12 @@ export class RedisStreamsTransport implements EventTransport {
     this.deadLetters = new RedisDeadLetterStore(this.logger);
   }
 
-  async publish(events: readonly BusEvent[]): Promise<void> {
+  async publish(
+    events: readonly BusEvent[],
+    traces?: readonly (EventTraceContext | undefined)[],
+  ): Promise<void> {
     const { publisher } = await this.connect();
-    return publisher.publish(events);
+    return publisher.publish(events, traces);
   }
 
   async consume(deliver: DeliverInbound, options: ConsumeOptions): Promise<void> {

@@ -27,7 +27,8 @@ return ids
 `;
 
 /**
- * Moves due retries from the schedule to the retry stream, each in the same call that removes it.
+ * Moves due retries from the schedule to the retry stream, each in the same call that removes it. A member may
+ * end with the event's traceparent and tracestate after the body (see `retryMember`).
  * KEYS: schedule, retry stream. ARGV: most to move. Returns how many moved.
  */
 const MOVE_DUE = `
@@ -39,8 +40,19 @@ for _, m in ipairs(due) do
   local b = string.find(m, '\\n', a + 1, true)
   local c = string.find(m, '\\n', b + 1, true)
   local d = string.find(m, '\\n', c + 1, true)
-  redis.call('XADD', KEYS[2], '*', 'type', string.sub(m, c + 1, d - 1), 'body', string.sub(m, d + 1),
-    'attempt', string.sub(m, 1, a - 1), 'handlers', string.sub(m, a + 1, b - 1), 'origin', string.sub(m, b + 1, c - 1))
+  local e = string.find(m, '\\n', d + 1, true)
+  local fields = {'type', string.sub(m, c + 1, d - 1), 'body', string.sub(m, d + 1, (e or 0) - 1),
+    'attempt', string.sub(m, 1, a - 1), 'handlers', string.sub(m, a + 1, b - 1), 'origin', string.sub(m, b + 1, c - 1)}
+  if e then
+    local f = string.find(m, '\\n', e + 1, true)
+    fields[#fields + 1] = 'traceparent'
+    fields[#fields + 1] = string.sub(m, e + 1, (f or 0) - 1)
+    if f then
+      fields[#fields + 1] = 'tracestate'
+      fields[#fields + 1] = string.sub(m, f + 1)
+    end
+  end
+  redis.call('XADD', KEYS[2], '*', unpack(fields))
   redis.call('ZREM', KEYS[1], m)
 end
 return #due

@@ -1,3 +1,5 @@
+import { isTraceHeaderValue, type EventTraceContext } from '../event/event.codec';
+
 /** One stream entry as Redis returns it: its id and its flat field/value list (null once deleted). */
 export interface RawEntry {
   readonly id: string;
@@ -15,6 +17,8 @@ export interface EntryFields {
   readonly tries?: Readonly<Record<string, number>>;
   /** Retry entries only: `<stream>/<id>` of the event's first entry. */
   readonly origin?: string;
+  /** The trace context published beside the event, kept on its retry entries too. */
+  readonly trace?: EventTraceContext;
 }
 
 /** Field names, short and fixed: they are stored with every entry. */
@@ -24,11 +28,16 @@ export const FIELD = Object.freeze({
   attempt: 'attempt',
   handlers: 'handlers',
   origin: 'origin',
+  traceparent: 'traceparent',
+  tracestate: 'tracestate',
 } as const);
 
-/** The fields of an event entry, as XADD takes them. */
-export function eventFields(type: string, body: string): string[] {
-  return [FIELD.type, type, FIELD.body, body];
+/** The fields of an event entry, as XADD takes them: the trace context after the JSON when there is one. */
+export function eventFields(type: string, body: string, trace?: EventTraceContext): string[] {
+  const fields = [FIELD.type, type, FIELD.body, body];
+  if (trace?.traceparent !== undefined) fields.push(FIELD.traceparent, trace.traceparent);
+  if (trace?.tracestate !== undefined) fields.push(FIELD.tracestate, trace.tracestate);
+  return fields;
 }
 
 /** The entry's fields, or undefined when the entry is not one of ours (or was deleted). */
@@ -40,6 +49,8 @@ export function readEntry(entry: RawEntry): EntryFields | undefined {
   let attempt = 1;
   let handlers: string | undefined;
   let origin: string | undefined;
+  let traceparent: string | undefined;
+  let tracestate: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1];
     switch (fields[i]) {
@@ -58,25 +69,46 @@ export function readEntry(entry: RawEntry): EntryFields | undefined {
       case FIELD.origin:
         origin = value;
         break;
+      case FIELD.traceparent:
+        traceparent = value;
+        break;
+      case FIELD.tracestate:
+        tracestate = value;
+        break;
     }
   }
   if (type === undefined || body === undefined || !(attempt >= 1)) return undefined;
-  if (handlers === undefined) return { type, body, attempt };
+  const trace = traceContext(traceparent, tracestate);
+  if (handlers === undefined) return trace ? { type, body, attempt, trace } : { type, body, attempt };
   const tries = parseTries(handlers);
-  return tries === undefined ? undefined : { type, body, attempt, tries, origin };
+  if (tries === undefined) return undefined;
+  return trace ? { type, body, attempt, tries, origin, trace } : { type, body, attempt, tries, origin };
+}
+
+/** The trace context of an entry: kept only when its values could be headers (a retry member holds them too). */
+function traceContext(traceparent?: string, tracestate?: string): EventTraceContext | undefined {
+  if (!isTraceHeaderValue(traceparent)) return undefined;
+  return isTraceHeaderValue(tracestate) ? { traceparent, tracestate } : { traceparent };
 }
 
 /**
  * The sorted-set member of a scheduled retry: `attempt`, handlers with their tries (JSON), origin and type each
- * end with a newline (none of them can hold one), then the body. The retry mover script splits it back.
+ * end with a newline (none of them can hold one), then the body; then, when the event has a trace context, a
+ * newline and `traceparent`, and a newline and `tracestate` when there is one (the body, JSON text, holds no
+ * raw newline). The retry mover script splits it back.
  */
 export function retryMember(
-  fields: Pick<EntryFields, 'type' | 'body'>,
+  fields: Pick<EntryFields, 'type' | 'body' | 'trace'>,
   attempt: number,
   tries: Readonly<Record<string, number>>,
   origin: string,
 ): string {
-  return `${attempt}\n${JSON.stringify(tries)}\n${origin}\n${fields.type}\n${fields.body}`;
+  const member = `${attempt}\n${JSON.stringify(tries)}\n${origin}\n${fields.type}\n${fields.body}`;
+  const trace = fields.trace;
+  if (trace?.traceparent === undefined) return member;
+  return trace.tracestate === undefined
+    ? `${member}\n${trace.traceparent}`
+    : `${member}\n${trace.traceparent}\n${trace.tracestate}`;
 }
 
 /** `[[id, fields], ...]` as entries; anything else as none. */

@@ -1,7 +1,7 @@
 import type { LoggerService } from '@nestjs/common';
 import type { ChainableCommander } from 'ioredis';
 import type { BusEvent } from '../event/bus-event.interface';
-import { encodeEvent } from '../event/event.codec';
+import { encodeEvent, type EventTraceContext } from '../event/event.codec';
 import { execBatch, type BatchResult } from './redis.batch';
 import type { RedisClient } from './redis.connections';
 import { PublishDroppedError } from './redis.errors';
@@ -44,13 +44,13 @@ export class StreamPublisher {
     return this.buffered;
   }
 
-  publish(events: readonly BusEvent[]): Promise<void> {
+  publish(events: readonly BusEvent[], traces?: readonly (EventTraceContext | undefined)[]): Promise<void> {
     if (events.length === 0) return Promise.resolve();
     let entries: PendingCall['entries'];
     try {
-      entries = events.map((event) => ({
+      entries = events.map((event, i) => ({
         key: streamKey(this.prefix, this.router.route(event)),
-        fields: eventFields(event.type, encodeEvent(event).body),
+        fields: eventFields(event.type, encodeEvent(event, traces?.[i]).body, traces?.[i]),
       }));
     } catch (error) {
       return Promise.reject(error);

@@ -34,7 +34,8 @@ export async function replayStreams(
         } catch {
           continue; // not an event: the consumers dead-lettered it when they read it
         }
-        await deliver({ event, attempt: 1, replay: true, settle: SETTLED });
+        const trace = fields.trace ? { trace: fields.trace } : {};
+        await deliver({ event, attempt: 1, replay: true, ...trace, settle: SETTLED });
         delivered++;
       }
       if (entries.length < PAGE) break;

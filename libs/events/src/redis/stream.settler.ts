@@ -70,6 +70,7 @@ export class StreamSettler {
     return {
       event: entry.event,
       attempt: entry.fields.attempt,
+      ...(entry.fields.trace ? { trace: entry.fields.trace } : {}),
       ...(handlers ? { handlers } : {}),
       ...(done ? { done } : {}),
       ...(dedupe ? { markDone: (handler: string) => this.markDone(entry, handler, dedupe.windowMs) } : {}),

@@ -12,7 +12,7 @@ import type {
 } from '../bus/ports/event-transport.port';
 import { backoffDelay } from '../common/backoff';
 import type { BusEvent } from '../event/bus-event.interface';
-import { decodeEvent, encodeEvent } from '../event/event.codec';
+import { decodeEvent, encodeEvent, EVENT_HEADERS, type EventTraceContext } from '../event/event.codec';
 import { InMemoryBroker, type BrokerConsumer, type BrokerGroup, type PendingEntry } from './in-memory.broker';
 
 /** Options of `InMemoryTransport`; times are short by default, for tests. */
@@ -68,13 +68,19 @@ export class InMemoryTransport implements EventTransport, BrokerConsumer {
     this.deadLetters = groupDeadLetters(() => this.group?.deadLetters);
   }
 
-  async publish(events: readonly BusEvent[]): Promise<void> {
+  async publish(
+    events: readonly BusEvent[],
+    traces?: readonly (EventTraceContext | undefined)[],
+  ): Promise<void> {
     if (this.state === 'closed' || this.state === 'crashed') {
       throw new Error(
         `InMemoryTransport: publish() after ${this.state === 'closed' ? 'close()' : 'crash()'}.`,
       );
     }
-    const encoded = events.map((event) => ({ type: event.type, encoded: encodeEvent(event) }));
+    const encoded = events.map((event, i) => ({
+      type: event.type,
+      encoded: encodeEvent(event, traces?.[i]),
+    }));
     for (const { type, encoded: entry } of encoded) this.broker.append(type, entry);
     this.counts.published += events.length;
   }
@@ -116,6 +122,7 @@ export class InMemoryTransport implements EventTransport, BrokerConsumer {
         event,
         attempt: 1,
         replay: true,
+        ...traceOf(entry.encoded.headers),
         settle: async () => ({ retried: [], deadLettered: [] }),
       });
       delivered++;
@@ -149,6 +156,7 @@ export class InMemoryTransport implements EventTransport, BrokerConsumer {
       event,
       attempt: pending.attempt,
       handlers: pending.handlers,
+      ...traceOf(pending.entry.encoded.headers),
       settle: (failures) => {
         settled = true;
         return Promise.resolve(this.settle(pending, event, failures));
@@ -225,6 +233,14 @@ export class InMemoryTransport implements EventTransport, BrokerConsumer {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }
+}
+
+/** `{ trace }` when the headers carry a trace context (a delivery's `trace`), else nothing. */
+function traceOf(headers: Readonly<Record<string, string>>): { trace?: EventTraceContext } {
+  const traceparent = headers[EVENT_HEADERS.traceparent];
+  if (traceparent === undefined) return {};
+  const tracestate = headers[EVENT_HEADERS.tracestate];
+  return { trace: tracestate === undefined ? { traceparent } : { traceparent, tracestate } };
 }
 
 function letterOf(event: BusEvent, handler: string, error: Error, attempts: number): DeadLetter {

@@ -1,4 +1,5 @@
 import type { BusEvent } from '../../event/bus-event.interface';
+import type { EventTraceContext } from '../../event/event.codec';
 import type { DeadLetter, HandlerFailure } from '../bus.interfaces';
 import type { DeadLetterStore } from './dead-letter-store.port';
 
@@ -26,6 +27,11 @@ export interface InboundDelivery {
   readonly handlers?: readonly string[];
   /** Set when `replay()` re-delivers an event: handlers see `metadata.replay = true`. */
   readonly replay?: boolean;
+  /**
+   * The trace context published beside the event (W3C `traceparent`/`tracestate` of its creation), handed back
+   * on every delivery of it: the first, redeliveries, claims and durable retries.
+   */
+  readonly trace?: EventTraceContext;
   /**
    * With a dedupe window: the handlers already known to have succeeded on this event (in any instance of the
    * service). The bus skips them.
@@ -95,7 +101,13 @@ export interface EventTransport {
    * with the in-process one, every handler runs at `emit()` as for any other event.
    */
   readonly remote: boolean;
-  publish(events: readonly BusEvent[]): Promise<void>;
+  /** The messaging system in tracing terms (`redis`), for the `messaging.system` attribute; default none. */
+  readonly messagingSystem?: string;
+  /**
+   * Takes events to carry. `traces`, when given, holds the trace context of each event (same order, entries may
+   * be undefined): the transport stores it beside the event's JSON and hands it back as `InboundDelivery.trace`.
+   */
+  publish(events: readonly BusEvent[], traces?: readonly (EventTraceContext | undefined)[]): Promise<void>;
   consume(deliver: DeliverInbound, options: ConsumeOptions): Promise<void>;
   /** Re-delivers held events to this process's handlers without moving the group's position. */
   replay?(query: TransportReplayQuery, deliver: DeliverInbound): Promise<{ delivered: number }>;
