@@ -87,6 +87,7 @@ export type { EventLogOptions } from './event-log/event-log.options';
 export type { EventLogEntry } from './event-log/event-log';
 
 export * from './audit';
+export * from './trace';
 export { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from './event/key-redactor';
 
 export type {

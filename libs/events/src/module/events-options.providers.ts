@@ -6,6 +6,7 @@ import { CORRELATION_OPTIONS } from '../correlation/correlation.options';
 import { EVENT_LOG_OPTIONS } from '../event-log/event-log.options';
 import { DISCOVERY_OPTIONS } from '../listeners/discovery.options';
 import { METRICS_OPTIONS } from '../metrics/metrics.options';
+import { TRACE_OPTIONS } from '../trace/trace.options';
 import type { EventsModuleOptions } from './events-module.options';
 import { EVENTS_MODULE_OPTIONS } from './events.tokens';
 import { resolveEventsOptions, type ResolvedEventsOptions } from './resolve-options';
@@ -25,6 +26,7 @@ const FEATURE_PARTS: readonly (readonly [symbol, Part])[] = [
   [EVENT_LOG_OPTIONS, (o) => o.eventLog],
   [AUDIT_OPTIONS, (o) => o.audit],
   [BRIDGES_OPTIONS, (o) => o.bridges],
+  [TRACE_OPTIONS, (o) => o.trace],
   [DISCOVERY_OPTIONS, (o) => o.discovery],
   [SHUTDOWN_TIMEOUT_MS, (o) => o.shutdownTimeoutMs],
 ];

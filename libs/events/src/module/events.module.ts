@@ -25,6 +25,18 @@ import { ListenerDiscovery } from '../listeners/listener-discovery.service';
 import { AUDIT_TELEMETRY } from '../audit/audit.telemetry';
 import { AuditWriteTracker } from '../audit/audit-write.tracker';
 import { EventMetrics } from '../metrics/event-metrics';
+import { createTraceControllers } from '../trace/trace.controller';
+import {
+  checkTraceController,
+  resolveTraceOptions,
+  type ResolvedTraceController,
+  type TraceControllerOptions,
+} from '../trace/trace.options';
+import {
+  TRACE_CONTROLLER_REGISTERED,
+  TraceService,
+  type TraceControllerSource,
+} from '../trace/trace.service';
 import { MetricsEndpoint } from '../metrics/metrics.endpoint';
 import { EventsLifecycle } from './events-lifecycle.service';
 import { StartupSummary } from './startup-summary';
@@ -62,6 +74,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
     EventsHealthIndicator,
     { provide: AUDIT_STORE, useFactory: createAuditStore, inject: [AUDIT_OPTIONS] },
     AuditService,
+    TraceService,
   ],
   exports: [
     EventBusService,
@@ -70,6 +83,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
     EventsHealthIndicator,
     AuditService,
     AUDIT_STORE,
+    TraceService,
     ...FEATURE_OPTION_TOKENS,
   ],
 })
@@ -80,6 +94,8 @@ export class EventsModule extends ConfigurableModuleClass {
     // The audit REST controller must be declared now: routes cannot be added once the module is built.
     const audit = resolveAuditOptions(options.audit);
     if (audit && audit.controller) addAuditController(module, audit.controller, 'audit.controller');
+    const trace = resolveTraceOptions(options.trace);
+    if (trace.controller) addTraceControllers(module, trace.controller, 'trace.controller');
     return module;
   }
 
@@ -89,10 +105,12 @@ export class EventsModule extends ConfigurableModuleClass {
    * here as `auditController`, and turn the audit trail on in the factory's options.
    */
   static forRootAsync(options: EventsModuleAsyncOptions): DynamicModule {
-    const { auditController, ...asyncOptions } = options;
+    const { auditController, traceController, ...asyncOptions } = options;
     const controller = checkController(auditController, 'auditController');
+    const traces = checkTraceController(traceController, 'traceController');
     const module = super.forRootAsync(asyncOptions);
     if (controller) addAuditController(module, controller, 'auditController');
+    if (traces) addTraceControllers(module, traces, 'traceController');
     return module;
   }
 }
@@ -101,6 +119,8 @@ export class EventsModule extends ConfigurableModuleClass {
 export type EventsModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE & {
   /** The audit REST controller (`GET /audit`, `GET /audit/verify`), behind `guard`; off when absent. */
   auditController?: AuditControllerOptions;
+  /** The trace controller (the story as JSON, and its timeline page), behind `guard`; off when absent. */
+  traceController?: TraceControllerOptions;
 };
 
 function addAuditController(
@@ -115,5 +135,17 @@ function addAuditController(
   module.providers = [
     ...(module.providers ?? []),
     { provide: AUDIT_CONTROLLER_REGISTERED, useValue: source },
+  ];
+}
+
+function addTraceControllers(
+  module: DynamicModule,
+  controller: ResolvedTraceController,
+  source: TraceControllerSource,
+): void {
+  module.controllers = [...(module.controllers ?? []), ...createTraceControllers(controller)];
+  module.providers = [
+    ...(module.providers ?? []),
+    { provide: TRACE_CONTROLLER_REGISTERED, useValue: source },
   ];
 }

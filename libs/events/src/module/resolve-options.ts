@@ -9,6 +9,7 @@ import {
 import { EventsConfigError } from '../errors/events-config.error';
 import { resolveEventLogOptions, type ResolvedEventLogOptions } from '../event-log/event-log.options';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from '../metrics/metrics.options';
+import { resolveTraceOptions, type ResolvedTraceOptions } from '../trace/trace.options';
 import type { EventsModuleOptions } from './events-module.options';
 import { resolveDiscoveryOptions, type DiscoveryOptions } from '../listeners/discovery.options';
 
@@ -23,6 +24,7 @@ export interface ResolvedEventsOptions {
   readonly eventLog: false | ResolvedEventLogOptions;
   readonly audit: false | ResolvedAuditOptions;
   readonly bridges: ResolvedBridges;
+  readonly trace: ResolvedTraceOptions;
   /** What listener discovery reads, provided under `DISCOVERY_OPTIONS`. */
   readonly discovery: DiscoveryOptions;
 }
@@ -43,6 +45,7 @@ const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
   'eventLog',
   'audit',
   'bridges',
+  'trace',
   'verbose',
 ];
 
@@ -70,6 +73,7 @@ export function resolveEventsOptions(options: EventsModuleOptions = {}): Resolve
     eventLog: resolveEventLogOptions(options.eventLog),
     audit: resolveAuditOptions(options.audit),
     bridges: resolveBridgesOptions(options.bridges),
+    trace: resolveTraceOptions(options.trace),
     discovery: resolveDiscoveryOptions(options),
   };
 }

@@ -14,3 +14,4 @@ export {
   RedisTransportError,
   RedisUnavailableError,
 } from './redis.errors';
+export { RedisTraceStore, type RedisTraceStoreOptions } from './redis-trace.store';
