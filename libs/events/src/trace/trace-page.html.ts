@@ -25,6 +25,7 @@ pre.data { background: #eef1f6; padding: 8px; border-radius: 4px; white-space: p
 .severity-debug .marker { fill: #8a94a6; } .severity-warning .marker { fill: #e0a100; }
 .severity-error .marker, .severity-critical .marker { fill: #d13438; }
 .event, .attempt, .handler { cursor: pointer; outline: none; }
+.hit { fill: transparent; } .event:hover .hit, .event.selected .hit { fill: rgba(47, 111, 222, .08); }
 .attempt-success, i.success { fill: #2e9e5b; background: #2e9e5b; }
 .attempt-retried, i.retried { fill: #e0a100; background: #e0a100; }
 .attempt-failed, i.failed { fill: #e86a1a; background: #e86a1a; }
@@ -55,7 +56,7 @@ function sha256(text: string): string {
 /** The timeline page: one static document, the same for every story (it reads the story from the JSON route). */
 export const TRACE_PAGE_HTML = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Event story</title><style>${STYLE}</style></head>
+<title>Event story</title><link rel="icon" href="data:,"><style>${STYLE}</style></head>
 <body>${BODY}<script>${TRACE_PAGE_SCRIPT}</script></body></html>
 `;
 
@@ -65,7 +66,7 @@ export const TRACE_PAGE_CSP = [
   `script-src ${sha256(TRACE_PAGE_SCRIPT)}`,
   `style-src ${sha256(STYLE)}`,
   "connect-src 'self'",
-  "img-src 'self'",
+  "img-src 'self' data:",
   "base-uri 'none'",
   "form-action 'none'",
   "frame-ancestors 'none'",

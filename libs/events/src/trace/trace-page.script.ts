@@ -161,6 +161,7 @@ export const TRACE_PAGE_SCRIPT = String.raw`
     var x = scale.x(Date.parse(event.timestamp)), cy = y + ROW / 2;
     var row = el('g', { class: 'event severity-' + event.severity, tabindex: 0, role: 'button',
       'data-event-id': event.id, 'data-type': event.type });
+    row.appendChild(el('rect', { x: 0, y: y, width: x + 10, height: ROW, class: 'hit' }));
     row.appendChild(el('text', { x: 16, y: cy + 4, class: 'label' }, event.type));
     row.appendChild(el('circle', { cx: x, cy: cy, r: 6, class: 'marker' }));
     row.appendChild(el('title', {}, event.type + ' at ' + event.timestamp));
