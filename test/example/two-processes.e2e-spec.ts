@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { EventTrace, TraceEvent } from 'nestjs-event-bus';
 import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../support/redis-prefix';
 import { until } from '../support/wait';
 import { tempDataDir } from './support/example-app';
@@ -125,5 +126,50 @@ describe('the example app as two processes over Redis (npm start + npm run start
     } finally {
       appDb.close();
     }
+
+    // The API instance tells the whole story: the worker's handlers, with their attempts, and its events.
+    const trace = await traceOnApi(correlationId, (story) =>
+      JSON.stringify(story).includes('"handler":"Notifications.welcomeEmail","outcome":"success"'),
+    );
+    const created = flatten(trace.roots).find((event) => event.type === 'user.created')!;
+    expect(created.source).toBe('example-api');
+    const welcome = created.handlers.find((h) => h.handler === 'Notifications.welcomeEmail')!;
+    expect(welcome).toMatchObject({ outcome: 'success', attempts: 2, source: 'example-worker' });
+    expect(welcome.attemptLog.map((a) => [a.outcome, a.source])).toEqual([
+      ['retried', 'example-worker'],
+      ['success', 'example-worker'],
+    ]);
+    expect(created.children.map((child) => [child.type, child.source])).toEqual(
+      expect.arrayContaining([
+        ['notification.email.deferred', 'example-worker'],
+        ['notification.email.queued', 'example-worker'],
+      ]),
+    );
+    expect(trace.sources).toEqual(expect.arrayContaining(['example-api', 'example-worker']));
   });
+
+  /** `GET /events/trace/:id` on the API as the administrator, polled until `complete` holds. */
+  async function traceOnApi(correlationId: string, complete: (trace: EventTrace) => boolean): Promise<EventTrace> {
+    const login = await fetch(`${url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'an admin password' }),
+    });
+    const { accessToken } = (await login.json()) as { accessToken: string };
+    let trace: EventTrace | undefined;
+    await until(async () => {
+      const reply = await fetch(`${url}/events/trace/${correlationId}`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      trace = reply.status === 200 ? ((await reply.json()) as EventTrace) : undefined;
+      return trace !== undefined && complete(trace);
+    }, 15_000).catch(() => {
+      throw new Error(`The trace lacks the worker's part:\n${JSON.stringify(trace, null, 1)}`);
+    });
+    return trace!;
+  }
 });
+
+function flatten(nodes: TraceEvent[]): TraceEvent[] {
+  return nodes.flatMap((node) => [node, ...flatten(node.children)]);
+}
