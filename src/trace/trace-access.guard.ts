@@ -15,7 +15,9 @@ export class TraceAccessGuard implements CanActivate {
   constructor(private readonly owners: TraceOwnersRepository) {}
 
   async canActivate(execution: ExecutionContext): Promise<boolean> {
-    const request = execution.switchToHttp().getRequest<{ actor?: Actor; params: { correlationId?: string } }>();
+    const request = execution
+      .switchToHttp()
+      .getRequest<{ actor?: Actor; params: { correlationId?: string } }>();
     const correlationId = sanitizeCorrelationId(request.params.correlationId);
     const actor = request.actor;
     if (actor === undefined || correlationId === undefined) throw new TraceNotFoundException();

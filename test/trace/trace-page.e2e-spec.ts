@@ -88,7 +88,11 @@ describe('the timeline page in headless Chromium (a story of two services)', () 
     // Each bar is painted in its outcome's colour.
     const fill = await page
       .locator('g.handler[data-handler="Shipping.reserve"] rect[data-outcome="dead-letter"]')
-      .evaluate((node) => getComputedStyle(node).fill);
+      .evaluate(
+        (node) =>
+          (globalThis as unknown as { getComputedStyle(n: unknown): { fill: string } }).getComputedStyle(node)
+            .fill,
+      );
     expect(fill).toBe('rgb(209, 52, 56)');
   });
 

@@ -141,7 +141,7 @@ function attachHandlers(
   const lettersByKey = new Map(letters.map((l) => [`${l.eventId}\u0000${l.handler}`, l]));
   for (const [key, list] of byHandler) {
     const node = nodes.get(list[0].eventId);
-    if (node) node.handlers.push(handlerOf(list, lettersByKey.get(key)));
+    if (node) node.handlers.push(handlerOf(list, lettersByKey.get(key), node.timestamp));
     lettersByKey.delete(key);
   }
   for (const letter of lettersByKey.values()) {
@@ -158,7 +158,7 @@ function attachHandlers(
   for (const node of nodes.values()) node.handlers.sort(byFirstAttempt);
 }
 
-function handlerOf(recorded: RecordedAttempt[], letter: Letter | undefined): TraceHandler {
+function handlerOf(recorded: RecordedAttempt[], letter: Letter | undefined, eventTime: string): TraceHandler {
   const sorted = [...recorded].sort((a, b) => compare(a.endedAt, b.endedAt));
   const last = sorted[sorted.length - 1];
   const attemptLog = sorted.map((entry, index): TraceAttempt => {
@@ -174,7 +174,7 @@ function handlerOf(recorded: RecordedAttempt[], letter: Letter | undefined): Tra
     return {
       attempt: index + 1,
       outcome,
-      startedAt: startOf(entry),
+      startedAt: startOf(entry, eventTime),
       endedAt: entry.endedAt,
       durationMs: entry.durationMs,
       source: entry.source,
@@ -195,9 +195,14 @@ function handlerOf(recorded: RecordedAttempt[], letter: Letter | undefined): Tra
   return handler;
 }
 
-function startOf(entry: RecordedAttempt): string {
+/**
+ * When the attempt began: its end less its duration, never before its event (timestamps keep whole milliseconds,
+ * so a handler that started in the event's millisecond could otherwise seem to start before it).
+ */
+function startOf(entry: RecordedAttempt, eventTime: string): string {
   if (entry.durationMs === undefined) return entry.endedAt;
-  return new Date(Date.parse(entry.endedAt) - entry.durationMs).toISOString();
+  const start = new Date(Date.parse(entry.endedAt) - entry.durationMs).toISOString();
+  return start < eventTime && eventTime <= entry.endedAt ? eventTime : start;
 }
 
 function byFirstAttempt(a: TraceHandler, b: TraceHandler): number {
