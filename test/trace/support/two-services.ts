@@ -128,6 +128,7 @@ function eventsFor(source: 'shop-api' | 'shop-worker', prefix: string, controlle
       flushMs: 10,
       controller: controller ? { guard: ReaderGuard } : undefined,
     },
+    asyncapi: controller ? { info: { title: 'Shop API', version: '2.1.0' } } : undefined,
   });
 }
 

@@ -1,3 +1,4 @@
+import type { AsyncApiOptions } from '../asyncapi/asyncapi.options';
 import type { AuditOptions } from '../audit/audit.options';
 import type { BridgesOptions } from '../bridges/bridges.options';
 import type { BusModuleOptions } from '../bus/bus.options';
@@ -26,6 +27,8 @@ export interface EventsModuleOptions extends BusModuleOptions {
    * attempts and dead letters; off unless given, `{}` = in this process's memory. See docs/trace.md.
    */
   trace?: false | TraceOptions;
+  /** Serve the AsyncAPI 3 document of this service (`GET /events/asyncapi.json`); off unless given. See docs/asyncapi.md. */
+  asyncapi?: false | AsyncApiOptions;
   /** Record events of `@nestjs/event-emitter` / `@nestjs/cqrs` on the bus too. See docs/migration-*.md. */
   bridges?: BridgesOptions;
   /**

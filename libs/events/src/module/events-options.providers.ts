@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import { ASYNCAPI_OPTIONS } from '../asyncapi/asyncapi.options';
 import { AUDIT_OPTIONS } from '../audit/audit.options';
 import { BRIDGES_OPTIONS } from '../bridges/bridges.options';
 import { BUS_OPTIONS } from '../bus/bus.options';
@@ -27,6 +28,7 @@ const FEATURE_PARTS: readonly (readonly [symbol, Part])[] = [
   [AUDIT_OPTIONS, (o) => o.audit],
   [BRIDGES_OPTIONS, (o) => o.bridges],
   [TRACE_OPTIONS, (o) => o.trace],
+  [ASYNCAPI_OPTIONS, (o) => o.asyncapi],
   [DISCOVERY_OPTIONS, (o) => o.discovery],
   [SHUTDOWN_TIMEOUT_MS, (o) => o.shutdownTimeoutMs],
 ];

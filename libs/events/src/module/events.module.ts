@@ -1,6 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
+import { createAsyncApiController } from '../asyncapi/asyncapi.controller';
+import {
+  ASYNCAPI_CONTROLLER_REGISTERED,
+  resolveAsyncApiOptions,
+  type AsyncApiOptions,
+} from '../asyncapi/asyncapi.options';
+import { EventCatalog } from '../asyncapi/event-catalog';
 import { createAuditController } from '../audit/audit.controller';
 import { AUDIT_STORE } from '../audit/audit.interfaces';
 import {
@@ -75,6 +82,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
     { provide: AUDIT_STORE, useFactory: createAuditStore, inject: [AUDIT_OPTIONS] },
     AuditService,
     TraceService,
+    EventCatalog,
   ],
   exports: [
     EventBusService,
@@ -84,6 +92,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
     AuditService,
     AUDIT_STORE,
     TraceService,
+    EventCatalog,
     ...FEATURE_OPTION_TOKENS,
   ],
 })
@@ -96,6 +105,7 @@ export class EventsModule extends ConfigurableModuleClass {
     if (audit && audit.controller) addAuditController(module, audit.controller, 'audit.controller');
     const trace = resolveTraceOptions(options.trace);
     if (trace.controller) addTraceControllers(module, trace.controller, 'trace.controller');
+    addAsyncApiController(module, options.asyncapi, 'asyncapi');
     return module;
   }
 
@@ -105,12 +115,13 @@ export class EventsModule extends ConfigurableModuleClass {
    * here as `auditController`, and turn the audit trail on in the factory's options.
    */
   static forRootAsync(options: EventsModuleAsyncOptions): DynamicModule {
-    const { auditController, traceController, ...asyncOptions } = options;
+    const { auditController, traceController, asyncapi, ...asyncOptions } = options;
     const controller = checkController(auditController, 'auditController');
     const traces = checkTraceController(traceController, 'traceController');
     const module = super.forRootAsync(asyncOptions);
     if (controller) addAuditController(module, controller, 'auditController');
     if (traces) addTraceControllers(module, traces, 'traceController');
+    addAsyncApiController(module, asyncapi, 'asyncapi');
     return module;
   }
 }
@@ -121,6 +132,8 @@ export type EventsModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE & {
   auditController?: AuditControllerOptions;
   /** The trace controller (the story as JSON, and its timeline page), behind `guard`; off when absent. */
   traceController?: TraceControllerOptions;
+  /** Serve the AsyncAPI document (`GET /events/asyncapi.json`); give it here, not from the factory. */
+  asyncapi?: AsyncApiOptions;
 };
 
 function addAuditController(
@@ -147,5 +160,15 @@ function addTraceControllers(
   module.providers = [
     ...(module.providers ?? []),
     { provide: TRACE_CONTROLLER_REGISTERED, useValue: source },
+  ];
+}
+
+function addAsyncApiController(module: DynamicModule, value: unknown, option: string): void {
+  const asyncapi = resolveAsyncApiOptions(value, option);
+  if (!asyncapi) return;
+  module.controllers = [...(module.controllers ?? []), createAsyncApiController(asyncapi)];
+  module.providers = [
+    ...(module.providers ?? []),
+    { provide: ASYNCAPI_CONTROLLER_REGISTERED, useValue: true },
   ];
 }

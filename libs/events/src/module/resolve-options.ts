@@ -1,3 +1,4 @@
+import { resolveAsyncApiOptions, type ResolvedAsyncApiOptions } from '../asyncapi/asyncapi.options';
 import { resolveAuditOptions, resolveRedaction, type ResolvedAuditOptions } from '../audit/audit.options';
 import { resolveBridgesOptions, type ResolvedBridges } from '../bridges/bridges.options';
 import { resolveBusOptions, type BusOptions } from '../bus/bus.options';
@@ -25,6 +26,7 @@ export interface ResolvedEventsOptions {
   readonly audit: false | ResolvedAuditOptions;
   readonly bridges: ResolvedBridges;
   readonly trace: ResolvedTraceOptions;
+  readonly asyncapi: false | ResolvedAsyncApiOptions;
   /** What listener discovery reads, provided under `DISCOVERY_OPTIONS`. */
   readonly discovery: DiscoveryOptions;
 }
@@ -46,6 +48,7 @@ const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
   'audit',
   'bridges',
   'trace',
+  'asyncapi',
   'verbose',
 ];
 
@@ -74,6 +77,7 @@ export function resolveEventsOptions(options: EventsModuleOptions = {}): Resolve
     audit: resolveAuditOptions(options.audit),
     bridges: resolveBridgesOptions(options.bridges),
     trace: resolveTraceOptions(options.trace),
+    asyncapi: resolveAsyncApiOptions(options.asyncapi),
     discovery: resolveDiscoveryOptions(options),
   };
 }
