@@ -31,13 +31,18 @@ describe('EventCatalog.asyncApi() of two services over Redis', () => {
       contentType: 'application/json',
       'x-distributed': true,
     });
-    const envelope = placed.payload as { properties: Record<string, unknown>; required: string[] };
-    expect(envelope.properties.type).toEqual({ type: 'string', const: 'order.placed' });
-    expect(envelope.properties.data).toEqual({
+    const [envelope, own] = (placed.payload as { allOf: [unknown, { properties: Record<string, unknown> }] })
+      .allOf;
+    expect(envelope).toEqual({ $ref: '#/components/schemas/EventEnvelope' });
+    expect(own.properties.type).toEqual({ const: 'order.placed' });
+    expect(own.properties.data).toEqual({
       type: 'object',
       properties: { orderId: { type: 'string' }, amount: { type: 'number' }, cardToken: { type: 'string' } },
       required: ['orderId', 'amount', 'cardToken'],
       additionalProperties: false,
+    });
+    expect(api.components.schemas.EventEnvelope).toMatchObject({
+      required: expect.arrayContaining(['correlationId']),
     });
     expect(placed.correlationId.location).toBe('$message.payload#/correlationId');
     expect(api.info).toEqual({ title: 'Shop API', version: '2.1.0' });
@@ -102,9 +107,9 @@ describe('EventCatalog without a transport', () => {
       const document = catalog.asyncApi();
       catalog.asyncApi();
       const payload = document.components.messages['plain.happened.v1'].payload as {
-        properties: { data: unknown };
+        allOf: [unknown, { properties: { data: unknown } }];
       };
-      expect(payload.properties.data).toEqual({});
+      expect(payload.allOf[1].properties.data).toEqual({});
       const warnings = warn.mock.calls
         .map(([message]) => String(message))
         .filter((m) => m.includes('plain.happened'));

@@ -11,7 +11,7 @@ import type {
   AsyncApiRef,
   AsyncApiServer,
 } from './asyncapi.document';
-import { envelopeSchema, headersSchema } from './envelope-schema';
+import { envelopeSchema, headersSchema, HEADERS_REF, messagePayload } from './envelope-schema';
 import { payloadSchemaOf } from './payload-schema';
 
 type AnyDefinition = EventDefinition<unknown, unknown>;
@@ -109,7 +109,10 @@ export function buildAsyncApi(input: CatalogInput): { document: AsyncApiDocument
     ...serversOf(input),
     channels: Object.fromEntries(channels.map((channel) => [channel.name, channelOfDraft(channel, input)])),
     operations: { ...send, ...receive },
-    components: { messages },
+    components: {
+      schemas: { EventEnvelope: envelopeSchema(), EventHeaders: headersSchema() },
+      messages,
+    },
   };
   return { document, warnings };
 }
@@ -134,8 +137,8 @@ function messageOf(definition: AnyDefinition, warnings: string[]): AsyncApiMessa
     title: `${definition.type} v${definition.version}`,
     ...(definition.description === undefined ? {} : { summary: definition.description }),
     contentType: EVENT_CONTENT_TYPE,
-    payload: envelopeSchema(definition.type, definition.version, payload.schema),
-    headers: headersSchema(),
+    payload: messagePayload(definition.type, definition.version, payload.schema),
+    headers: { $ref: HEADERS_REF },
     correlationId: {
       location: '$message.payload#/correlationId',
       description: 'Every event of one request or job carries its id.',

@@ -12,10 +12,10 @@ export interface AsyncApiMessage {
   readonly title: string;
   readonly summary?: string;
   readonly contentType: string;
-  /** The event's envelope, `data` being the type's payload schema. */
+  /** The shared envelope (`allOf`), with the type's payload schema as `data`. */
   readonly payload: JsonSchema;
   /** What a transport carries beside the body (id, type, correlation id, trace context). */
-  readonly headers: JsonSchema;
+  readonly headers: JsonSchema | AsyncApiRef;
   readonly correlationId: { readonly location: string; readonly description?: string };
   readonly [extension: `x-${string}`]: unknown;
 }
@@ -54,5 +54,8 @@ export interface AsyncApiDocument {
   readonly servers?: Readonly<Record<string, AsyncApiServer>>;
   readonly channels: Readonly<Record<string, AsyncApiChannel>>;
   readonly operations: Readonly<Record<string, AsyncApiOperation>>;
-  readonly components: { readonly messages: Readonly<Record<string, AsyncApiMessage>> };
+  readonly components: {
+    readonly schemas: Readonly<Record<string, JsonSchema>>;
+    readonly messages: Readonly<Record<string, AsyncApiMessage>>;
+  };
 }

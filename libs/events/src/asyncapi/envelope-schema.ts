@@ -2,8 +2,22 @@ import { EVENT_SEVERITIES } from '../event/bus-event.interface';
 import { EVENT_HEADERS } from '../event/event.codec';
 import type { JsonSchema } from './asyncapi.document';
 
-/** The envelope of every event (the body a transport carries), its `data` being the type's payload schema. */
-export function envelopeSchema(type: string, version: number, data: JsonSchema): JsonSchema {
+/** Where the shared schemas are, in the document. */
+export const ENVELOPE_REF = '#/components/schemas/EventEnvelope';
+export const HEADERS_REF = '#/components/schemas/EventHeaders';
+
+/** One type's body: the shared envelope, with its type, version and payload schema. */
+export function messagePayload(type: string, version: number, data: JsonSchema): JsonSchema {
+  return {
+    allOf: [
+      { $ref: ENVELOPE_REF },
+      { type: 'object', properties: { type: { const: type }, version: { const: version }, data } },
+    ],
+  };
+}
+
+/** The envelope of every event (the body a transport carries); each message narrows `type`, `version`, `data`. */
+export function envelopeSchema(): JsonSchema {
   return {
     type: 'object',
     required: [
@@ -19,9 +33,9 @@ export function envelopeSchema(type: string, version: number, data: JsonSchema):
     ],
     properties: {
       id: { type: 'string', description: 'UUIDv7: time-ordered.' },
-      type: { type: 'string', const: type },
-      version: { type: 'integer', const: version },
-      data,
+      type: { type: 'string' },
+      version: { type: 'integer', minimum: 1 },
+      data: {},
       timestamp: { type: 'string', format: 'date-time' },
       correlationId: { type: 'string', description: 'The story this event belongs to.' },
       causationId: { type: 'string', description: 'The id of the event whose handler emitted this one.' },
