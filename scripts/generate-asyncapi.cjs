@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/no-require-imports -- a CommonJS script that loads TypeScript through ts-register */
 // Writes the AsyncAPI documents of the example app's two services (docs/asyncapi.example-*.json).
 // Run through `npm run docs:asyncapi`; test/example/asyncapi.e2e-spec.ts checks they are up to date and valid.
 require('../test/support/ts-register.cjs');
