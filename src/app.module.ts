@@ -32,6 +32,8 @@ function events(role: AppRole) {
     // (`.../page`, public: it holds no data and asks for a token to read the story). The worker serves no HTTP.
     traceController:
       role === 'worker' ? undefined : { guard: TraceAccessGuard, page: { decorators: [Public()] } },
+    // GET /events/asyncapi.json: this service's AsyncAPI document, for any logged-in user.
+    asyncapi: role === 'worker' ? undefined : { info: { title: 'Example app', version: '1.0.0' } },
   });
 }
 

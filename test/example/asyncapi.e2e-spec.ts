@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AsyncApiDocument } from 'nestjs-event-bus';
 import { parseAsyncApi } from '../support/asyncapi-parser';
+import { startExampleApp, tempDataDir, type ExampleApp } from './support/example-app';
 import { ASYNCAPI_SERVICES, asyncApiText, exampleAsyncApi } from './support/example-asyncapi';
 
 const ROOT = join(__dirname, '..', '..');
@@ -45,3 +46,27 @@ describe.each(Object.keys(ASYNCAPI_SERVICES) as (keyof typeof ASYNCAPI_SERVICES)
     });
   },
 );
+
+describe('the example app serves its AsyncAPI document', () => {
+  const data = tempDataDir();
+  let app: ExampleApp;
+
+  beforeAll(async () => {
+    app = await startExampleApp({ dataDir: data.dir });
+  }, 30_000);
+
+  afterAll(async () => {
+    await app?.close();
+    data.remove();
+  });
+
+  it('at GET /events/asyncapi.json, to logged-in users', async () => {
+    expect((await app.call('GET', '/events/asyncapi.json')).status).toBe(401);
+    const reply = await app.call('GET', '/events/asyncapi.json', { as: await app.admin() });
+    expect(reply.status).toBe(200);
+    expect(reply.body).toMatchObject({ asyncapi: '3.1.0', info: { title: 'Example app' } });
+    // One process: no transport, every event in-process.
+    expect(Object.keys(reply.body.channels)).toEqual(['in-process']);
+    expect((await parseAsyncApi(reply.body)).problems).toEqual([]);
+  }, 30_000);
+});
