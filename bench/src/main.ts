@@ -14,6 +14,7 @@ import { httpInstructionsScenario } from './scenarios/http-instructions.scenario
 import { httpScenario } from './scenarios/http.scenario';
 import { memoryScenario } from './scenarios/memory.scenario';
 import { singleScenario } from './scenarios/single.scenario';
+import { traceScenario } from './scenarios/trace.scenario';
 import { wildcardScenario } from './scenarios/wildcard.scenario';
 import { consoleReport, describeMachine, markdownReport } from './report';
 import { HOT_PATH_CHANGES, METHOD, MISS_NOTES, STATUS } from './notes';
@@ -30,6 +31,7 @@ const SCENARIOS: Record<string, (settings: RunSettings) => Promise<ScenarioResul
   memory: memoryScenario,
   history: historyScenario,
   audit: auditScenario,
+  trace: traceScenario,
 };
 
 function option(name: string): string | undefined {
