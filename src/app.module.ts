@@ -4,6 +4,7 @@ import { CqrsModule } from '@nestjs/cqrs';
 import { EventsModule } from 'nestjs-event-bus';
 import type { Registry } from 'prom-client';
 import { AuditLogModule } from './audit-log/audit-log.module';
+import { Public } from './auth/actor';
 import { AuthModule } from './auth/auth.module';
 import { ApiExceptionFilter } from './common/api-exception.filter';
 import { APP_CONFIG, type AppConfig } from './config/app.config';
@@ -17,6 +18,7 @@ import { METRICS_REGISTRY } from './metrics/metrics.tokens';
 import { NotificationsListenersModule, NotificationsModule } from './notifications/notifications.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { LeaderboardModule, TournamentsModule } from './tournaments/tournaments.module';
+import { TraceAccessGuard } from './trace/trace-access.guard';
 import { TraceModule } from './trace/trace.module';
 import { UsersModule } from './users/users.module';
 
@@ -26,6 +28,12 @@ function events(role: AppRole) {
     imports: [ConfigModule, MetricsModule],
     inject: [APP_CONFIG, METRICS_REGISTRY],
     useFactory: (config: AppConfig, registry: Registry) => eventsOptions(config, registry, role),
+    // GET /events/trace/:correlationId (the story, for its opener and administrators) and its timeline page
+    // (`.../page`, public: it holds no data and asks for a token to read the story). The worker serves no HTTP.
+    traceController:
+      role === 'worker' ? undefined : { guard: TraceAccessGuard, page: { decorators: [Public()] } },
+    // GET /events/asyncapi.json: this service's AsyncAPI document, for any logged-in user.
+    asyncapi: role === 'worker' ? undefined : { info: { title: 'Example app', version: '1.0.0' } },
   });
 }
 

@@ -15,6 +15,7 @@ import { httpScenario } from './scenarios/http.scenario';
 import { memoryScenario } from './scenarios/memory.scenario';
 import { otelScenario } from './scenarios/otel.scenario';
 import { singleScenario } from './scenarios/single.scenario';
+import { traceScenario } from './scenarios/trace.scenario';
 import { wildcardScenario } from './scenarios/wildcard.scenario';
 import { consoleReport, describeMachine, markdownReport } from './report';
 import { HOT_PATH_CHANGES, METHOD, MISS_NOTES, STATUS } from './notes';
@@ -32,6 +33,7 @@ const SCENARIOS: Record<string, (settings: RunSettings) => Promise<ScenarioResul
   history: historyScenario,
   audit: auditScenario,
   otel: otelScenario,
+  trace: traceScenario,
 };
 
 function option(name: string): string | undefined {

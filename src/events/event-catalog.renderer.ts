@@ -14,7 +14,6 @@ import * as notificationEvents from '../notifications/notifications.events';
 import * as organizationEvents from '../organizations/organizations.events';
 import * as tournamentCqrsEvents from '../tournaments/tournament.cqrs-events';
 import * as tournamentEvents from '../tournaments/tournaments.events';
-import * as traceEvents from '../trace/trace.events';
 import * as userEvents from '../users/users.events';
 import { eventsOptions } from './events-options.factory';
 
@@ -64,7 +63,6 @@ export const CATALOG_SOURCES: readonly CatalogSource[] = [
   { module: 'notifications', file: 'src/notifications/notifications.events.ts', exports: notificationEvents },
   { module: 'organizations', file: 'src/organizations/organizations.events.ts', exports: organizationEvents },
   { module: 'tournaments', file: 'src/tournaments/tournaments.events.ts', exports: tournamentEvents },
-  { module: 'trace', file: 'src/trace/trace.events.ts', exports: traceEvents },
   { module: 'users', file: 'src/users/users.events.ts', exports: userEvents },
   { module: 'nestjs-event-bus', file: 'libs/events/src/index.ts', exports: plugin },
 ];

@@ -8,6 +8,7 @@ import {
   HttpRequestStarted,
   SystemShutdown,
   SystemStartup,
+  TraceViewed,
   type EventDefinition,
 } from 'nestjs-event-bus';
 import { AUDIT_LOG_EVENTS } from '../audit-log/audit-log.events';
@@ -18,7 +19,6 @@ import { INVITE_EVENTS } from '../invites/invites.events';
 import { NOTIFICATION_EVENTS } from '../notifications/notifications.events';
 import { ORGANIZATION_EVENTS } from '../organizations/organizations.events';
 import { TOURNAMENT_EVENTS } from '../tournaments/tournaments.events';
-import { TRACE_EVENTS } from '../trace/trace.events';
 import { USER_EVENTS } from '../users/users.events';
 
 /** Event types the app's own modules define (each file `src/<module>/<module>.events.ts`). */
@@ -32,12 +32,12 @@ export const APP_EVENT_DEFINITIONS: readonly EventDefinition<unknown, unknown>[]
   ...AUDIT_LOG_EVENTS,
   ...DATABASE_EVENTS,
   ...API_EVENTS,
-  ...TRACE_EVENTS,
 ] as readonly EventDefinition<unknown, unknown>[];
 
 /**
  * Event types the plugin emits for the app: lifecycle, handler failures, HTTP requests and the
- * `command.execution.*` events of the CQRS bridge (`bridges.cqrs.commands`).
+ * `command.execution.*` events of the CQRS bridge (`bridges.cqrs.commands`), and each read of a story through the
+ * trace controller.
  */
 export const PLUGIN_EVENT_DEFINITIONS: readonly EventDefinition<unknown, unknown>[] = [
   SystemStartup,
@@ -49,6 +49,7 @@ export const PLUGIN_EVENT_DEFINITIONS: readonly EventDefinition<unknown, unknown
   CommandExecutionStarted,
   CommandExecutionCompleted,
   CommandExecutionFailed,
+  TraceViewed,
 ] as readonly EventDefinition<unknown, unknown>[];
 
 /** Every event type the example app emits. */

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { PostgresAuditStore, SqliteAuditStore, type EventsModuleOptions } from 'nestjs-event-bus';
-import { RedisStreamsTransport } from 'nestjs-event-bus/redis';
+import { RedisStreamsTransport, RedisTraceStore } from 'nestjs-event-bus/redis';
 import type { Registry } from 'prom-client';
 import type { AppConfig } from '../config/app.config';
 import { APP_EVENT_DEFINITIONS } from './event-catalog';
@@ -26,15 +26,22 @@ export function eventsOptions(config: AppConfig, registry: Registry, role: AppRo
         table: worker ? 'audit_log_worker' : undefined,
       })
     : new SqliteAuditStore({ path: join(config.dataDir, worker ? 'audit-worker.db' : 'audit.db') });
+  const overRedis = role !== 'all' && config.redisUrl !== undefined;
   return {
     source: SOURCES[role],
     // Every type the app emits is declared: a typo in an event name fails loudly instead of going nowhere.
     strict: true,
     definitions: APP_EVENT_DEFINITIONS,
-    transport:
-      role === 'all' || config.redisUrl === undefined
-        ? undefined
-        : new RedisStreamsTransport({ connection: config.redisUrl, prefix: config.redisPrefix }),
+    transport: overRedis
+      ? new RedisStreamsTransport({ connection: config.redisUrl, prefix: config.redisPrefix })
+      : undefined,
+    // Each process records its part of every story (events, handler attempts, dead letters): in memory when the
+    // app is one process; in Redis when it is two, so the API's trace shows what the worker did.
+    trace: {
+      store: overRedis
+        ? new RedisTraceStore({ connection: config.redisUrl, prefix: config.redisPrefix })
+        : undefined,
+    },
     // The trace page tells the whole story, debug-level steps included (http.request.started,
     // command.execution.started...): kept in the history, and the request's start emitted at all.
     history: { maxEvents: 5000, debug: true },

@@ -1,13 +1,15 @@
-import { Module } from '@nestjs/common';
-import { HandlerOutcomes } from './handler-outcomes';
+import { Global, Module } from '@nestjs/common';
+import { TraceAccessGuard } from './trace-access.guard';
 import { TraceOwnersRepository } from './trace-owners.repository';
-import { TraceController } from './trace.controller';
-import { TraceService } from './trace.service';
 
-/** The trace page (`GET /events/trace/:correlationId`) and the record of who opened each story. */
+/**
+ * Who opened each story, and who may read one: the guard of the plugin's trace controller
+ * (`GET /events/trace/:correlationId` and its timeline page). Global, because the plugin's controller lives in
+ * the events module and resolves the guard's dependencies there.
+ */
+@Global()
 @Module({
-  controllers: [TraceController],
-  providers: [HandlerOutcomes, TraceService, TraceOwnersRepository],
-  exports: [TraceOwnersRepository],
+  providers: [TraceOwnersRepository, TraceAccessGuard],
+  exports: [TraceOwnersRepository, TraceAccessGuard],
 })
 export class TraceModule {}

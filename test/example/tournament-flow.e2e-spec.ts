@@ -125,11 +125,12 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
     );
     const approved = find(trace.roots, 'tournament.race.approved');
     expect(approved.actorId).toBe(story.users.alice);
-    expect(approved.foundIn).toEqual(['history', 'audit']);
+    // Kept in memory, in the audit trail, and recorded for the trace.
+    expect(approved.foundIn).toEqual(['history', 'audit', 'store']);
     expect(approved.handlers).toEqual(
       expect.arrayContaining([
-        { handler: 'Activity.raceApproved', outcome: 'success', attempts: 1 },
-        { handler: 'Leaderboard.recompute', outcome: 'success', attempts: 1 },
+        expect.objectContaining({ handler: 'Activity.raceApproved', outcome: 'success', attempts: 1 }),
+        expect.objectContaining({ handler: 'Leaderboard.recompute', outcome: 'success', attempts: 1 }),
       ]),
     );
     const leaderboard = find(trace.roots, 'tournament.leaderboard.updated');
@@ -156,7 +157,17 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
     expect(reply.status).toBe(200);
     const created = find(reply.body.roots, 'user.created');
     expect(created.handlers).toEqual(
-      expect.arrayContaining([{ handler: 'Notifications.welcomeEmail', outcome: 'success', attempts: 2 }]),
+      expect.arrayContaining([
+        expect.objectContaining({
+          handler: 'Notifications.welcomeEmail',
+          outcome: 'success',
+          attempts: 2,
+          attemptLog: [
+            expect.objectContaining({ attempt: 1, outcome: 'retried', source: 'example-app' }),
+            expect.objectContaining({ attempt: 2, outcome: 'success', source: 'example-app' }),
+          ],
+        }),
+      ]),
     );
     expect(edges(reply.body.roots)).toEqual(
       expect.arrayContaining([

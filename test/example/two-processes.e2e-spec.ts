@@ -3,6 +3,8 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import type { EventTrace, TraceEvent } from 'nestjs-event-bus';
+import { launchChromium, testOutputDir } from '../support/chromium';
 import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../support/redis-prefix';
 import { until } from '../support/wait';
 import { tempDataDir } from './support/example-app';
@@ -142,5 +144,107 @@ describe('the example app as two processes over Redis (npm start + npm run start
     } finally {
       appDb.close();
     }
+
+    // The API instance tells the whole story: the worker's handlers, with their attempts, and its events.
+    const trace = await traceOnApi(correlationId, (story) =>
+      JSON.stringify(story).includes('"handler":"Notifications.welcomeEmail","outcome":"success"'),
+    );
+    const created = flatten(trace.roots).find((event) => event.type === 'user.created')!;
+    expect(created.source).toBe('example-api');
+    const welcome = created.handlers.find((h) => h.handler === 'Notifications.welcomeEmail')!;
+    expect(welcome).toMatchObject({ outcome: 'success', attempts: 2, source: 'example-worker' });
+    expect(welcome.attemptLog.map((a) => [a.outcome, a.source])).toEqual([
+      ['retried', 'example-worker'],
+      ['success', 'example-worker'],
+    ]);
+    expect(created.children.map((child) => [child.type, child.source])).toEqual(
+      expect.arrayContaining([
+        ['notification.email.deferred', 'example-worker'],
+        ['notification.email.queued', 'example-worker'],
+      ]),
+    );
+    expect(trace.sources).toEqual(expect.arrayContaining(['example-api', 'example-worker']));
   });
+
+  it('shows the story on the API’s timeline page in Chromium, once the reader gives a token', async () => {
+    const response = await fetch(`${url}/users`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        username: `grace${Date.now()}`,
+        email: `grace-${randomUUID().slice(0, 8)}@example.com`,
+        password: 'a long enough password',
+      }),
+    });
+    expect(response.status).toBe(201);
+    const correlationId = response.headers.get('x-correlation-id')!;
+    const trace = await traceOnApi(correlationId, (story) =>
+      JSON.stringify(story).includes('example-worker'),
+    );
+    const events = flatten(trace.roots);
+
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage({ viewport: { width: 1500, height: 760 } });
+      const errors: string[] = [];
+      page.on('pageerror', (error) => errors.push(error.message));
+      // The page is public and holds no data: the story itself needs the token.
+      await page.goto(`${url}/events/trace/${correlationId}/page`);
+      await page.locator('#auth').waitFor();
+      await page.locator('#token').fill(await adminToken());
+      await page.locator('#auth button').click();
+      await page.locator('g.event').first().waitFor();
+
+      const drawn = await page
+        .locator('g.event')
+        .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-event-id')));
+      expect(drawn.sort()).toEqual(events.map((event) => event.id).sort());
+      const handlers = await page
+        .locator('g.lane[data-source="example-worker"] g.handler')
+        .evaluateAll((nodes) => nodes.map((node) => node.getAttribute('data-handler')));
+      expect(handlers).toContain('Notifications.welcomeEmail');
+      await page.locator('g.event[data-type="user.created"]').click();
+      expect(await page.locator('#details h2').textContent()).toBe('user.created');
+      await page.screenshot({ path: join(testOutputDir('example-trace-page'), 'example-timeline.png') });
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 40_000);
+
+  /** The administrator's access token (logged in once). */
+  let token: string | undefined;
+  async function adminToken(): Promise<string> {
+    if (token !== undefined) return token;
+    const login = await fetch(`${url}/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password: 'an admin password' }),
+    });
+    token = ((await login.json()) as { accessToken: string }).accessToken;
+    return token;
+  }
+
+  /** `GET /events/trace/:id` on the API as the administrator, polled until `complete` holds. */
+  async function traceOnApi(
+    correlationId: string,
+    complete: (trace: EventTrace) => boolean,
+  ): Promise<EventTrace> {
+    const accessToken = await adminToken();
+    let trace: EventTrace | undefined;
+    await until(async () => {
+      const reply = await fetch(`${url}/events/trace/${correlationId}`, {
+        headers: { authorization: `Bearer ${accessToken}` },
+      });
+      trace = reply.status === 200 ? ((await reply.json()) as EventTrace) : undefined;
+      return trace !== undefined && complete(trace);
+    }, 15_000).catch(() => {
+      throw new Error(`The trace lacks the worker's part:\n${JSON.stringify(trace, null, 1)}`);
+    });
+    return trace!;
+  }
 });
+
+function flatten(nodes: TraceEvent[]): TraceEvent[] {
+  return nodes.flatMap((node) => [node, ...flatten(node.children)]);
+}

@@ -33,6 +33,7 @@ export type {
   HandlerResult,
   HandlerStats,
   HistoryQuery,
+  ListenerInfo,
   ListenerOptions,
   ReplayQuery,
   RetryPolicy,
@@ -44,6 +45,8 @@ export type {
   EventTransport,
   InboundDelivery,
   SettleReport,
+  TransportChannel,
+  TransportDescription,
   TransportHealth,
   TransportReplayQuery,
   TransportStats,
@@ -95,6 +98,8 @@ export type { EventLogOptions } from './event-log/event-log.options';
 export type { EventLogEntry } from './event-log/event-log';
 
 export * from './audit';
+export * from './trace';
+export * from './asyncapi';
 export { DEFAULT_REDACTED_KEYS, DEFAULT_REDACTION_MARKER } from './event/key-redactor';
 
 export type {

@@ -99,6 +99,17 @@ export interface ListenerOptions<T = unknown> {
 /** A handler receives the event; it may return a promise, which the bus tracks. */
 export type EventHandler<T = unknown> = (event: BusEvent<T>) => unknown;
 
+/** One subscribed listener, as `EventBusService.listeners()` lists it. */
+export interface ListenerInfo {
+  /** The handler's name (`ClassName.method` for `@OnEvent`, or the `name` option). */
+  readonly name: string;
+  /** The type or pattern it subscribed to. */
+  readonly pattern: string;
+  readonly priority: number;
+  /** Runs in the emitting process only (`local: true`), for a distributed event. */
+  readonly local: boolean;
+}
+
 /** Returned by `on()`/`once()`. */
 export interface Subscription {
   unsubscribe(): void;

@@ -22,6 +22,7 @@ import type {
   EventMiddleware,
   EventPattern,
   HistoryQuery,
+  ListenerInfo,
   ListenerOptions,
   ReplayQuery,
   Subscription,
@@ -31,7 +32,7 @@ import { buildPipeline, type Pipeline } from './pipeline';
 import { BUS_TELEMETRY, type BusTelemetry } from './ports/bus-telemetry.port';
 import { DEAD_LETTER_STORE, type DeadLetterStore } from './ports/dead-letter-store.port';
 import { RETRY_SCHEDULER, type RetryScheduler } from './ports/retry-scheduler.port';
-import type { TransportHealth, TransportStats } from './ports/event-transport.port';
+import type { TransportDescription, TransportHealth, TransportStats } from './ports/event-transport.port';
 import { assertPattern, type Route } from './route-table';
 import { StartupHold } from './startup-hold';
 import type { WaitForOptions } from './subscriptions';
@@ -207,6 +208,19 @@ export class EventBusService {
     return this.stages.routes.definitionOf(type);
   }
 
+  /** Every declared definition (the bus's own included), in the order they were declared. */
+  definitions(): EventDefinition<unknown, unknown>[] {
+    return this.stages.routes.allDefinitions();
+  }
+
+  /** The subscribed listeners (not the bus's own waiters), in subscription order. */
+  listeners(): ListenerInfo[] {
+    return this.stages.registry
+      .all()
+      .filter((entry) => entry.ownContext)
+      .map(({ name, pattern, priority, reach }) => ({ name, pattern, priority, local: reach === 'emit' }));
+  }
+
   /** Recent events, oldest first (empty when history is off). */
   history(query?: HistoryQuery): BusEvent[] {
     if (query?.type !== undefined) assertPattern(query.type);
@@ -333,6 +347,11 @@ export class EventBusService {
   /** The remote transport's name (`redis-streams`...), or undefined when events stay in this process. */
   get transportName(): string | undefined {
     return this.stages.transport?.transportName;
+  }
+
+  /** What the remote transport says about itself (protocol, server, channels), for documents. */
+  transportDescription(): TransportDescription | undefined {
+    return this.stages.transport?.describe();
   }
 
   /** The remote transport's figures (`undefined` without one, or when it keeps none): for metrics. */

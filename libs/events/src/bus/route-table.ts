@@ -85,6 +85,11 @@ export class RouteTable {
     return this.definitions.get(type);
   }
 
+  /** Every declared definition, in the order they were declared. */
+  allDefinitions(): AnyDefinition[] {
+    return [...this.definitions.values()];
+  }
+
   /** Emitted counts by type (types beyond the stats bound fold into `other`). */
   emittedByType(): Record<string, number> {
     const byType: Record<string, number> = {};

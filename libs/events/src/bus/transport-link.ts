@@ -15,6 +15,7 @@ import type { BusTelemetry } from './ports/bus-telemetry.port';
 import type {
   EventTransport,
   InboundDelivery,
+  TransportDescription,
   TransportHealth,
   TransportStats,
 } from './ports/event-transport.port';
@@ -50,6 +51,11 @@ export class TransportLink {
 
   get transportName(): string {
     return this.parts.transport.name;
+  }
+
+  /** What the transport says about itself, when it says anything. */
+  describe(): TransportDescription | undefined {
+    return this.parts.transport.describe?.();
   }
 
   /** Starts consuming; rejects (with the transport's own error, naming the server) if it cannot. */

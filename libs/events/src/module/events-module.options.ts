@@ -1,9 +1,11 @@
+import type { AsyncApiOptions } from '../asyncapi/asyncapi.options';
 import type { AuditOptions } from '../audit/audit.options';
 import type { BridgesOptions } from '../bridges/bridges.options';
 import type { BusModuleOptions } from '../bus/bus.options';
 import type { CorrelationOptions } from '../correlation/correlation.options';
 import type { EventLogOptions } from '../event-log/event-log.options';
 import type { MetricsOptions } from '../metrics/metrics.options';
+import type { TraceOptions } from '../trace/trace.options';
 
 /** Options of `EventsModule.forRoot()` / `forRootAsync()`: the bus's own, then one per feature. */
 export interface EventsModuleOptions extends BusModuleOptions {
@@ -20,6 +22,13 @@ export interface EventsModuleOptions extends BusModuleOptions {
   eventLog?: boolean | EventLogOptions;
   /** Tamper-evident audit trail; off unless given, `{}` = SQLite at ./data/audit.db. See docs/audit.md. */
   audit?: false | AuditOptions;
+  /**
+   * The story of each correlation id (`TraceService.trace()`): this process records its events, handler
+   * attempts and dead letters; off unless given, `{}` = in this process's memory. See docs/trace.md.
+   */
+  trace?: false | TraceOptions;
+  /** Serve the AsyncAPI 3 document of this service (`GET /events/asyncapi.json`); off unless given. See docs/asyncapi.md. */
+  asyncapi?: false | AsyncApiOptions;
   /** Record events of `@nestjs/event-emitter` / `@nestjs/cqrs` on the bus too. See docs/migration-*.md. */
   bridges?: BridgesOptions;
   /**

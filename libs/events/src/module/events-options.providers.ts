@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import { ASYNCAPI_OPTIONS } from '../asyncapi/asyncapi.options';
 import { AUDIT_OPTIONS } from '../audit/audit.options';
 import { BRIDGES_OPTIONS } from '../bridges/bridges.options';
 import { BUS_OPTIONS } from '../bus/bus.options';
@@ -6,6 +7,7 @@ import { CORRELATION_OPTIONS } from '../correlation/correlation.options';
 import { EVENT_LOG_OPTIONS } from '../event-log/event-log.options';
 import { DISCOVERY_OPTIONS } from '../listeners/discovery.options';
 import { METRICS_OPTIONS } from '../metrics/metrics.options';
+import { TRACE_OPTIONS } from '../trace/trace.options';
 import type { EventsModuleOptions } from './events-module.options';
 import { EVENTS_MODULE_OPTIONS } from './events.tokens';
 import { resolveEventsOptions, type ResolvedEventsOptions } from './resolve-options';
@@ -25,6 +27,8 @@ const FEATURE_PARTS: readonly (readonly [symbol, Part])[] = [
   [EVENT_LOG_OPTIONS, (o) => o.eventLog],
   [AUDIT_OPTIONS, (o) => o.audit],
   [BRIDGES_OPTIONS, (o) => o.bridges],
+  [TRACE_OPTIONS, (o) => o.trace],
+  [ASYNCAPI_OPTIONS, (o) => o.asyncapi],
   [DISCOVERY_OPTIONS, (o) => o.discovery],
   [SHUTDOWN_TIMEOUT_MS, (o) => o.shutdownTimeoutMs],
 ];

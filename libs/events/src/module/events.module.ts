@@ -1,6 +1,13 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
 import { ClsModule } from 'nestjs-cls';
+import { createAsyncApiController } from '../asyncapi/asyncapi.controller';
+import {
+  ASYNCAPI_CONTROLLER_REGISTERED,
+  resolveAsyncApiOptions,
+  type AsyncApiOptions,
+} from '../asyncapi/asyncapi.options';
+import { EventCatalog } from '../asyncapi/event-catalog';
 import { createAuditController } from '../audit/audit.controller';
 import { AUDIT_STORE } from '../audit/audit.interfaces';
 import {
@@ -25,6 +32,18 @@ import { ListenerDiscovery } from '../listeners/listener-discovery.service';
 import { AUDIT_TELEMETRY } from '../audit/audit.telemetry';
 import { AuditWriteTracker } from '../audit/audit-write.tracker';
 import { EventMetrics } from '../metrics/event-metrics';
+import { createTraceControllers } from '../trace/trace.controller';
+import {
+  checkTraceController,
+  resolveTraceOptions,
+  type ResolvedTraceController,
+  type TraceControllerOptions,
+} from '../trace/trace.options';
+import {
+  TRACE_CONTROLLER_REGISTERED,
+  TraceService,
+  type TraceControllerSource,
+} from '../trace/trace.service';
 import { MetricsEndpoint } from '../metrics/metrics.endpoint';
 import { EventsLifecycle } from './events-lifecycle.service';
 import { StartupSummary } from './startup-summary';
@@ -62,6 +81,8 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
     EventsHealthIndicator,
     { provide: AUDIT_STORE, useFactory: createAuditStore, inject: [AUDIT_OPTIONS] },
     AuditService,
+    TraceService,
+    EventCatalog,
   ],
   exports: [
     EventBusService,
@@ -70,6 +91,8 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
     EventsHealthIndicator,
     AuditService,
     AUDIT_STORE,
+    TraceService,
+    EventCatalog,
     ...FEATURE_OPTION_TOKENS,
   ],
 })
@@ -80,6 +103,9 @@ export class EventsModule extends ConfigurableModuleClass {
     // The audit REST controller must be declared now: routes cannot be added once the module is built.
     const audit = resolveAuditOptions(options.audit);
     if (audit && audit.controller) addAuditController(module, audit.controller, 'audit.controller');
+    const trace = resolveTraceOptions(options.trace);
+    if (trace.controller) addTraceControllers(module, trace.controller, 'trace.controller');
+    addAsyncApiController(module, options.asyncapi, 'asyncapi');
     return module;
   }
 
@@ -89,10 +115,13 @@ export class EventsModule extends ConfigurableModuleClass {
    * here as `auditController`, and turn the audit trail on in the factory's options.
    */
   static forRootAsync(options: EventsModuleAsyncOptions): DynamicModule {
-    const { auditController, ...asyncOptions } = options;
+    const { auditController, traceController, asyncapi, ...asyncOptions } = options;
     const controller = checkController(auditController, 'auditController');
+    const traces = checkTraceController(traceController, 'traceController');
     const module = super.forRootAsync(asyncOptions);
     if (controller) addAuditController(module, controller, 'auditController');
+    if (traces) addTraceControllers(module, traces, 'traceController');
+    addAsyncApiController(module, asyncapi, 'asyncapi');
     return module;
   }
 }
@@ -101,6 +130,10 @@ export class EventsModule extends ConfigurableModuleClass {
 export type EventsModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE & {
   /** The audit REST controller (`GET /audit`, `GET /audit/verify`), behind `guard`; off when absent. */
   auditController?: AuditControllerOptions;
+  /** The trace controller (the story as JSON, and its timeline page), behind `guard`; off when absent. */
+  traceController?: TraceControllerOptions;
+  /** Serve the AsyncAPI document (`GET /events/asyncapi.json`); give it here, not from the factory. */
+  asyncapi?: AsyncApiOptions;
 };
 
 function addAuditController(
@@ -115,5 +148,27 @@ function addAuditController(
   module.providers = [
     ...(module.providers ?? []),
     { provide: AUDIT_CONTROLLER_REGISTERED, useValue: source },
+  ];
+}
+
+function addTraceControllers(
+  module: DynamicModule,
+  controller: ResolvedTraceController,
+  source: TraceControllerSource,
+): void {
+  module.controllers = [...(module.controllers ?? []), ...createTraceControllers(controller)];
+  module.providers = [
+    ...(module.providers ?? []),
+    { provide: TRACE_CONTROLLER_REGISTERED, useValue: source },
+  ];
+}
+
+function addAsyncApiController(module: DynamicModule, value: unknown, option: string): void {
+  const asyncapi = resolveAsyncApiOptions(value, option);
+  if (!asyncapi) return;
+  module.controllers = [...(module.controllers ?? []), createAsyncApiController(asyncapi)];
+  module.providers = [
+    ...(module.providers ?? []),
+    { provide: ASYNCAPI_CONTROLLER_REGISTERED, useValue: true },
   ];
 }

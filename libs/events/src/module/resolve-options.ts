@@ -1,3 +1,4 @@
+import { resolveAsyncApiOptions, type ResolvedAsyncApiOptions } from '../asyncapi/asyncapi.options';
 import { resolveAuditOptions, resolveRedaction, type ResolvedAuditOptions } from '../audit/audit.options';
 import { resolveBridgesOptions, type ResolvedBridges } from '../bridges/bridges.options';
 import { resolveBusOptions, type BusOptions } from '../bus/bus.options';
@@ -9,6 +10,7 @@ import {
 import { EventsConfigError } from '../errors/events-config.error';
 import { resolveEventLogOptions, type ResolvedEventLogOptions } from '../event-log/event-log.options';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from '../metrics/metrics.options';
+import { resolveTraceOptions, type ResolvedTraceOptions } from '../trace/trace.options';
 import type { EventsModuleOptions } from './events-module.options';
 import { resolveDiscoveryOptions, type DiscoveryOptions } from '../listeners/discovery.options';
 
@@ -23,6 +25,8 @@ export interface ResolvedEventsOptions {
   readonly eventLog: false | ResolvedEventLogOptions;
   readonly audit: false | ResolvedAuditOptions;
   readonly bridges: ResolvedBridges;
+  readonly trace: ResolvedTraceOptions;
+  readonly asyncapi: false | ResolvedAsyncApiOptions;
   /** What listener discovery reads, provided under `DISCOVERY_OPTIONS`. */
   readonly discovery: DiscoveryOptions;
 }
@@ -45,6 +49,8 @@ const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
   'eventLog',
   'audit',
   'bridges',
+  'trace',
+  'asyncapi',
   'verbose',
 ];
 
@@ -72,6 +78,8 @@ export function resolveEventsOptions(options: EventsModuleOptions = {}): Resolve
     eventLog: resolveEventLogOptions(options.eventLog),
     audit: resolveAuditOptions(options.audit),
     bridges: resolveBridgesOptions(options.bridges),
+    trace: resolveTraceOptions(options.trace),
+    asyncapi: resolveAsyncApiOptions(options.asyncapi),
     discovery: resolveDiscoveryOptions(options),
   };
 }

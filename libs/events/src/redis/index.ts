@@ -20,3 +20,4 @@ export {
   RedisTransportError,
   RedisUnavailableError,
 } from './redis.errors';
+export { RedisTraceStore, type RedisTraceStoreOptions } from './redis-trace.store';

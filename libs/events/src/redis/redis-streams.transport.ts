@@ -7,11 +7,13 @@ import type {
   EventTransport,
   TransportHealth,
   TransportReplayQuery,
+  TransportDescription,
   TransportStats,
 } from '../bus/ports/event-transport.port';
 import { withTimeout } from '../common/with-timeout';
 import type { BusEvent } from '../event/bus-event.interface';
 import type { EventTraceContext } from '../event/event.codec';
+import { describeRedisStreams } from './redis-description';
 import { RedisTransportError } from './redis.errors';
 import { RedisDeadLetterStore } from './redis-dead-letter.store';
 import {
@@ -138,6 +140,11 @@ export class RedisStreamsTransport implements EventTransport {
       inFlight: this.consumer?.inHand.running ?? 0,
       lag,
     };
+  }
+
+  /** Its server, channels (stream keys, in routing order) and policies, for the AsyncAPI document. */
+  describe(): TransportDescription {
+    return describeRedisStreams(this.options);
   }
 
   /** The counters beyond `stats()`: entries trimmed by age, cut by the length cap, found gone when claimed. */

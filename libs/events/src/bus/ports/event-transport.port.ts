@@ -88,6 +88,28 @@ export interface TransportHealth {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
+/** One channel of a transport, as documents (AsyncAPI) describe it. */
+export interface TransportChannel {
+  /** The channel's name (`main`...). */
+  readonly name: string;
+  /** Where its events are, in the broker's terms (a stream key...). */
+  readonly addresses: readonly string[];
+  /** Type patterns routed here, in order; the channel that takes every other type has `**`. */
+  readonly patterns: readonly string[];
+}
+
+/** What a transport says about itself for documents: its protocol, server and channels. */
+export interface TransportDescription {
+  /** The protocol's AsyncAPI name: `redis`... */
+  readonly protocol: string;
+  /** `host:port` (never credentials); absent for a transport inside the process. */
+  readonly host?: string;
+  /** The channels in routing order: an event goes to the first whose patterns match its type. */
+  readonly channels: readonly TransportChannel[];
+  /** Settings worth documenting (consumer group, retention...), as plain JSON. */
+  readonly settings?: Readonly<Record<string, unknown>>;
+}
+
 /**
  * Carries events between processes. `publish()` takes events the bus built and resolves once the transport has
  * them (durably, for a broker); `consume()` starts feeding the events that arrive (from this process or others)
@@ -115,6 +137,8 @@ export interface EventTransport {
   readonly deadLetters?: DeadLetterStore;
   stats?(): Promise<TransportStats>;
   health?(): Promise<TransportHealth>;
+  /** Its protocol, server and channels, for the AsyncAPI document. */
+  describe?(): TransportDescription;
   close(): Promise<void>;
 }
 
