@@ -13,6 +13,11 @@ import { historyScenario } from './scenarios/history.scenario';
 import { httpInstructionsScenario } from './scenarios/http-instructions.scenario';
 import { httpScenario } from './scenarios/http.scenario';
 import { memoryScenario } from './scenarios/memory.scenario';
+import { redisConsumeScenario } from './scenarios/redis-consume.scenario';
+import { redisFailoverScenario } from './scenarios/redis-failover.scenario';
+import { redisLatencyScenario } from './scenarios/redis-latency.scenario';
+import { redisMemoryScenario } from './scenarios/redis-memory.scenario';
+import { redisPublishScenario } from './scenarios/redis-publish.scenario';
 import { singleScenario } from './scenarios/single.scenario';
 import { wildcardScenario } from './scenarios/wildcard.scenario';
 import { consoleReport, describeMachine, markdownReport } from './report';
@@ -30,6 +35,11 @@ const SCENARIOS: Record<string, (settings: RunSettings) => Promise<ScenarioResul
   memory: memoryScenario,
   history: historyScenario,
   audit: auditScenario,
+  'redis-publish': redisPublishScenario,
+  'redis-consume': redisConsumeScenario,
+  'redis-latency': redisLatencyScenario,
+  'redis-failover': redisFailoverScenario,
+  'redis-memory': redisMemoryScenario,
 };
 
 function option(name: string): string | undefined {
