@@ -70,9 +70,12 @@ export class InHandEntries {
     return copy;
   }
 
-  /** Resolves once fewer than `capacity` entries are held (at once when there is room). */
-  whenFree(): Promise<void> {
-    return this.free > 0 ? Promise.resolve() : this.next();
+  /**
+   * Resolves at once when at least `slots` are free, else at the next settlement or `wake()`: the caller checks
+   * again.
+   */
+  whenFree(slots = 1): Promise<void> {
+    return this.free >= slots ? Promise.resolve() : this.next();
   }
 
   /** Resolves once nothing is held, or after `timeoutMs`; true when empty. */

@@ -52,11 +52,15 @@ export class StreamReader {
   }
 
   private async run(): Promise<void> {
+    const { inHand, sources } = this.context;
+    // A read that names only some streams blocks through entries arriving on the others (a retry stream is
+    // usually empty): wait for a slot per stream, so that every read names them all.
+    const room = Math.min(sources.length, inHand.capacity);
     let failing = false;
     while (!this.stopping) {
-      await this.context.inHand.whenFree();
+      await inHand.whenFree(room);
       if (this.stopping) break;
-      failing = await this.readOnce(this.context.inHand.free, failing);
+      if (inHand.free >= room) failing = await this.readOnce(inHand.free, failing);
     }
   }
 
