@@ -4,8 +4,8 @@
 // what a crash cuts off is the ack, never a report of work done. Sends { kind: 'ready', consumer } once
 // consuming; answers 'stop' by closing the transport and exiting.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { monotonicMs, OrderPlaced } from '../redis/bench-event';
-import { closeOurs, oursBus } from '../redis/ours-bus';
+import { monotonicMs } from '../redis/bench-event';
+import { closeOurs, OrderPlaced, oursBus } from '../redis/ours-bus';
 import { fail, onCommand, reply } from './ipc';
 
 async function main(): Promise<void> {

@@ -4,8 +4,7 @@
 // 100 ms. Commands: 'mark' (the RSS baseline is taken now: the median of the next 5 samples), 'report' (what was
 // seen since the mark), 'handled' (how many events so far), 'stop'.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { OrderPlaced } from '../redis/bench-event';
-import { closeOurs, oursBus } from '../redis/ours-bus';
+import { closeOurs, OrderPlaced, oursBus } from '../redis/ours-bus';
 import { fail, onCommand, reply } from './ipc';
 
 const SAMPLE_MS = 100;

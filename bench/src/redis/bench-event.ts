@@ -1,7 +1,7 @@
-// The distributed event every Redis scenario sends, its 300-byte payload, and the body a raw client writes for
-// it: the same JSON envelope the transport writes (same fields, same order, same size).
+// The event every Redis scenario sends: its 300-byte payload, and the body a raw client writes for it (the same
+// JSON envelope the transport writes: same fields, same order, same size). Nothing here loads the bus, so the
+// raw processes start as light as a hand-written client would; the definition is in ./ours-bus.
 import { randomUUID } from 'node:crypto';
-import { defineEvent } from 'nestjs-event-bus';
 
 /** What an order event carries; `sentAt` is the sender's monotonic clock in ms (latency), else 0. */
 export interface OrderPayload {
@@ -17,9 +17,6 @@ export interface OrderPayload {
 
 /** The event type of every Redis scenario. */
 export const ORDER_TYPE = 'bench.order.placed';
-
-/** A distributed event: `emit()` hands it to the transport. */
-export const OrderPlaced = defineEvent<OrderPayload>(ORDER_TYPE, { distributed: true });
 
 /** The payload's JSON length for a typical seq and sentAt. */
 export const PAYLOAD_BYTES = 300;

@@ -1,9 +1,13 @@
 // Our side of the Redis scenarios: a bus on a RedisStreamsTransport, made the way an application without Nest
 // makes one (`new EventBusService({ source, transport })`, then `connect()` to consume).
 import type { LoggerService } from '@nestjs/common';
-import { EventBusService, type HistoryOptions } from 'nestjs-event-bus';
+import { defineEvent, EventBusService, type HistoryOptions } from 'nestjs-event-bus';
 import { RedisStreamsTransport, type RedisStreamsTransportOptions } from 'nestjs-event-bus/redis';
+import { ORDER_TYPE, type OrderPayload } from './bench-event';
 import { REDIS_URL } from './shared-redis';
+
+/** The scenarios' event as a distributed definition: `emit()` hands it to the transport. */
+export const OrderPlaced = defineEvent<OrderPayload>(ORDER_TYPE, { distributed: true });
 
 /** A bus and its transport. */
 export interface OursBus {

@@ -1,9 +1,9 @@
 import { EventBusService, encodeEvent } from 'nestjs-event-bus';
 import type { Redis } from 'ioredis';
 import { median, medianRatio, Sink } from '../harness';
-import { ORDER_TYPE, OrderPlaced, orderPayload, payloadOf } from '../redis/bench-event';
+import { ORDER_TYPE, orderPayload, payloadOf } from '../redis/bench-event';
 import { notMeasured } from '../redis/not-measured';
-import { closeOurs, oursBus, oursStreamKey } from '../redis/ours-bus';
+import { closeOurs, OrderPlaced, oursBus, oursStreamKey } from '../redis/ours-bus';
 import { alternate } from '../redis/rounds';
 import { rawClient, redisUp, withPrefix } from '../redis/shared-redis';
 import { target, type RunSettings, type ScenarioResult } from '../scenario';

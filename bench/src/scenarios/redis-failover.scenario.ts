@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { median } from '../harness';
-import { monotonicMs, OrderPlaced, orderPayload, payloadOf } from '../redis/bench-event';
+import { monotonicMs, orderPayload, payloadOf } from '../redis/bench-event';
 import { ChildHandle, stopAll } from '../redis/child-handle';
 import { notMeasured } from '../redis/not-measured';
-import { closeOurs, oursBus, oursStreamKey } from '../redis/ours-bus';
+import { closeOurs, OrderPlaced, oursBus, oursStreamKey } from '../redis/ours-bus';
 import { pace } from '../redis/pacer';
 import { rawClient, redisUp, withPrefix } from '../redis/shared-redis';
 import { reported, target, type RunSettings, type ScenarioResult, type TargetResult } from '../scenario';

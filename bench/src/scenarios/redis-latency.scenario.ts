@@ -30,8 +30,8 @@ export async function redisLatencyScenario(settings: RunSettings): Promise<Scena
   return withPrefix('latency', async (prefix) => {
     const pair = (name: string): Pair => ({
       name,
-      consumer: new ChildHandle('redis-latency.child.js', [`${name}-consumer`, prefix]),
-      publisher: new ChildHandle('redis-latency.child.js', [`${name}-publisher`, prefix]),
+      consumer: new ChildHandle(`redis-${name}.child.js`, ['consumer', prefix]),
+      publisher: new ChildHandle(`redis-${name}.child.js`, ['publisher', prefix]),
     });
     const pairs = [pair(RAW), pair(OURS)];
     const children = pairs.flatMap((p) => [p.consumer, p.publisher]);

@@ -40,7 +40,7 @@ export async function redisMemoryScenario(settings: RunSettings): Promise<Scenar
       String(HANDLER_MS),
       String(MAX_IN_FLIGHT),
     ]);
-    const publisher = new ChildHandle('redis-latency.child.js', ['ours-publisher', prefix]);
+    const publisher = new ChildHandle('redis-ours.child.js', ['publisher', prefix]);
     try {
       await Promise.all([consumer.next('ready'), publisher.next('ready')]);
       await publisher.request({ kind: 'run', rate: RATE, count: warmupEvents }, 'ran');

@@ -1,6 +1,6 @@
 import { measure, median, medianRatio, type HarnessOptions } from '../harness';
-import { ORDER_TYPE, OrderPlaced, orderPayload, rawBody } from '../redis/bench-event';
-import { closeOurs, oursBus, oursStreamKey } from '../redis/ours-bus';
+import { ORDER_TYPE, orderPayload, rawBody } from '../redis/bench-event';
+import { closeOurs, OrderPlaced, oursBus, oursStreamKey } from '../redis/ours-bus';
 import { rawClient, redisUp, withPrefix } from '../redis/shared-redis';
 import { notMeasured } from '../redis/not-measured';
 import { target, type RunSettings, type ScenarioResult } from '../scenario';
