@@ -10,6 +10,7 @@ const RATE = 1_000;
 const TITLE = `redis end-to-end latency at ${RATE.toLocaleString('en-US')} events/s, publisher and consumer in two processes`;
 const RAW = 'raw';
 const OURS = 'ours';
+const LEAN = 'ours, history off';
 
 /** A publisher process and a consumer process of one candidate. */
 interface Pair {
@@ -28,12 +29,16 @@ export async function redisLatencyScenario(settings: RunSettings): Promise<Scena
   const perRound = settings.quick ? 300 : 2_500;
   const [rounds, warmup] = settings.quick ? [1, 0] : [9, 1];
   return withPrefix('latency', async (prefix) => {
-    const pair = (name: string): Pair => ({
+    const pair = (name: string, script: string, args: string[]): Pair => ({
       name,
-      consumer: new ChildHandle(`redis-${name}.child.js`, ['consumer', prefix]),
-      publisher: new ChildHandle(`redis-${name}.child.js`, ['publisher', prefix]),
+      consumer: new ChildHandle(script, ['consumer', ...args]),
+      publisher: new ChildHandle(script, ['publisher', ...args]),
     });
-    const pairs = [pair(RAW), pair(OURS)];
+    const pairs = [
+      pair(RAW, 'redis-raw.child.js', [prefix]),
+      pair(OURS, 'redis-ours.child.js', [prefix]),
+      pair(LEAN, 'redis-ours.child.js', [`${prefix}:lean`, 'history-off']),
+    ];
     const children = pairs.flatMap((p) => [p.consumer, p.publisher]);
     try {
       await Promise.all(children.map((child) => child.next('ready')));
@@ -67,8 +72,11 @@ export async function redisLatencyScenario(settings: RunSettings): Promise<Scena
           row(`${OURS} p50`, `${RAW} p50`),
           row(`${RAW} p99`, `${RAW} p99`),
           row(`${OURS} p99`, `${RAW} p99`),
+          row(`${LEAN} p50`, `${RAW} p50`),
+          row(`${LEAN} p99`, `${RAW} p99`),
           row(`${RAW} max`, `${RAW} max`),
           row(`${OURS} max`, `${RAW} max`),
+          row(`${LEAN} max`, `${RAW} max`),
         ],
         targets: latencyTargets(p50Difference, p99Ratio),
         notes: [
@@ -78,11 +86,13 @@ export async function redisLatencyScenario(settings: RunSettings): Promise<Scena
             `tick XADDs the events due in one pipeline (one event most ticks); the consumer reads with ` +
             `XREADGROUP COUNT 32 BLOCK 200, parses each body, acknowledges the batch before the next read. ` +
             `ours: \`bus.emit()\` of the distributed event in the publisher (its pipeline per tick), and an ` +
-            `\`@OnEvent\`-style handler (\`bus.on\`) in a consumer bus on RedisStreamsTransport at its defaults. ` +
-            `Four processes (two idle at a time) on the 2 cores with Redis and the other work of the machine.`,
+            `\`@OnEvent\`-style handler (\`bus.on\`) in a consumer bus on RedisStreamsTransport at its defaults; ` +
+            `the targets are on these. "ours, history off": the same two processes with \`history: false\` on ` +
+            `both buses (a stream of its own), to show what the history costs the tail. ` +
+            `Six processes (four idle at a time) on the 2 cores with Redis and the other work of the machine.`,
         ],
         procedure:
-          `${rounds} counted rounds after ${warmup} warm-up round(s), raw and ours alternating (the first of a ` +
+          `${rounds} counted rounds after ${warmup} warm-up round(s), the three pairs taking turns (the first of a ` +
           `round rotates); each round sends ${perRound.toLocaleString('en-US')} events at ` +
           `${RATE.toLocaleString('en-US')}/s (a 1 ms timer sends what is due) and waits for all of them.`,
       };
