@@ -209,11 +209,12 @@ export const MISS_NOTES: Readonly<Record<string, string>> = {
     'waits on Redis ~27 us, raw ~14 and ~5. Most of the difference is round trips: ours gets 9-16 entries per ' +
     'XREADGROUP against raw 32, because COUNT applies to each stream named and every read names the event stream and ' +
     "the group's retry stream (COUNT x streams <= free slots), and a slot frees only when its XACK is answered. So " +
-    'socket writes cost ~9.5 us per event against ~4.5 (a write to Redis costs 80-200 us of CPU on this VM). The rest: ' +
+    'socket writes cost ~9.5 us per event against ~4.5 (each write to the socket showed 80-200 us of CPU in these profiles). The rest: ' +
     'decoding, checking and freezing the event ~5.9 us (raw JSON.parse ~2.5), GC ~4 us (raw 0.5), promise hooks and ' +
     'context ~2.2 us, transport and bus bookkeeping ~2.9 us. Reading only once 16 or all 32 slots are free made no ' +
-    'difference (0.42x and 0.40x against 0.41x, interleaved). The ratio is 0.40-0.44x on a quiet machine and ' +
-    '0.23-0.29x at load average 6-12: every extra round trip waits for a scheduler slot.',
+    'difference (0.42x and 0.40x against 0.41x, interleaved). The ratio was 0.40-0.44x in interleaved probes on a ' +
+    'quiet machine, 0.31x in the full run and 0.23-0.29x at load average 6-12: every extra round trip waits for a ' +
+    'scheduler slot.',
   'redis consume: >= 10000 events/s':
     '23-38k events/s on a quiet machine, 8-10k at load average 6-12; where the time goes is under the ratio target.',
   'redis latency at 1k/s: ours p50 - raw p50 <= 1 ms':
@@ -225,7 +226,7 @@ export const MISS_NOTES: Readonly<Record<string, string>> = {
     'ours consumer ran ~1 scavenge a second of median 11.4 ms (max ~25), against 0.8-1.0 ms for the raw consumer: ' +
     "the bus's history keeps the last 1,000 events (one second here) alive, so each scavenge copies them. With " +
     'history off the same scavenges take ~6 ms and the tail comes close to the raw one (the "history off" rows). The ' +
-    'ratio was ~2.2x on a quiet machine and ~4x at load average 6-12.',
+    'ratio was 1.5-2.3x with little other work on the machine and ~4x at load average 6-12.',
   'redis failover: last orphan handled <= 2000 ms after kill -9':
     'an orphan becomes claimable claimIdleMs after its last read or heartbeat and the claim loop runs every ' +
     'claimIntervalMs, so 1.0-1.25 s plus the handler is expected; beyond that, the survivors were starved of CPU.',
