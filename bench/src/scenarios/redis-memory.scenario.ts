@@ -31,7 +31,7 @@ interface LoadReport {
  */
 export async function redisMemoryScenario(settings: RunSettings): Promise<ScenarioResult> {
   if (!(await redisUp())) return notMeasured('redis-memory', TITLE, memoryTargets(NaN, NaN));
-  const seconds = settings.quick ? 2 : 20;
+  const seconds = settings.quick ? 1 : 20;
   const warmupEvents = settings.quick ? 500 : 5_000;
   return withPrefix('memory', async (prefix) => {
     const consumer = new ChildHandle('redis-memory.child.js', [
