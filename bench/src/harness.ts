@@ -12,6 +12,8 @@
 export interface Candidate {
   readonly name: string;
   run(iterations: number): void | Promise<void>;
+  /** Called before each of the candidate's slices, outside the timed part (e.g. to empty a Redis stream). */
+  prepare?(): Promise<void>;
 }
 
 export interface HarnessOptions {
@@ -43,6 +45,7 @@ export async function measure(
   for (let round = 0; round < total; round++) {
     for (let k = 0; k < candidates.length; k++) {
       const candidate = candidates[(round + k) % candidates.length];
+      if (candidate.prepare) await candidate.prepare();
       let done = 0;
       let elapsed = 0;
       const started = process.hrtime.bigint();

@@ -14,6 +14,11 @@ import { httpInstructionsScenario } from './scenarios/http-instructions.scenario
 import { httpScenario } from './scenarios/http.scenario';
 import { memoryScenario } from './scenarios/memory.scenario';
 import { otelScenario } from './scenarios/otel.scenario';
+import { redisConsumeScenario } from './scenarios/redis-consume.scenario';
+import { redisFailoverScenario } from './scenarios/redis-failover.scenario';
+import { redisLatencyScenario } from './scenarios/redis-latency.scenario';
+import { redisMemoryScenario } from './scenarios/redis-memory.scenario';
+import { redisPublishScenario } from './scenarios/redis-publish.scenario';
 import { singleScenario } from './scenarios/single.scenario';
 import { traceScenario } from './scenarios/trace.scenario';
 import { wildcardScenario } from './scenarios/wildcard.scenario';
@@ -34,6 +39,11 @@ const SCENARIOS: Record<string, (settings: RunSettings) => Promise<ScenarioResul
   audit: auditScenario,
   otel: otelScenario,
   trace: traceScenario,
+  'redis-publish': redisPublishScenario,
+  'redis-consume': redisConsumeScenario,
+  'redis-latency': redisLatencyScenario,
+  'redis-failover': redisFailoverScenario,
+  'redis-memory': redisMemoryScenario,
 };
 
 function option(name: string): string | undefined {

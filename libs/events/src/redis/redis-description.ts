@@ -37,8 +37,12 @@ function channelsOf(options: ResolvedRedisStreamsOptions): TransportChannel[] {
   }));
 }
 
-/** `host:port` of a connection, never its credentials. */
-function hostOf(connection: string | RedisOptions): string {
+/** `host:port` of a connection (the seed nodes of a cluster), never its credentials. */
+function hostOf(resolved: ResolvedRedisStreamsOptions['connection']): string {
+  if (resolved.kind === 'cluster') {
+    return resolved.nodes.map((node) => `${node.host}:${node.port}`).join(',');
+  }
+  const connection: string | RedisOptions = resolved.target;
   if (typeof connection !== 'string') {
     return connection.path ?? `${connection.host ?? '127.0.0.1'}:${connection.port ?? 6379}`;
   }
