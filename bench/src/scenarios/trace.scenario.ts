@@ -64,6 +64,8 @@ export async function traceScenario(settings: RunSettings): Promise<ScenarioResu
         history: { maxEvents: 10_000 },
         audit: { store: new MemoryAuditStore(), include: ['story.**'] },
         trace: {},
+        // The story is one chain 50 events deep, past the default causation-depth limit of 32.
+        maxCausationDepth: 64,
       }),
     ],
   })
