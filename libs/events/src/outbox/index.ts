@@ -1,0 +1,14 @@
+// The entry point nestjs-event-bus/outbox: the transactional outbox's stores and relay. The stores need the
+// optional peers `pg` or `better-sqlite3`; `TransactionalAdapterPg` plugs plain `pg` into `@nestjs-cls/transactional`.
+export type {
+  OutboxDepth,
+  OutboxEntry,
+  OutboxRecord,
+  OutboxStore,
+  SqlExecutor,
+} from '../bus/ports/outbox-store.port';
+export { OUTBOX_STORE } from '../bus/ports/outbox-store.port';
+export type { OutboxDeliver, OutboxRelayOptions } from './outbox.options';
+export type { SqliteOutboxStoreOptions } from './stores/sqlite-outbox.options';
+export type { PostgresOutboxStoreOptions } from './stores/postgres-outbox.options';
+export { OutboxStoreError } from './outbox.errors';
