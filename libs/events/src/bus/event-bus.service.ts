@@ -77,7 +77,8 @@ export class EventBusService {
     this.cls = cls ?? ClsServiceManager.getClsService();
     this.ready = holdUntilReady !== true;
     this.hold = new StartupHold(this.options.maxHeldEvents, this.logger);
-    const ports = { retryScheduler, deadLetterStore, telemetry: telemetry ?? this.options.telemetry, inbox };
+    telemetry ??= this.options.telemetry;
+    const ports = { retryScheduler, deadLetterStore, telemetry, inbox: inbox ?? undefined };
     const announce = busAnnouncements(
       { emit: (definition, data, o) => this.stages.factory.announcing(() => this.emit(definition, data, o)) },
       () => this.stages.transport?.transportName ?? 'in-process',

@@ -6,7 +6,7 @@ describe('startupLine', () => {
   it('says everything is off but history and correlation with the defaults', () => {
     expect(startupLine(0, resolveEventsOptions())).toBe(
       'Ready: source "app", 0 listener(s); history on (1000 events), correlation on, metrics off, audit off, ' +
-        'event log off, bridges off',
+        'event log off, bridges off, outbox off',
     );
   });
 
