@@ -12,3 +12,6 @@ export type { OutboxDeliver, OutboxRelayOptions } from './outbox.options';
 export type { SqliteOutboxStoreOptions } from './stores/sqlite-outbox.options';
 export type { PostgresOutboxStoreOptions } from './stores/postgres-outbox.options';
 export { OutboxStoreError } from './outbox.errors';
+export { OutboxRelay } from './outbox.relay';
+export type { OutboxFlushResult, OutboxRelayStats } from './outbox.relay';
+export { SqliteOutboxStore } from './stores/sqlite-outbox.store';

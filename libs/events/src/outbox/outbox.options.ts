@@ -24,6 +24,11 @@ export interface OutboxRelayOptions {
   maxRetryDelayMs?: number;
   /** This relay's name in the leases it takes; default `<hostname>:<pid>:<random>`, unique per relay. */
   owner?: string;
+  /**
+   * How long `stop()` waits for the batch in hand; default 10000 ms. Past it, `stop()` resolves and the batch's
+   * remaining rows stay leased until `leaseMs` runs out, then another relay delivers them.
+   */
+  shutdownTimeoutMs?: number;
   /** Whether to wake on the store's notifications (PostgreSQL `LISTEN`) when it offers them; default true. */
   listen?: boolean;
   /** Where failures are logged, once per streak; default a Nest `Logger` named `OutboxRelay`. */
@@ -38,6 +43,7 @@ export interface ResolvedOutboxRelayOptions {
   readonly retryDelayMs: number;
   readonly maxRetryDelayMs: number;
   readonly owner: string | undefined;
+  readonly shutdownTimeoutMs: number;
   readonly listen: boolean;
   readonly logger: LoggerService | undefined;
 }
@@ -50,6 +56,7 @@ const KNOWN = [
   'retryDelayMs',
   'maxRetryDelayMs',
   'owner',
+  'shutdownTimeoutMs',
   'listen',
   'logger',
 ];
@@ -80,6 +87,7 @@ export function resolveOutboxRelayOptions(options: OutboxRelayOptions = {}): Res
       retryDelayMs,
     ),
     owner: checkOwner(options.owner),
+    shutdownTimeoutMs: ms('shutdownTimeoutMs', options.shutdownTimeoutMs, 10_000, 0),
     listen: checkBoolean('listen', options.listen, true),
     logger: checkLogger(options.logger),
   };
