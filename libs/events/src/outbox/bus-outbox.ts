@@ -1,10 +1,5 @@
 import { Logger } from '@nestjs/common';
-import type {
-  EventOutbox,
-  OutboxBusSide,
-  OutboxHealth,
-  OutboxStats,
-} from '../bus/ports/event-outbox.port';
+import type { EventOutbox, OutboxBusSide, OutboxHealth, OutboxStats } from '../bus/ports/event-outbox.port';
 import type { OutboxEntry, OutboxRecord, SqlExecutor } from '../bus/ports/outbox-store.port';
 import { errorMessage } from '../common/error-message';
 import { OUTBOX_FRAME_KEY, type EventContextStore } from '../context/context.keys';
@@ -106,7 +101,12 @@ export class BusOutbox implements EventOutbox, FrameOutbox {
       return { up: false, reason: `the outbox store cannot be read: ${errorMessage(error)}`, details: about };
     }
     const ageMs = depth.oldestAt === undefined ? null : Math.max(0, Date.now() - depth.oldestAt.getTime());
-    const details = { ...about, rows: depth.rows, oldestAgeMs: ageMs, failures: this.relay?.stats().failures ?? 0 };
+    const details = {
+      ...about,
+      rows: depth.rows,
+      oldestAgeMs: ageMs,
+      failures: this.relay?.stats().failures ?? 0,
+    };
     if (ageMs !== null && ageMs > maxAgeMs) {
       const reason = `the oldest outbox row has waited ${ageMs} ms (more than ${maxAgeMs})`;
       return { up: false, reason, details };

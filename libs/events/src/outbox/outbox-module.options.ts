@@ -50,7 +50,16 @@ export interface ResolvedOutboxOptions {
 export const OUTBOX_OPTIONS = Symbol('nestjs-event-bus:outbox-options');
 
 const KEYS = ['store', 'relay', 'health', 'connectionName', 'executor', 'key'];
-const STORE_METHODS = ['prepare', 'enqueue', 'claim', 'complete', 'release', 'inspect', 'recordHandled', 'close'];
+const STORE_METHODS = [
+  'prepare',
+  'enqueue',
+  'claim',
+  'complete',
+  'release',
+  'inspect',
+  'recordHandled',
+  'close',
+];
 
 /** Checks the `outbox` module option and applies its defaults; a wrong one throws `EventsConfigError` naming it. */
 export function resolveOutboxOptions(value: unknown): false | ResolvedOutboxOptions {
@@ -63,7 +72,8 @@ export function resolveOutboxOptions(value: unknown): false | ResolvedOutboxOpti
     maxAgeMs: checkHealth(value.health),
     connectionName: checkConnectionName(value.connectionName),
     executor: checkFunction('outbox.executor', value.executor) as ExecutorFactory | undefined,
-    key: (checkFunction('outbox.key', value.key) as ResolvedOutboxOptions['key'] | undefined) ?? byCorrelation,
+    key:
+      (checkFunction('outbox.key', value.key) as ResolvedOutboxOptions['key'] | undefined) ?? byCorrelation,
   };
 }
 

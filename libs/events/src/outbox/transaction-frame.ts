@@ -36,10 +36,8 @@ export class TransactionFrame {
 
   /** The frame of transaction `tx`: this one or one it is nested in. */
   find(tx: unknown): TransactionFrame | undefined {
-    for (let frame: TransactionFrame | undefined = this; frame; frame = frame.outer) {
-      if (frame.tx === tx) return frame;
-    }
-    return undefined;
+    if (this.tx === tx) return this;
+    return this.outer?.find(tx);
   }
 
   /** Keeps `entry` for `outbox`; false when the frame takes no more events (its transaction is ending). */

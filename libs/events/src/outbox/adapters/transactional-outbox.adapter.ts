@@ -1,7 +1,4 @@
-import type {
-  TransactionalAdapter,
-  TransactionalAdapterOptions,
-} from '@nestjs-cls/transactional';
+import type { TransactionalAdapter, TransactionalAdapterOptions } from '@nestjs-cls/transactional';
 import { ClsServiceManager } from 'nestjs-cls';
 import { OUTBOX_FRAME_KEY } from '../../context/context.keys';
 import { EventsConfigError } from '../../errors/events-config.error';
