@@ -15,3 +15,4 @@ export { OutboxStoreError } from './outbox.errors';
 export { OutboxRelay } from './outbox.relay';
 export type { OutboxFlushResult, OutboxRelayStats } from './outbox.relay';
 export { SqliteOutboxStore } from './stores/sqlite-outbox.store';
+export { PostgresOutboxStore } from './stores/postgres-outbox.store';
