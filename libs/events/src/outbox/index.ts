@@ -15,6 +15,7 @@ export { OutboxStoreError } from './outbox.errors';
 export { OutboxRelay } from './outbox.relay';
 export type { OutboxFlushResult, OutboxRelayStats } from './outbox.relay';
 export { SqliteOutboxStore } from './stores/sqlite-outbox.store';
+export { PostgresOutboxStore } from './stores/postgres-outbox.store';
 export { transactionalOutbox } from './adapters/transactional-outbox.adapter';
 export type { OutboxOptions } from './outbox-module.options';
 export type { ExecutorFactory } from './sql-executors';
