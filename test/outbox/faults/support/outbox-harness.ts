@@ -1,0 +1,137 @@
+import { Redis } from 'ioredis';
+import { SHARED_REDIS_URL } from '../../../support/redis-prefix';
+import { delay } from '../../../support/wait';
+import type { FaultDatabaseSettings, OutboxChildSettings } from './outbox-child';
+
+/** One line a handler recorded: `<n> <child> <event id> <key>`. */
+export interface Delivery {
+  readonly n: number;
+  readonly child: string;
+  readonly eventId: string;
+  readonly key: string;
+}
+
+/** The settings of one child of a test run; records always go to the shared Redis. */
+export function outboxChild(
+  prefix: string,
+  name: string,
+  role: string,
+  redisUrl: string,
+  options: {
+    database?: FaultDatabaseSettings;
+    relay?: OutboxChildSettings['relay'];
+    transport?: OutboxChildSettings['transport'];
+    workMs?: number;
+  } = {},
+): OutboxChildSettings {
+  return { prefix, name, role, redisUrl, recordUrl: SHARED_REDIS_URL, ...options };
+}
+
+/** The lines of `<prefix>:<list>` (`local` or `remote`), parsed, in the order they were recorded. */
+export async function deliveries(redis: Redis, prefix: string, list: string): Promise<Delivery[]> {
+  const lines = await redis.lrange(`${prefix}:${list}`, 0, -1);
+  return lines.map((line) => {
+    const [n, child, eventId, key] = line.split(' ');
+    return { n: Number(n), child, eventId, key };
+  });
+}
+
+/** How the deliveries compare with what committed: each list empty means every committed order exactly once. */
+export interface Comparison {
+  /** Committed orders never delivered. */
+  readonly missing: number[];
+  /** Delivered orders that never committed (rolled back, or failed). */
+  readonly uncommitted: number[];
+  /** Orders delivered more than once, each as often as it was delivered beyond the first. */
+  readonly duplicates: number[];
+}
+
+/** Compares `delivered` with the `committed` order numbers. */
+export function compare(committed: readonly number[], delivered: readonly Delivery[]): Comparison {
+  const wanted = new Set(committed);
+  const seen = new Set<number>();
+  const duplicates: number[] = [];
+  const uncommitted = new Set<number>();
+  for (const { n } of delivered) {
+    if (!wanted.has(n)) uncommitted.add(n);
+    if (seen.has(n)) duplicates.push(n);
+    seen.add(n);
+  }
+  const missing = committed.filter((n) => !seen.has(n));
+  return { missing, uncommitted: [...uncommitted].sort((a, b) => a - b), duplicates };
+}
+
+/** True once every committed order was delivered at least once. */
+export function allDelivered(committed: readonly number[], delivered: readonly Delivery[]): boolean {
+  const seen = new Set(delivered.map((d) => d.n));
+  return committed.every((n) => seen.has(n));
+}
+
+/**
+ * Per key, the order numbers in the order they were recorded, where a key's later event came before an earlier
+ * one (an empty list: every key in order).
+ */
+export function outOfOrder(delivered: readonly Delivery[]): string[] {
+  const last = new Map<string, number>();
+  const broken: string[] = [];
+  for (const { key, n } of delivered) {
+    const before = last.get(key);
+    if (before !== undefined && n < before) broken.push(`${key}: ${n} after ${before}`);
+    last.set(key, n);
+  }
+  return broken;
+}
+
+/** Polls `done` every `everyMs` until it holds; throws after `timeoutMs`. */
+export async function eventually(
+  done: () => Promise<boolean> | boolean,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms.`);
+    await delay(everyMs);
+  }
+}
+
+/** Prints figures of a fault test where the run's output shows them (not assertions). */
+export function report(test: string, figures: Readonly<Record<string, unknown>>): void {
+  process.stdout.write(`[outbox fault figures] ${test}: ${JSON.stringify(figures)}\n`);
+}
+
+/** An entry of the transport's stream: the event id and order number it carries. */
+export interface Published {
+  readonly eventId: string;
+  readonly n: number;
+}
+
+/**
+ * Every event the transport's streams on the Redis at `url` hold under `prefix` (one stream, or `partitions` of
+ * them), read with XRANGE:
+ * what was published, however often its consumers handled it.
+ */
+export async function published(url: string, prefix: string, partitions = 1): Promise<Published[]> {
+  const redis = new Redis(url);
+  try {
+    return await readStreams(redis, prefix, partitions);
+  } finally {
+    redis.disconnect();
+  }
+}
+
+async function readStreams(redis: Redis, prefix: string, partitions: number): Promise<Published[]> {
+  const streams =
+    partitions === 1
+      ? [`${prefix}:{main}`]
+      : Array.from({ length: partitions }, (_, p) => `${prefix}:{main:${p}}`);
+  const entries: Published[] = [];
+  for (const stream of streams) {
+    const rows = (await redis.xrange(stream, '-', '+')) as [string, string[]][];
+    for (const [, fields] of rows) {
+      const body = JSON.parse(fields[fields.indexOf('body') + 1]) as { id: string; data: { n: number } };
+      entries.push({ eventId: body.id, n: body.data.n });
+    }
+  }
+  return entries;
+}
