@@ -79,6 +79,8 @@ export interface OutboxChildSpec {
   readonly listeners: readonly Type[];
   /** True for a producer: TypeORM on `database`, its adapter wrapped by `transactionalOutbox()`, the outbox on. */
   readonly producer: boolean;
+  /** A producer's relay when the scenario fixes it (`false`: none in this process); else the settings' `relay`. */
+  readonly relay?: false;
 }
 
 function typeormOptions(database: FaultDatabaseSettings): DataSourceOptions {
@@ -136,12 +138,10 @@ export async function runChild(spec: OutboxChildSpec): Promise<void> {
     logger,
   });
   const database = settings.database;
+  const relay = spec.relay ?? settings.relay;
   const outbox =
     spec.producer && database !== undefined
-      ? {
-          store: outboxStore(database),
-          relay: settings.relay === false ? (false as const) : { ...settings.relay, logger },
-        }
+      ? { store: outboxStore(database), relay: relay === false ? (false as const) : { ...relay, logger } }
       : undefined;
   @Module({
     imports: [
