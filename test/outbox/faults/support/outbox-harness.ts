@@ -121,12 +121,8 @@ export async function published(url: string, prefix: string, partitions = 1): Pr
 }
 
 async function readStreams(redis: Redis, prefix: string, partitions: number): Promise<Published[]> {
-  const streams =
-    partitions === 1
-      ? [`${prefix}:{main}`]
-      : Array.from({ length: partitions }, (_, p) => `${prefix}:{main:${p}}`);
   const entries: Published[] = [];
-  for (const stream of streams) {
+  for (const stream of streamKeys(prefix, partitions)) {
     const rows = (await redis.xrange(stream, '-', '+')) as [string, string[]][];
     for (const [, fields] of rows) {
       const body = JSON.parse(fields[fields.indexOf('body') + 1]) as { id: string; data: { n: number } };
@@ -134,4 +130,30 @@ async function readStreams(redis: Redis, prefix: string, partitions: number): Pr
     }
   }
   return entries;
+}
+
+/** Entries delivered to `group` and not yet acknowledged, on the stream(s) under `prefix` at `url`. */
+export async function unacknowledged(
+  url: string,
+  prefix: string,
+  group: string,
+  partitions = 1,
+): Promise<number> {
+  const redis = new Redis(url);
+  try {
+    let count = 0;
+    for (const stream of streamKeys(prefix, partitions)) {
+      const summary = (await redis.xpending(stream, group).catch(() => [0])) as [number];
+      count += Number(summary[0]);
+    }
+    return count;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+function streamKeys(prefix: string, partitions: number): string[] {
+  return partitions === 1
+    ? [`${prefix}:{main}`]
+    : Array.from({ length: partitions }, (_, p) => `${prefix}:{main:${p}}`);
 }
