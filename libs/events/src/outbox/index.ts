@@ -16,3 +16,9 @@ export { OutboxRelay } from './outbox.relay';
 export type { OutboxFlushResult, OutboxRelayStats } from './outbox.relay';
 export { SqliteOutboxStore } from './stores/sqlite-outbox.store';
 export { PostgresOutboxStore } from './stores/postgres-outbox.store';
+export { TransactionalAdapterPg } from './adapters/transactional-adapter-pg';
+export type {
+  PgTransaction,
+  PgTransactionOptions,
+  TransactionalAdapterPgOptions,
+} from './adapters/transactional-adapter-pg';
