@@ -31,7 +31,7 @@ function describeInboxOn(name: string, database: () => AppDatabase): void {
     beforeEach(async () => {
       db = database();
       await prepareDatabase(db);
-      transport = new InMemoryTransport({ maxInFlight: 1 });
+      transport = new InMemoryTransport({ maxInFlight: 16 });
       const moduleRef = await Test.createTestingModule({ imports: [paymentsApp(db, transport)] }).compile();
       app = moduleRef.createNestApplication({ logger: ['error'] });
       await app.init();
