@@ -131,7 +131,20 @@ Module({ imports: [EventsModule.forRoot({ source: 'scratch' })], providers: [Lis
   const rootLoadedOutboxPeers = outboxPeers.filter((peer) => Object.keys(require.cache).some((path) => path.includes('/node_modules/' + peer + '/')));
   const outbox = require('nestjs-event-bus/outbox');
   const outboxLoaded = typeof outbox.OutboxStoreError === 'function' && typeof outbox.OUTBOX_STORE === 'symbol';
-  console.log(JSON.stringify({ delivered: seen.length, type: event.type, source: event.source, frozen: Object.isFrozen(event), rootLoadedIoredis, redis: missing, rootLoadedOtel, otel, rootLoadedOutboxPeers, outboxLoaded }));
+  const needs = (make, peer) => {
+    try {
+      make();
+      return 'made without ' + peer + '?';
+    } catch (error) {
+      return error instanceof outbox.OutboxStoreError && error.message.includes('npm install ' + peer) ? 'needs ' + peer : String(error);
+    }
+  };
+  const outboxStores = [
+    needs(() => new outbox.SqliteOutboxStore({ file: 'outbox.db' }), 'better-sqlite3'),
+    needs(() => new outbox.PostgresOutboxStore({ connection: 'postgres://127.0.0.1:1/app' }), 'pg'),
+  ];
+  const adapterMade = typeof new outbox.TransactionalAdapterPg({ poolToken: 'PG_POOL' }).optionsFactory === 'function';
+  console.log(JSON.stringify({ delivered: seen.length, type: event.type, source: event.source, frozen: Object.isFrozen(event), rootLoadedIoredis, redis: missing, rootLoadedOtel, otel, rootLoadedOutboxPeers, outboxLoaded, outboxStores, adapterMade }));
 })().catch((error) => { console.error(error); process.exit(1); });
 `,
   );
@@ -147,6 +160,8 @@ Module({ imports: [EventsModule.forRoot({ source: 'scratch' })], providers: [Lis
     otel: 'needs @opentelemetry/api',
     rootLoadedOutboxPeers: [],
     outboxLoaded: true,
+    outboxStores: ['needs better-sqlite3', 'needs pg'],
+    adapterMade: true,
   };
   for (const peer of ['ioredis', '@opentelemetry/api', 'pg', 'better-sqlite3', '@nestjs-cls/transactional']) {
     if (existsSync(join(scratch, 'node_modules', peer))) {
@@ -164,10 +179,27 @@ import { EventRecorder } from 'nestjs-event-bus/testing';
 import { RedisStreamsTransport, type RedisStreamsTransportOptions } from 'nestjs-event-bus/redis';
 import { openTelemetry, type OpenTelemetryOptions } from 'nestjs-event-bus/otel';
 import type { BusTelemetry, EventsModuleOptions } from 'nestjs-event-bus';
-import { OUTBOX_STORE, type OutboxStore, type OutboxRelayOptions } from 'nestjs-event-bus/outbox';
+import {
+  OUTBOX_STORE,
+  OutboxRelay,
+  PostgresOutboxStore,
+  SqliteOutboxStore,
+  TransactionalAdapterPg,
+  type OutboxRecord,
+  type OutboxStore,
+  type OutboxRelayOptions,
+} from 'nestjs-event-bus/outbox';
 export const relayOptions: OutboxRelayOptions = { batchSize: 50, pollIntervalMs: 500 };
 export const outboxToken: symbol = OUTBOX_STORE;
-export type Store = OutboxStore;
+export const stores: OutboxStore[] = [
+  new SqliteOutboxStore({ file: 'app.db', table: 'outbox' }),
+  new PostgresOutboxStore({ connection: 'postgres://db/app', schema: 'events' }),
+];
+export const relay = new OutboxRelay(stores[0], async (record: OutboxRecord) => void record.body.length, relayOptions);
+export const published: number = relay.stats().published;
+export const adapter = new TransactionalAdapterPg({ poolToken: 'PG_POOL', defaultTxOptions: { isolationLevel: 'SERIALIZABLE' } });
+// @ts-expect-error the relay's options are checked by type too
+export const wrong: OutboxRelayOptions = { batchsize: 10 };
 const otelOptions: OpenTelemetryOptions = { links: 'link-only', tracerName: 'orders' };
 export const tracing: EventsModuleOptions = { telemetry: openTelemetry(otelOptions) };
 export const own: BusTelemetry = { active: () => true, startAttempt: () => ({ run: (handler) => handler(), succeeded() {}, failed() {} }) };

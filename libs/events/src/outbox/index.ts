@@ -20,3 +20,9 @@ export { transactionalOutbox } from './adapters/transactional-outbox.adapter';
 export type { OutboxOptions } from './outbox-module.options';
 export type { ExecutorFactory } from './sql-executors';
 export type { OutboxHealth, OutboxStats } from '../bus/ports/event-outbox.port';
+export { TransactionalAdapterPg } from './adapters/transactional-adapter-pg';
+export type {
+  PgTransaction,
+  PgTransactionOptions,
+  TransactionalAdapterPgOptions,
+} from './adapters/transactional-adapter-pg';

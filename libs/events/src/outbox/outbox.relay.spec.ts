@@ -129,6 +129,32 @@ describe('OutboxRelay', () => {
     expect(relay.stats().running).toBe(false);
   });
 
+  it('stop() finishes the batch in hand, deleting what it delivered, then resolves', async () => {
+    const store = new FakeStore();
+    store.add(3);
+    let open!: () => void;
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const delivered: string[] = [];
+    const relay = new OutboxRelay(
+      store,
+      async (record) => {
+        await gate;
+        delivered.push(record.seq);
+      },
+      { logger: logger() },
+    );
+    await relay.start();
+    let stopped = false;
+    const stopping = relay.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    open();
+    await stopping;
+    expect(delivered).toEqual(['1', '2', '3']);
+    expect(store.rows).toHaveLength(0);
+    expect(store.claims).toBe(1);
+  });
+
   it('names itself <host>:<pid>:<random>, uniquely, unless given an owner', () => {
     const store = new FakeStore();
     const a = new OutboxRelay(store, async () => undefined);

@@ -147,19 +147,25 @@ export class PostgresOutboxStore implements OutboxStore {
 
   async enqueue(run: SqlExecutor, entries: readonly OutboxEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const width = ENTRY_COLUMNS.length;
-    for (const slice of chunks(entries, ROWS_PER_INSERT)) {
-      const rows = slice.map((_, row) => {
-        const first = row * width;
-        return `(${ENTRY_COLUMNS.map((_, column) => `$${first + column + 1}`).join(', ')})`;
-      });
-      await run(
-        `INSERT INTO ${this.qualified} (${ENTRY_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`,
-        slice.flatMap(entryValues),
+    const slices = chunks(entries, ROWS_PER_INSERT);
+    for (const [i, slice] of slices.entries()) {
+      const width = ENTRY_COLUMNS.length;
+      const rows = slice.map(
+        (_, row) => `(${ENTRY_COLUMNS.map((_, column) => `$${row * width + column + 1}`).join(', ')})`,
       );
+      const insert = `INSERT INTO ${this.qualified} (${ENTRY_COLUMNS.join(', ')}) VALUES ${rows.join(', ')}`;
+      const params = slice.flatMap(entryValues);
+      if (i < slices.length - 1) {
+        await run(insert, params);
+        continue;
+      }
+      // The NOTIFY rides in the last INSERT's statement (one round trip less); PostgreSQL delivers it to
+      // listeners only if and when the transaction commits.
+      await run(`WITH written AS (${insert} RETURNING 1) SELECT pg_notify($${params.length + 1}, '')`, [
+        ...params,
+        this.channel,
+      ]);
     }
-    // Delivered to listeners only if and when the transaction commits.
-    await run('SELECT pg_notify($1, $2)', [this.channel, '']);
   }
 
   async claim(owner: string, limit: number, leaseMs: number): Promise<OutboxRecord[]> {

@@ -90,7 +90,7 @@ export class SqliteOutboxStore implements OutboxStore {
       await this.whenFree(() =>
         db.exec(`
           CREATE TABLE IF NOT EXISTS "${t}" (
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            seq INTEGER PRIMARY KEY,
             event_id TEXT NOT NULL UNIQUE,
             type TEXT NOT NULL,
             key TEXT NOT NULL,
