@@ -12,12 +12,15 @@ import { Records } from './records';
  */
 export const OrderPlaced = defineEvent<{ n: number; key: string }>('order.placed', { distributed: true });
 
-/** The order keys: order `n` has key `key-<n % KEYS>`. */
+/** Keys per thousand orders. */
 export const KEYS = 5;
 
-/** The key of order `n`. */
+/**
+ * The key of order `n`: `key-<thousand>-<n % KEYS>`, so that writers given different thousands never share a key
+ * (one writer's transactions on a key commit one after the other: their commit order is their order).
+ */
 export function keyOf(n: number): string {
-  return `key-${n % KEYS}`;
+  return `key-${Math.floor(n / 1000)}-${n % KEYS}`;
 }
 
 /** Orders with an even number commit, odd ones roll back. */

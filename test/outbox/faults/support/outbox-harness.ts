@@ -47,7 +47,7 @@ export interface Comparison {
 }
 
 /** Compares `delivered` with the `committed` order numbers. */
-export function compare(committed: readonly number[], delivered: readonly Delivery[]): Comparison {
+export function compare(committed: readonly number[], delivered: readonly { n: number }[]): Comparison {
   const wanted = new Set(committed);
   const seen = new Set<number>();
   const duplicates: number[] = [];
@@ -71,7 +71,7 @@ export function allDelivered(committed: readonly number[], delivered: readonly D
  * Per key, the order numbers in the order they were recorded, where a key's later event came before an earlier
  * one (an empty list: every key in order).
  */
-export function outOfOrder(delivered: readonly Delivery[]): string[] {
+export function outOfOrder(delivered: readonly { n: number; key: string }[]): string[] {
   const last = new Map<string, number>();
   const broken: string[] = [];
   for (const { key, n } of delivered) {
@@ -104,6 +104,7 @@ export function report(test: string, figures: Readonly<Record<string, unknown>>)
 export interface Published {
   readonly eventId: string;
   readonly n: number;
+  readonly key: string;
 }
 
 /**
@@ -125,8 +126,11 @@ async function readStreams(redis: Redis, prefix: string, partitions: number): Pr
   for (const stream of streamKeys(prefix, partitions)) {
     const rows = (await redis.xrange(stream, '-', '+')) as [string, string[]][];
     for (const [, fields] of rows) {
-      const body = JSON.parse(fields[fields.indexOf('body') + 1]) as { id: string; data: { n: number } };
-      entries.push({ eventId: body.id, n: body.data.n });
+      const body = JSON.parse(fields[fields.indexOf('body') + 1]) as {
+        id: string;
+        data: { n: number; key: string };
+      };
+      entries.push({ eventId: body.id, n: body.data.n, key: body.data.key });
     }
   }
   return entries;
@@ -156,4 +160,9 @@ function streamKeys(prefix: string, partitions: number): string[] {
   return partitions === 1
     ? [`${prefix}:{main}`]
     : Array.from({ length: partitions }, (_, p) => `${prefix}:{main:${p}}`);
+}
+
+/** Whether the relay of the child with `pid` holds a row (a relay's owner name is `<host>:<pid>:<random>`). */
+export function heldBy(child: { readonly pid: number }): (row: { leaseOwner: string | null }) => boolean {
+  return (row) => row.leaseOwner?.split(':')[1] === String(child.pid);
 }
