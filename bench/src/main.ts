@@ -1,6 +1,7 @@
 // `npm run bench` entry point: runs every scenario, prints the table and writes docs/benchmarks.md.
 // Flags: --quick (tiny counts, writes bench/dist/benchmarks.quick.md), --only=single,context (a subset, for
-// working on one scenario; writes bench/dist/benchmarks.partial.md), --out=<path> (where to write).
+// working on one scenario, or a group: --only=outbox runs outbox and outbox-latency; writes
+// bench/dist/benchmarks.partial.md), --out=<path> (where to write).
 // http-instructions runs the HTTP apps under valgrind (its targets read "not measured" where valgrind is missing);
 // BENCH_CALLGRIND_DIR=<dir> keeps its callgrind dumps there for callgrind_annotate.
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { httpInstructionsScenario } from './scenarios/http-instructions.scenario
 import { httpScenario } from './scenarios/http.scenario';
 import { memoryScenario } from './scenarios/memory.scenario';
 import { otelScenario } from './scenarios/otel.scenario';
+import { outboxLatencyScenario } from './scenarios/outbox-latency.scenario';
 import { outboxScenario } from './scenarios/outbox.scenario';
 import { redisConsumeScenario } from './scenarios/redis-consume.scenario';
 import { redisFailoverScenario } from './scenarios/redis-failover.scenario';
@@ -46,6 +48,12 @@ const SCENARIOS: Record<string, (settings: RunSettings) => Promise<ScenarioResul
   'redis-failover': redisFailoverScenario,
   'redis-memory': redisMemoryScenario,
   outbox: outboxScenario,
+  'outbox-latency': outboxLatencyScenario,
+};
+
+/** Names `--only` accepts for several scenarios at once. */
+const GROUPS: Record<string, readonly string[]> = {
+  outbox: ['outbox', 'outbox-latency'],
 };
 
 function option(name: string): string | undefined {
@@ -56,7 +64,9 @@ function option(name: string): string | undefined {
 async function main(): Promise<void> {
   const root = resolve(__dirname, '../..');
   const quick = process.argv.includes('--quick');
-  const only = option('only')?.split(',');
+  const only = option('only')
+    ?.split(',')
+    .flatMap((id) => GROUPS[id] ?? [id]);
   for (const id of only ?? []) {
     if (!SCENARIOS[id])
       throw new Error(`Unknown scenario "${id}"; known: ${Object.keys(SCENARIOS).join(', ')}.`);

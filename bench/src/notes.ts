@@ -58,6 +58,10 @@ export const STATUS: readonly string[] = [
     '10,000 events at 2,500/s, one consumer killed with SIGKILL halfway; its pending entries are the orphans.',
   'redis-memory: one consumer process at the transport defaults (maxInFlight 32) under 5,000 events/s for 20 s into a ' +
     '10 ms handler (more than 32 slots can take): RSS growth, handlers running at once, and the backlog worked off after.',
+  'outbox-latency: a writer process (TypeORM with `transactionalOutbox()`, the outbox without a relay) commits one ' +
+    'order and its distributed event per transaction at 50/s; a relay process (the outbox relay only, publishing ' +
+    'through RedisStreamsTransport) on the same database publishes them: on PostgreSQL woken by NOTIFY (poll 1 s as ' +
+    'the safety net), on PostgreSQL with `listen: false`, and on an SQLite file, both polling every 250 ms.',
   "outbox: one typical event (the Redis scenarios' 300-byte order payload in the bus envelope, the codec's headers) per " +
     'transaction, sequential on one connection of the application (better-sqlite3 with a statement cache; pg), written ' +
     'by `store.enqueue()` against the same transaction inserting the same row into a plain table with its columns and a ' +
@@ -244,6 +248,18 @@ export const MISS_NOTES: Readonly<Record<string, string>> = {
     'queue the notification in commit order. With durable commits the WAL flush dominates both transactions and the ' +
     'ratio sits near 1; a miss means the flush got cheaper or the machine busier: compare the two us/tx rows and the ' +
     'load average of the run.',
+  'outbox commit -> published p99 <= 50 ms with NOTIFY':
+    "the relay claims as soon as its LISTEN connection hears the commit's pg_notify, then publishes row by row (one " +
+    'awaited XADD each, then the local listeners); p50 is a few ms. A miss means the relay process waited for CPU or ' +
+    'for its claim (a locking statement on a busy server): compare the max row and the load average of the run.',
+  'outbox commit -> published p99 <= poll interval + 50 ms without NOTIFY (PostgreSQL)':
+    'without notifications the relay sleeps pollIntervalMs after each batch (from its end, not on a fixed clock), ' +
+    "then delivers the rows it claims one by one, so a row's wait is up to the interval plus the previous batch's " +
+    'delivery plus its place in its own batch; at 50 commits/s a 250 ms poll finds ~12 rows. A miss means such a ' +
+    'batch took more than ~50 ms to publish: a loaded machine, or slow Redis round trips.',
+  'outbox commit -> published p99 <= poll interval + 50 ms without NOTIFY (SQLite across processes)':
+    'as without NOTIFY on PostgreSQL: SQLite has no notifications between processes, so a relay in another process ' +
+    "than the writer learns of rows only by polling; the writer's own relay (none here) would be woken in-process.",
   'PostgreSQL relay >= 5000 events/s':
     'each batch is two statements and two commits: the claim (a locking scan in seq order, the per-key check and an ' +
     'UPDATE of the lease, which writes new row versions) and the DELETE of what was delivered. The rate follows the ' +

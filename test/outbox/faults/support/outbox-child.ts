@@ -22,7 +22,7 @@ import {
 } from 'nestjs-event-bus/outbox';
 import { RedisStreamsTransport, type RedisStreamsTransportOptions } from 'nestjs-event-bus/redis';
 import { DataSource, type DataSourceOptions } from 'typeorm';
-import { OrderRow, Orders, type Placed } from './orders';
+import { OrderRow, Orders } from './orders';
 import { Records, SETTINGS } from './records';
 
 /** The database a producer writes to: an SQLite file, or a schema on a PostgreSQL server. */
@@ -126,7 +126,7 @@ function producerImports(settings: OutboxChildSettings): DynamicModule[] {
 /**
  * Boots a Nest application context: EventsModule on a RedisStreamsTransport made from OUTBOX_FAULT_SETTINGS and,
  * for a producer, TypeORM, the transactional plugin and the outbox. Prints `ready <name>`, then answers the
- * test's commands on stdin (see `answer`); on SIGTERM closes the app, prints `closed` and exits 0.
+ * test's commands on stdin (see `answerCommands`); on SIGTERM closes the app, prints `closed` and exits 0.
  */
 export async function runChild(spec: OutboxChildSpec): Promise<void> {
   const settings = childSettings();
@@ -159,7 +159,7 @@ export async function runChild(spec: OutboxChildSpec): Promise<void> {
   const app = await NestFactory.createApplicationContext(OutboxChildModule, { logger: ['error', 'warn'] });
   app.useLogger(logger);
   process.once('SIGTERM', () => void shutdown(app));
-  listen(app);
+  answerCommands(app);
   process.stdout.write(`ready ${settings.name}\n`);
 }
 
@@ -170,7 +170,7 @@ export async function runChild(spec: OutboxChildSpec): Promise<void> {
  * - `loop <from> <pauseMs>`: places orders from `from` on until `halt`, then prints `halted <json>`;
  * - `status`: prints `status <json>`, the outbox's health details.
  */
-function listen(app: INestApplicationContext): void {
+function answerCommands(app: INestApplicationContext): void {
   let halt: (() => void) | undefined;
   const lines = createInterface({ input: process.stdin });
   lines.on('line', (line) => {
@@ -179,24 +179,25 @@ function listen(app: INestApplicationContext): void {
     void (async () => {
       if (command === 'place') {
         const placed = await app.get(Orders).placeRange(numbers[0], numbers[1], numbers[2] ?? 0);
-        print('placed', args[0], placed);
+        print(`placed ${args[0]}`, placed);
       } else if (command === 'loop') {
         let running = true;
         halt = () => (running = false);
         const placed = await app.get(Orders).placeWhile(numbers[0], numbers[1], () => running);
-        print('halted', args[0], placed);
+        print(`halted ${args[0]}`, placed);
       } else if (command === 'halt') {
         halt?.();
       } else if (command === 'status') {
         const health = await app.get(EventsHealthIndicator).checkOutbox();
-        print('status', '', health.outbox);
+        print('status', health.outbox);
       }
     })().catch((error: unknown) => process.stdout.write(`error ${String(error)}\n`));
   });
 }
 
-function print(kind: string, tag: string, value: Placed | object): void {
-  process.stdout.write(`${kind}${tag === '' ? '' : ` ${tag}`} ${JSON.stringify(value)}\n`);
+/** Prints `<head> <value as JSON>`, one line. */
+function print(head: string, value: object): void {
+  process.stdout.write(`${head} ${JSON.stringify(value)}\n`);
 }
 
 async function shutdown(app: INestApplicationContext): Promise<void> {
