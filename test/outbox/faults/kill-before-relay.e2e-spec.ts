@@ -31,8 +31,8 @@ import {
 import { killAll, OutboxProcess } from './support/outbox-process';
 
 const BATCH_SIZE = 10;
-/** Rows a dead relay held are claimed again after this. */
-const LEASE_MS = 2_000;
+/** Rows a dead relay held are claimed again after this (longer than any batch takes on a loaded machine). */
+const LEASE_MS = 5_000;
 
 function describeKill(name: string, open: () => FaultDatabase | Promise<FaultDatabase>): void {
   describe(`kill -9 between commit and relay (${name})`, () => {

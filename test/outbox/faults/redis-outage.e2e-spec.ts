@@ -96,6 +96,9 @@ describe('outbox fault: Redis stopped while the app commits', () => {
 
       const port = server.port;
       await stopRedisServer(server);
+      // The producer's transport has seen its connection go: from now on a publish finds it down. (One sent just
+      // before it noticed would wait in the client for Redis to come back, whatever the buffer.)
+      await producer.waitFor(/^warn Redis commands connection .* (lost|closed)/);
       const during = await producer.place(100, 200);
       expect(during.failed).toEqual([]);
       expect(during.committed).toHaveLength(100);

@@ -33,7 +33,8 @@ import { killAll, OutboxProcess } from './support/outbox-process';
 
 const PARTITIONS = 4;
 const BATCH_SIZE = 20;
-const LEASE_MS = 3_000;
+/** Longer than any batch takes on a loaded machine: a live relay never loses its rows to the other. */
+const LEASE_MS = 10_000;
 
 describePostgres('outbox: two relays at once on one PostgreSQL database', () => {
   const records = new Redis(SHARED_REDIS_URL);
@@ -129,12 +130,12 @@ describePostgres('outbox: two relays at once on one PostgreSQL database', () => 
   it('one relay killed mid-batch: the other delivers everything, duplicates only of its batch', async () => {
     const { prefix, db, start } = await setUp('killed');
     const consumer = start('consumer', 'consumer');
-    // Slow local listeners: a batch of 20 takes a while, so the kill falls inside one.
+    // Slow local listeners, the victim's slower: a batch of 20 takes it a second, so the kill falls inside one.
     const writer = start('instance', 'writer', { workMs: 20 });
-    const victim = start('instance', 'victim', { workMs: 20 });
+    const victim = start('instance', 'victim', { workMs: 50 });
     await Promise.all([consumer.ready(), writer.ready(), victim.ready()]);
 
-    const placing = writer.place(0, 600);
+    const placing = writer.place(0, 1000);
     await eventually(async () => {
       const byVictim = (await deliveries(records, prefix, 'local')).filter((d) => d.child === 'victim');
       const rows = await db.waiting();
