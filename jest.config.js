@@ -34,6 +34,7 @@ module.exports = {
     '^nestjs-event-bus$': '<rootDir>/libs/events/src/index.ts',
     '^nestjs-event-bus/testing$': '<rootDir>/libs/events/src/testing/index.ts',
     '^nestjs-event-bus/redis$': '<rootDir>/libs/events/src/redis/index.ts',
+    '^nestjs-event-bus/outbox$': '<rootDir>/libs/events/src/outbox/index.ts',
     '^nestjs-event-bus/otel$': '<rootDir>/libs/events/src/otel/index.ts',
   },
   moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],

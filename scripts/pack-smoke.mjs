@@ -3,7 +3,8 @@
 // EventsModule.forRoot(), emits an event to an @OnEvent listener, and type-checks a TypeScript consumer
 // against the packed .d.ts files. The scratch app does not install ioredis (an optional peer): the root entry must
 // boot without loading it, and nestjs-event-bus/redis must load and say clearly that it needs it. Likewise for
-// @opentelemetry/api and nestjs-event-bus/otel.
+// @opentelemetry/api and nestjs-event-bus/otel, and for the outbox's peers (pg, better-sqlite3,
+// @nestjs-cls/transactional) and nestjs-event-bus/outbox.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +30,8 @@ try {
     'dist/redis/index.d.ts',
     'dist/otel/index.js',
     'dist/otel/index.d.ts',
+    'dist/outbox/index.js',
+    'dist/outbox/index.d.ts',
     'package.json',
     'README.md',
     'LICENSE',
@@ -124,7 +127,24 @@ Module({ imports: [EventsModule.forRoot({ source: 'scratch' })], providers: [Lis
   } catch (error) {
     otel = error instanceof OpenTelemetryApiMissingError && /npm install @opentelemetry\\/api/.test(error.message) ? 'needs @opentelemetry/api' : String(error);
   }
-  console.log(JSON.stringify({ delivered: seen.length, type: event.type, source: event.source, frozen: Object.isFrozen(event), rootLoadedIoredis, redis: missing, rootLoadedOtel, otel }));
+  const outboxPeers = ['pg', 'better-sqlite3', '@nestjs-cls/transactional'];
+  const rootLoadedOutboxPeers = outboxPeers.filter((peer) => Object.keys(require.cache).some((path) => path.includes('/node_modules/' + peer + '/')));
+  const outbox = require('nestjs-event-bus/outbox');
+  const outboxLoaded = typeof outbox.OutboxStoreError === 'function' && typeof outbox.OUTBOX_STORE === 'symbol';
+  const needs = (make, peer) => {
+    try {
+      make();
+      return 'made without ' + peer + '?';
+    } catch (error) {
+      return error instanceof outbox.OutboxStoreError && error.message.includes('npm install ' + peer) ? 'needs ' + peer : String(error);
+    }
+  };
+  const outboxStores = [
+    needs(() => new outbox.SqliteOutboxStore({ file: 'outbox.db' }), 'better-sqlite3'),
+    needs(() => new outbox.PostgresOutboxStore({ connection: 'postgres://127.0.0.1:1/app' }), 'pg'),
+  ];
+  const adapterMade = typeof new outbox.TransactionalAdapterPg({ poolToken: 'PG_POOL' }).optionsFactory === 'function';
+  console.log(JSON.stringify({ delivered: seen.length, type: event.type, source: event.source, frozen: Object.isFrozen(event), rootLoadedIoredis, redis: missing, rootLoadedOtel, otel, rootLoadedOutboxPeers, outboxLoaded, outboxStores, adapterMade }));
 })().catch((error) => { console.error(error); process.exit(1); });
 `,
   );
@@ -138,8 +158,12 @@ Module({ imports: [EventsModule.forRoot({ source: 'scratch' })], providers: [Lis
     redis: 'needs ioredis',
     rootLoadedOtel: false,
     otel: 'needs @opentelemetry/api',
+    rootLoadedOutboxPeers: [],
+    outboxLoaded: true,
+    outboxStores: ['needs better-sqlite3', 'needs pg'],
+    adapterMade: true,
   };
-  for (const peer of ['ioredis', '@opentelemetry/api']) {
+  for (const peer of ['ioredis', '@opentelemetry/api', 'pg', 'better-sqlite3', '@nestjs-cls/transactional']) {
     if (existsSync(join(scratch, 'node_modules', peer))) {
       throw new Error(`the scratch app has ${peer} installed: an optional peer must not be installed for it`);
     }
@@ -155,6 +179,27 @@ import { EventRecorder } from 'nestjs-event-bus/testing';
 import { RedisStreamsTransport, type RedisStreamsTransportOptions } from 'nestjs-event-bus/redis';
 import { openTelemetry, type OpenTelemetryOptions } from 'nestjs-event-bus/otel';
 import type { BusTelemetry, EventsModuleOptions } from 'nestjs-event-bus';
+import {
+  OUTBOX_STORE,
+  OutboxRelay,
+  PostgresOutboxStore,
+  SqliteOutboxStore,
+  TransactionalAdapterPg,
+  type OutboxRecord,
+  type OutboxStore,
+  type OutboxRelayOptions,
+} from 'nestjs-event-bus/outbox';
+export const relayOptions: OutboxRelayOptions = { batchSize: 50, pollIntervalMs: 500 };
+export const outboxToken: symbol = OUTBOX_STORE;
+export const stores: OutboxStore[] = [
+  new SqliteOutboxStore({ file: 'app.db', table: 'outbox' }),
+  new PostgresOutboxStore({ connection: 'postgres://db/app', schema: 'events' }),
+];
+export const relay = new OutboxRelay(stores[0], async (record: OutboxRecord) => void record.body.length, relayOptions);
+export const published: number = relay.stats().published;
+export const adapter = new TransactionalAdapterPg({ poolToken: 'PG_POOL', defaultTxOptions: { isolationLevel: 'SERIALIZABLE' } });
+// @ts-expect-error the relay's options are checked by type too
+export const wrong: OutboxRelayOptions = { batchsize: 10 };
 const otelOptions: OpenTelemetryOptions = { links: 'link-only', tracerName: 'orders' };
 export const tracing: EventsModuleOptions = { telemetry: openTelemetry(otelOptions) };
 export const own: BusTelemetry = { active: () => true, startAttempt: () => ({ run: (handler) => handler(), succeeded() {}, failed() {} }) };

@@ -14,6 +14,7 @@ import { httpInstructionsScenario } from './scenarios/http-instructions.scenario
 import { httpScenario } from './scenarios/http.scenario';
 import { memoryScenario } from './scenarios/memory.scenario';
 import { otelScenario } from './scenarios/otel.scenario';
+import { outboxScenario } from './scenarios/outbox.scenario';
 import { redisConsumeScenario } from './scenarios/redis-consume.scenario';
 import { redisFailoverScenario } from './scenarios/redis-failover.scenario';
 import { redisLatencyScenario } from './scenarios/redis-latency.scenario';
@@ -44,6 +45,7 @@ const SCENARIOS: Record<string, (settings: RunSettings) => Promise<ScenarioResul
   'redis-latency': redisLatencyScenario,
   'redis-failover': redisFailoverScenario,
   'redis-memory': redisMemoryScenario,
+  outbox: outboxScenario,
 };
 
 function option(name: string): string | undefined {

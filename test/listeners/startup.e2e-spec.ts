@@ -116,7 +116,7 @@ describe('startup', () => {
 
     expect(logger.fromBus('log')).toEqual([
       'Ready: source "app", 3 listener(s); history on (1000 events), correlation on, metrics off, audit off, ' +
-        'event log off, bridges off',
+        'event log off, bridges off, outbox off',
     ]);
     expect(logger.fromBus('warn')).toEqual([]);
     expect(logger.fromBus('debug')).toEqual([]);

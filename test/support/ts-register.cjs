@@ -13,6 +13,7 @@ const aliases = {
   'nestjs-event-bus': join(lib, 'index.ts'),
   'nestjs-event-bus/testing': join(lib, 'testing', 'index.ts'),
   'nestjs-event-bus/redis': join(lib, 'redis', 'index.ts'),
+  'nestjs-event-bus/outbox': join(lib, 'outbox', 'index.ts'),
   'nestjs-event-bus/otel': join(lib, 'otel', 'index.ts'),
 };
 

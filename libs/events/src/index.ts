@@ -87,6 +87,7 @@ export { healthStatusOnly, type HealthResultLike } from './health/health-status'
 export type {
   AuditHealthOptions,
   BusHealthOptions,
+  OutboxHealthOptions,
   TransportHealthOptions,
 } from './health/events-health.options';
 export type {

@@ -49,6 +49,12 @@ export interface EmitResult<T = unknown> {
    * failed (the loss is logged and announced as `event.publish.failed`). Absent for other events.
    */
   published?: boolean;
+  /**
+   * Set when `emitAsync()` ran inside a database transaction with the outbox on: the event was written to the
+   * outbox and nothing ran yet (`handled` is 0). Its handlers run once the transaction committed, from the relay,
+   * and never if it rolls back; `published` stays unset.
+   */
+  deferred?: true;
 }
 
 /** What `replay()` re-delivers: the events the transport still holds in a time window. */
@@ -94,6 +100,13 @@ export interface ListenerOptions<T = unknown> {
    * transport (where one instance of each service handles it). No effect on other events.
    */
   local?: boolean;
+  /**
+   * Inbox: each attempt runs in a new transaction of the outbox's transaction manager that first records
+   * (event id, handler name); a delivery already recorded skips the handler. The handler's writes through the
+   * transaction (and the events it emits) commit with that record or roll back with it, so its effect is
+   * committed once per event even when the event arrives twice. Needs the `outbox` module option.
+   */
+  idempotent?: boolean;
 }
 
 /** A handler receives the event; it may return a promise, which the bus tracks. */

@@ -5,6 +5,7 @@ import { childStore } from '../context/child-store';
 import type { EventContextStore } from '../context/context.keys';
 import { correlationLog } from '../context/correlation-log';
 import type { BusEvent } from '../event/bus-event.interface';
+import type { EventTraceContext } from '../event/event.codec';
 import { deepFreeze } from '../event/json/json-payload';
 import type { EmitResult, EventMiddleware } from './bus.interfaces';
 import type { EventHistory } from './event-history';
@@ -40,6 +41,8 @@ export interface EventPublishing {
   enqueue(event: BusEvent): void;
   /** Resolves true once the transport has the event, false if it was lost (never rejects). */
   publish(event: BusEvent): Promise<boolean>;
+  /** Resolves once the transport has the event; rejects with its error when it did not take it (nothing is lost). */
+  publishKept(event: BusEvent, trace: EventTraceContext | undefined): Promise<void>;
 }
 
 /**
@@ -115,6 +118,34 @@ export class Dispatcher implements AwaitedDispatch {
   }
 
   /**
+   * The entry for an event an outbox kept until its transaction committed, dispatched here for the first time:
+   * middleware, then (for a distributed event) the transport, awaited, then recording and the handlers as an
+   * awaited emit, in a context made from the event alone (its correlation id and actor, itself as causation).
+   * Rejects when middleware throws or the transport does not take the event, before anything was recorded or
+   * handled, so that the outbox can keep the row and try again.
+   */
+  async deliverCommitted(event: BusEvent, size: number, trace?: EventTraceContext): Promise<EmitResult> {
+    let route = this.parts.routes.routeFor(event.type);
+    let prepared = event;
+    if (this.middleware.length > 0) {
+      const changed = this.runBefore(event);
+      if (changed === undefined) return { event, handled: 0, failed: [] };
+      prepared = changed;
+      if (prepared.type !== route.type) route = this.parts.routes.routeFor(prepared.type);
+    }
+    const pending = new PendingEmit(this, prepared);
+    pending.prepared = true;
+    const publisher = this.parts.publisher;
+    if (route.publishes && publisher !== undefined) {
+      await publisher.publishKept(prepared, trace);
+      pending.awaitPublish(Promise.resolve(true));
+    }
+    if (this.tracesEmits?.active() === true) this.tracedRun(route, prepared, size, null, pending);
+    else this.run(route, prepared, size, null, pending);
+    return pending.result();
+  }
+
+  /**
    * Runs the given handlers of an event that a transport delivered, in a context restored from the event
    * (correlation id, causation id = the event's id, actor), and resolves once they settled. Middleware, history
    * and observers saw the event where it was emitted. Failures go back to the caller for the transport to settle
@@ -173,7 +204,8 @@ export class Dispatcher implements AwaitedDispatch {
     emit: PendingEmit | undefined,
   ): BusEvent | undefined {
     let event = original;
-    if (this.middleware.length > 0) {
+    // A committed outbox event went through middleware (and the transport) before it got here.
+    if (this.middleware.length > 0 && emit?.prepared !== true) {
       const changed = this.runBefore(event);
       if (changed === undefined) {
         emit?.dropped();
@@ -187,7 +219,7 @@ export class Dispatcher implements AwaitedDispatch {
       store = undefined;
     }
     this.record(route, event, size, emit);
-    if (route.publishes) this.publish(event, emit);
+    if (route.publishes && emit?.prepared !== true) this.publish(event, emit);
     const handlers = route.handlers;
     let parent: EventContextStore | null = null;
     let context: EventContextStore | null = null;

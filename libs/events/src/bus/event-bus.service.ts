@@ -1,6 +1,5 @@
 import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import { ClsService, ClsServiceManager } from 'nestjs-cls';
-import { errorMessage } from '../common/error-message';
 import type { EventContextStore } from '../context/context.keys';
 import type { BusEvent } from '../event/bus-event.interface';
 import type { EventData, EventDefinition, EventInput } from '../event/event-definition';
@@ -28,13 +27,15 @@ import type {
   Subscription,
 } from './bus.interfaces';
 import type { BusObserver } from './bus-observer';
-import { buildPipeline, type Pipeline } from './pipeline';
+import { buildPipeline, outboxSide, statsOf, type Pipeline } from './pipeline';
 import { BUS_TELEMETRY, type BusTelemetry } from './ports/bus-telemetry.port';
 import { DEAD_LETTER_STORE, type DeadLetterStore } from './ports/dead-letter-store.port';
+import { EVENT_INBOX, EVENT_OUTBOX, type EventInbox, type EventOutbox } from './ports/event-outbox.port';
 import { RETRY_SCHEDULER, type RetryScheduler } from './ports/retry-scheduler.port';
 import type { TransportDescription, TransportHealth, TransportStats } from './ports/event-transport.port';
 import { assertPattern, type Route } from './route-table';
 import { StartupHold } from './startup-hold';
+import { noRemoteTransport } from './transport-link';
 import type { WaitForOptions } from './subscriptions';
 import { SYSTEM_DEFINITIONS } from './system-events';
 import { busAnnouncements } from './announcements';
@@ -57,6 +58,8 @@ export class EventBusService {
   private readonly cls: ClsService;
   private readonly stages: Pipeline;
   private readonly hold: StartupHold;
+  /** Takes events emitted inside a transaction; undefined (one field check per emit) without an outbox. */
+  private readonly outbox: EventOutbox | undefined;
   private enabled = true;
   private ready: boolean;
 
@@ -67,18 +70,23 @@ export class EventBusService {
     @Optional() @Inject(RETRY_SCHEDULER) retryScheduler?: RetryScheduler,
     @Optional() @Inject(DEAD_LETTER_STORE) deadLetterStore?: DeadLetterStore,
     @Optional() @Inject(BUS_TELEMETRY) telemetry?: BusTelemetry,
+    @Optional() @Inject(EVENT_OUTBOX) outbox?: EventOutbox,
+    @Optional() @Inject(EVENT_INBOX) inbox?: EventInbox,
   ) {
     this.options = busOptionsOf(options);
     this.cls = cls ?? ClsServiceManager.getClsService();
     this.ready = holdUntilReady !== true;
     this.hold = new StartupHold(this.options.maxHeldEvents, this.logger);
-    const ports = { retryScheduler, deadLetterStore, telemetry: telemetry ?? this.options.telemetry };
+    telemetry ??= this.options.telemetry;
+    const ports = { retryScheduler, deadLetterStore, telemetry, inbox: inbox ?? undefined };
     const announce = busAnnouncements(
       { emit: (definition, data, o) => this.stages.factory.announcing(() => this.emit(definition, data, o)) },
       () => this.stages.transport?.transportName ?? 'in-process',
     );
     this.stages = buildPipeline(this.options, this.cls, ports, this.logger, announce);
     this.stages.routes.register([...SYSTEM_DEFINITIONS, ...this.options.definitions]);
+    this.outbox = outbox ?? undefined;
+    this.outbox?.attach(outboxSide(this.stages));
   }
 
   /**
@@ -100,6 +108,7 @@ export class EventBusService {
     const store = this.parentStore();
     const { event, size } = this.stages.factory.create(route, validated, options, store, true);
     if (!this.enabled) return event;
+    if (this.outbox !== undefined && this.outbox.capture(event, store)) return event;
     if (!this.ready) {
       this.hold.hold({ event, size });
       return event;
@@ -215,10 +224,7 @@ export class EventBusService {
 
   /** The subscribed listeners (not the bus's own waiters), in subscription order. */
   listeners(): ListenerInfo[] {
-    return this.stages.registry
-      .all()
-      .filter((entry) => entry.ownContext)
-      .map(({ name, pattern, priority, reach }) => ({ name, pattern, priority, local: reach === 'emit' }));
+    return this.stages.subscriptions.listeners();
   }
 
   /** Recent events, oldest first (empty when history is off). */
@@ -241,20 +247,7 @@ export class EventBusService {
   }
 
   stats(): EventBusStats {
-    const { totals, deadLetters, inFlight, registry, history, routes, subscriptions } = this.stages;
-    return {
-      enabled: this.enabled,
-      ready: this.ready,
-      ...totals,
-      deadLetters: deadLetters.total,
-      inFlight: inFlight.size,
-      held: this.hold.size,
-      droppedBeforeReady: this.hold.dropped,
-      listeners: registry.size,
-      history: { size: history?.size ?? 0, bytes: history?.bytes ?? 0, evicted: history?.evicted ?? 0 },
-      byType: routes.emittedByType(),
-      handlers: subscriptions.handlerStats(),
-    };
+    return statsOf(this.stages, { enabled: this.enabled, ready: this.ready }, this.hold);
   }
 
   /**
@@ -311,20 +304,7 @@ export class EventBusService {
   markReady(): void {
     if (this.ready) return;
     this.ready = true;
-    for (const { event, size, settle, fail } of this.hold.release()) {
-      if (settle) {
-        this.stages.dispatcher.deliver(event, size, true).then(settle, fail);
-        continue;
-      }
-      // Its emitter is long gone: a throwing middleware must not cost the other held events (or startup).
-      try {
-        this.stages.dispatcher.deliver(event, size, false);
-      } catch (error) {
-        this.logger.error(
-          `Delivering held event "${event.type}" (${event.id}) failed: ${errorMessage(error)}`,
-        );
-      }
-    }
+    this.hold.deliverAll(this.stages.dispatcher);
   }
 
   /**
@@ -333,15 +313,7 @@ export class EventBusService {
    * transport that keeps events (Redis Streams keeps them for its `retention`).
    */
   replay(query: ReplayQuery): Promise<{ delivered: number }> {
-    const link = this.stages.transport;
-    if (link === undefined) {
-      return Promise.reject(
-        new Error(
-          'replay() needs a remote transport (EventsModule.forRoot({ transport })); this bus has none.',
-        ),
-      );
-    }
-    return link.replay(query);
+    return this.stages.transport?.replay(query) ?? Promise.reject(noRemoteTransport('replay()'));
   }
 
   /** The remote transport's name (`redis-streams`...), or undefined when events stay in this process. */
@@ -364,14 +336,16 @@ export class EventBusService {
     return this.stages.transport?.health() ?? Promise.resolve(undefined);
   }
 
-  /** Internal (listener discovery): starts taking events from the remote transport, once handlers are known. */
-  connect(): Promise<void> {
-    return this.stages.transport?.start() ?? Promise.resolve();
+  /** Internal (listener discovery): starts consuming from the transport, then relaying committed outbox rows. */
+  async connect(): Promise<void> {
+    await this.stages.transport?.start();
+    await this.outbox?.start();
   }
 
-  /** Internal (shutdown): publishes what is waiting, then closes the transport (it finishes what it holds). */
-  disconnect(): Promise<void> {
-    return this.stages.transport?.close() ?? Promise.resolve();
+  /** Internal (shutdown): stops the outbox relay, publishes what is waiting, then closes the transport. */
+  async disconnect(): Promise<void> {
+    await this.outbox?.stop();
+    await this.stages.transport?.close();
   }
 
   /**
@@ -404,6 +378,9 @@ export class EventBusService {
     const store = this.parentStore();
     const { event, size } = this.stages.factory.create(route, data, options, store, false);
     if (!this.enabled) return Promise.resolve({ event, handled: 0, failed: [] });
+    if (this.outbox !== undefined && this.outbox.capture(event, store)) {
+      return Promise.resolve({ event, handled: 0, failed: [], deferred: true });
+    }
     if (!this.ready) {
       this.hold.warnHeldEmitAsync(event.type);
       return new Promise<EmitResult>((settle, fail) => this.hold.hold({ event, size, settle, fail }));

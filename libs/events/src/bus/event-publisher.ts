@@ -51,6 +51,20 @@ export class EventPublisher implements EventPublishing {
     return this.outcome;
   }
 
+  /**
+   * Publishes `event` on its own for a caller that keeps it until the transport has it (the outbox relay):
+   * resolves once the transport took it, rejects with the transport's error otherwise, announcing no loss.
+   */
+  async publishKept(event: BusEvent, trace: EventTraceContext | undefined): Promise<void> {
+    this.inFlight.start();
+    try {
+      await this.transmit([event], trace === undefined ? undefined : [trace]);
+      this.published++;
+    } finally {
+      this.inFlight.finish();
+    }
+  }
+
   /** Sends what is queued now and resolves once every batch sent so far has settled. */
   async flushed(): Promise<void> {
     if (this.batch.length > 0) this.flush();
@@ -85,14 +99,19 @@ export class EventPublisher implements EventPublishing {
     this.traces.push(trace);
   }
 
+  /** Hands `events` to the transport (inside the telemetry's `aroundPublish` when it has one); throws its error. */
+  private async transmit(events: readonly BusEvent[], traces: Traces | undefined): Promise<void> {
+    const telemetry = this.telemetry;
+    if (telemetry?.aroundPublish === undefined) await this.transport.publish(events, traces);
+    else {
+      const all = traces ?? events.map(() => undefined);
+      await telemetry.aroundPublish(events, all, () => this.transport.publish(events, traces));
+    }
+  }
+
   private async send(events: readonly BusEvent[], traces: Traces | undefined): Promise<boolean> {
     try {
-      const telemetry = this.telemetry;
-      if (telemetry?.aroundPublish === undefined) await this.transport.publish(events, traces);
-      else {
-        const all = traces ?? events.map(() => undefined);
-        await telemetry.aroundPublish(events, all, () => this.transport.publish(events, traces));
-      }
+      await this.transmit(events, traces);
       this.published += events.length;
       return true;
     } catch (error) {

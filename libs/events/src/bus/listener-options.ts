@@ -8,6 +8,7 @@ export interface ResolvedListenerOptions {
   readonly retry: ResolvedRetryPolicy;
   readonly timeoutMs: number | undefined;
   readonly local: boolean;
+  readonly idempotent: boolean;
 }
 
 const SCOPE = 'listener option';
@@ -30,7 +31,11 @@ export function resolveListenerOptions(
   }
   const local = options.local ?? false;
   if (typeof local !== 'boolean') throw new EventsConfigError('local', 'true or false', local, SCOPE);
-  return { priority, retry: listenerRetry(options.retry, defaultRetry), timeoutMs, local };
+  const idempotent = options.idempotent ?? false;
+  if (typeof idempotent !== 'boolean') {
+    throw new EventsConfigError('idempotent', 'true or false', idempotent, SCOPE);
+  }
+  return { priority, retry: listenerRetry(options.retry, defaultRetry), timeoutMs, local, idempotent };
 }
 
 function listenerRetry(retry: unknown, fallback: ResolvedRetryPolicy): ResolvedRetryPolicy {

@@ -28,6 +28,8 @@ export class PendingEmit implements HandlerSettle {
   defersDeadLetters = false;
   /** Set for an event a transport delivered: `before` middleware never saw it, so `after` middleware does not. */
   delivered = false;
+  /** Set for a committed outbox event: middleware and the transport had it before this dispatch. */
+  prepared = false;
   /** Called with each handler that succeeded (a transport's dedupe window records it). */
   onSucceeded: ((handler: string) => void) | undefined;
   private published: boolean | undefined;

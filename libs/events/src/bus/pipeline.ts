@@ -1,6 +1,6 @@
 import type { Logger } from '@nestjs/common';
 import type { ClsService } from 'nestjs-cls';
-import type { DeadLetter } from './bus.interfaces';
+import type { DeadLetter, EventBusStats } from './bus.interfaces';
 import type { BusOptions } from './bus.options';
 import { Dispatcher } from './dispatcher';
 import { EventFactory } from './event-factory';
@@ -14,6 +14,7 @@ import { MemoryDeadLetterStore } from './memory-dead-letter.store';
 import { ObserverSet } from './observer-set';
 import type { BusTelemetry, TelemetryBusInfo } from './ports/bus-telemetry.port';
 import type { DeadLetterStore } from './ports/dead-letter-store.port';
+import type { EventInbox, OutboxBusSide } from './ports/event-outbox.port';
 import type { RetryScheduler } from './ports/retry-scheduler.port';
 import { RouteTable } from './route-table';
 import { Subscriptions } from './subscriptions';
@@ -25,6 +26,8 @@ export interface BusPorts {
   readonly retryScheduler?: RetryScheduler;
   readonly deadLetterStore?: DeadLetterStore;
   readonly telemetry?: BusTelemetry;
+  /** The inbox `idempotent` listeners go through (absent: they are refused). */
+  readonly inbox?: EventInbox;
 }
 
 /** Every stage of one bus, wired to call one way. */
@@ -45,6 +48,8 @@ export interface Pipeline {
   /** The remote transport's link, when the bus has one. */
   readonly transport: TransportLink | undefined;
   readonly publisher: EventPublisher | undefined;
+  /** The tracing hooks as this bus uses them, when configured. */
+  readonly telemetry: BusTelemetry | undefined;
 }
 
 /** What the stages announce to the application through the bus (it emits the system events). */
@@ -127,7 +132,7 @@ export function buildPipeline(
       group: options.source,
       telemetry,
     });
-  const subscriptions = new Subscriptions(registry, routes, options.retry);
+  const subscriptions = new Subscriptions(registry, routes, options.retry, ports.inbox);
   return {
     registry,
     routes,
@@ -144,6 +149,7 @@ export function buildPipeline(
     retryScheduler,
     transport,
     publisher,
+    telemetry,
   };
 }
 
@@ -154,5 +160,36 @@ function telemetryInfo(options: BusOptions): TelemetryBusInfo {
   return {
     service: options.source,
     transport: { name: transport.name, system: transport.messagingSystem },
+  };
+}
+
+/** The bus's side of an outbox: committed events come back in through the dispatcher's entry for them. */
+export function outboxSide(stages: Pipeline): OutboxBusSide {
+  const { dispatcher, telemetry } = stages;
+  return {
+    deliver: (event, size, trace) => dispatcher.deliverCommitted(event, size, trace),
+    traceOf: (event) =>
+      telemetry?.inject !== undefined && telemetry.active() ? telemetry.inject(event) : undefined,
+  };
+}
+
+/** The figures `stats()` reports, from the stages and the bus's own state. */
+export function statsOf(
+  stages: Pipeline,
+  state: Pick<EventBusStats, 'enabled' | 'ready'>,
+  hold: { readonly size: number; readonly dropped: number },
+): EventBusStats {
+  const { totals, deadLetters, inFlight, registry, history, routes, subscriptions } = stages;
+  return {
+    ...state,
+    ...totals,
+    deadLetters: deadLetters.total,
+    inFlight: inFlight.size,
+    held: hold.size,
+    droppedBeforeReady: hold.dropped,
+    listeners: registry.size,
+    history: { size: history?.size ?? 0, bytes: history?.bytes ?? 0, evicted: history?.evicted ?? 0 },
+    byType: routes.emittedByType(),
+    handlers: subscriptions.handlerStats(),
   };
 }

@@ -1,7 +1,9 @@
 import type { Logger } from '@nestjs/common';
 import { correlationLog } from '../context/correlation-log';
 import type { BusEvent } from '../event/bus-event.interface';
+import { errorMessage } from '../common/error-message';
 import type { EmitResult } from './bus.interfaces';
+import type { Dispatcher } from './dispatcher';
 
 /** An event emitted before startup completed, waiting for listeners to be discovered. */
 export interface HeldEvent {
@@ -63,5 +65,23 @@ export class StartupHold {
     const held = this.held;
     this.held = [];
     return held;
+  }
+
+  /** Delivers everything held, oldest first, through `dispatcher`; the hold is empty afterwards. */
+  deliverAll(dispatcher: Pick<Dispatcher, 'deliver'>): void {
+    for (const { event, size, settle, fail } of this.release()) {
+      if (settle) {
+        dispatcher.deliver(event, size, true).then(settle, fail);
+        continue;
+      }
+      // Its emitter is long gone: a throwing middleware must not cost the other held events (or startup).
+      try {
+        dispatcher.deliver(event, size, false);
+      } catch (error) {
+        this.logger.error(
+          `Delivering held event "${event.type}" (${event.id}) failed: ${errorMessage(error)}`,
+        );
+      }
+    }
   }
 }

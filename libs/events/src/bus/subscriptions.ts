@@ -5,10 +5,13 @@ import type {
   EventBusStats,
   EventHandler,
   EventPattern,
+  ListenerInfo,
   ListenerOptions,
   Subscription,
 } from './bus.interfaces';
 import type { HandlerRegistry } from './handler-registry';
+import { EventsConfigError } from '../errors/events-config.error';
+import type { EventInbox } from './ports/event-outbox.port';
 import { setMember } from '../event/json/json-payload';
 import { HandlerCounters } from './handler-stats';
 import { resolveListenerOptions } from './listener-options';
@@ -29,6 +32,7 @@ export class Subscriptions {
     private readonly registry: HandlerRegistry,
     private readonly routes: RouteTable,
     private readonly defaultRetry: ResolvedRetryPolicy,
+    private readonly inbox?: EventInbox,
   ) {}
 
   /** `ownContext`: the handler runs in the event's child context (every user handler does). */
@@ -40,13 +44,16 @@ export class Subscriptions {
   ): Subscription {
     if (typeof handler !== 'function') throw new TypeError('A listener must be a function.');
     const key = this.routes.patternKey(pattern);
-    const { priority, retry, timeoutMs, local } = resolveListenerOptions(options, this.defaultRetry);
+    const { priority, retry, timeoutMs, local, idempotent } = resolveListenerOptions(
+      options,
+      this.defaultRetry,
+    );
     const name = options.name ?? (handler.name || 'anonymous');
     const entry = this.registry.add({
       pattern: key,
       priority,
       name,
-      handler,
+      handler: idempotent ? this.inboxed(handler, name) : handler,
       filter: options.filter,
       once: options.once === true,
       retry,
@@ -97,12 +104,34 @@ export class Subscriptions {
     return this.registry.countFor(key);
   }
 
+  /** The subscribed listeners (not the bus's own waiters), in subscription order. */
+  listeners(): ListenerInfo[] {
+    return this.registry
+      .all()
+      .filter((entry) => entry.ownContext)
+      .map(({ name, pattern, priority, reach }) => ({ name, pattern, priority, local: reach === 'emit' }));
+  }
+
   /** Each handler name's figures. */
   handlerStats(): EventBusStats['handlers'] {
     const handlers: EventBusStats['handlers'] = {};
     // setMember: a handler named `__proto__` is an entry like any other, not the object's prototype.
     for (const [name, counters] of this.counters) setMember(handlers, name, counters.snapshot());
     return handlers;
+  }
+
+  /** `handler` behind the inbox, so that its effect is committed once per event. */
+  private inboxed(handler: EventHandler, name: string): EventHandler {
+    if (this.inbox === undefined) {
+      throw new EventsConfigError(
+        'idempotent',
+        'false, or the outbox on: EventsModule.forRoot({ outbox: { store } }) from nestjs-event-bus/outbox, with ' +
+          'ClsPluginTransactional registered (adapter wrapped in transactionalOutbox()) to open its transactions',
+        true,
+        'listener option',
+      );
+    }
+    return this.inbox.wrap(handler, name);
   }
 
   private countersFor(name: string): HandlerCounters {

@@ -180,3 +180,10 @@ function replayTime(name: string, value: unknown): Date {
   }
   return time;
 }
+
+/** The error of a call that needs a remote transport on a bus without one. */
+export function noRemoteTransport(call: string): Error {
+  return new Error(
+    `${call} needs a remote transport (EventsModule.forRoot({ transport })); this bus has none.`,
+  );
+}

@@ -13,3 +13,9 @@ export interface EventContextStore {
   [CAUSATION_DEPTH_KEY]?: number;
   [key: string | symbol]: unknown;
 }
+
+/**
+ * Where the outbox's frame of the current database transaction is kept (set by the adapter `transactionalOutbox()`
+ * wraps, read when an event is emitted): the events emitted inside the transaction wait there for its commit.
+ */
+export const OUTBOX_FRAME_KEY = Symbol('nestjs-event-bus:outboxFrame');

@@ -3,14 +3,17 @@ import { AUDIT_STORE, type AuditStore } from '../audit/audit.interfaces';
 import { AuditWriteTracker } from '../audit/audit-write.tracker';
 import { AuditService } from '../audit/audit.service';
 import { EventBusService } from '../bus/event-bus.service';
+import { EVENT_OUTBOX, type EventOutbox } from '../bus/ports/event-outbox.port';
 import { errorMessage } from '../common/error-message';
 import { withTimeout } from '../common/with-timeout';
 import {
   resolveAuditHealthOptions,
   resolveBusHealthOptions,
+  resolveOutboxHealthOptions,
   resolveTransportHealthOptions,
   type AuditHealthOptions,
   type BusHealthOptions,
+  type OutboxHealthOptions,
   type TransportHealthOptions,
 } from './events-health.options';
 
@@ -43,6 +46,7 @@ export class EventsHealthIndicator {
     private readonly writes: AuditWriteTracker,
     @Optional() private readonly audit?: AuditService,
     @Optional() @Inject(AUDIT_STORE) private readonly store?: AuditStore | null,
+    @Optional() @Inject(EVENT_OUTBOX) private readonly outbox?: EventOutbox | null,
   ) {}
 
   /**
@@ -153,6 +157,36 @@ export class EventsHealthIndicator {
         status: 'down',
         message: `the ${this.bus.transportName} transport did not report: ${errorMessage(error)}`,
         transport: this.bus.transportName,
+      });
+    }
+  }
+
+  /**
+   * The transactional outbox: down when its oldest row has waited longer than the module's
+   * `outbox.health.maxAgeMs` (default 60 s: the relay is stopped, failing, or behind), or when its store cannot be
+   * read within `timeoutMs`; also down when the outbox is off. Reports the rows waiting, the oldest one's age and
+   * the relay's failures.
+   */
+  async checkOutbox<Key extends string = 'outbox'>(
+    key: Key = 'outbox' as Key,
+    options: OutboxHealthOptions = {},
+  ): Promise<EventsHealthResult<Key>> {
+    const { timeoutMs } = resolveOutboxHealthOptions(options);
+    if (!this.outbox) {
+      return keyed(key, { status: 'down', message: 'the outbox is off (EventsModule option "outbox")' });
+    }
+    try {
+      const health = await withTimeout(
+        this.outbox.health(),
+        timeoutMs,
+        () => new Error(`no answer within ${timeoutMs} ms`),
+      );
+      const { up, reason, details } = health;
+      return keyed(key, up ? { status: 'up', ...details } : { status: 'down', message: reason, ...details });
+    } catch (error) {
+      return keyed(key, {
+        status: 'down',
+        message: `the outbox store cannot be read: ${errorMessage(error)}`,
       });
     }
   }

@@ -58,3 +58,17 @@ export function resolveTransportHealthOptions(
     timeoutMs: checkNumber('timeoutMs', options.timeoutMs, 3000, { min: 1, unit: 'milliseconds' }, scope),
   };
 }
+
+/** Limits of the outbox indicator (its age bound is the module's `outbox.health.maxAgeMs`). */
+export interface OutboxHealthOptions {
+  /** How long the outbox store may take to answer; default 3000 ms. */
+  timeoutMs?: number;
+}
+
+/** Checks `checkOutbox()`'s limits and applies their defaults. */
+export function resolveOutboxHealthOptions(options: OutboxHealthOptions): Required<OutboxHealthOptions> {
+  const scope = 'checkOutbox() option';
+  return {
+    timeoutMs: checkNumber('timeoutMs', options.timeoutMs, 3000, { min: 1, unit: 'milliseconds' }, scope),
+  };
+}

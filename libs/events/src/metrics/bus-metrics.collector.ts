@@ -10,6 +10,8 @@ import { DurationBuckets, DurationHistogram, type DurationSeries } from './durat
 import type { MetricsRegistry, ResolvedMetricsOptions } from './metrics.options';
 import type { PromClient } from './prom-client.loader';
 import { transportMetrics } from './transport-metrics';
+import { outboxMetrics } from './outbox-metrics';
+import type { EventOutbox } from '../bus/ports/event-outbox.port';
 import { OTHER_TYPE_LABEL, TypeLabels } from './type-labels';
 
 /** Counts for one (type label, handler) series. */
@@ -52,6 +54,7 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
     private readonly bus: EventBusService,
     private readonly options: ResolvedMetricsOptions,
     warn: (message: string) => void,
+    outbox?: Pick<EventOutbox, 'stats'>,
   ) {
     this.registry = options.registry ?? new prom.Registry();
     this.labels = new TypeLabels(options.maxTypes, (type) => bus.definitionOf(type) !== undefined, warn);
@@ -60,6 +63,10 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
       if (bus.transportName !== undefined) {
         const read = () => bus.transportStats();
         for (const metric of transportMetrics(prom, (base) => this.name(base), read)) this.add(metric);
+      }
+      if (outbox !== undefined) {
+        const read = () => outbox.stats();
+        for (const metric of outboxMetrics(prom, (base) => this.name(base), read)) this.add(metric);
       }
       this.add(
         new DurationHistogram(

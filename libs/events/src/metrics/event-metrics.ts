@@ -1,4 +1,5 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
+import { EVENT_OUTBOX, type EventOutbox } from '../bus/ports/event-outbox.port';
 import { EventBusService } from '../bus/event-bus.service';
 import type { AuditRecordFlag, AuditTelemetry } from '../audit/audit.telemetry';
 import { BusMetricsCollector } from './bus-metrics.collector';
@@ -8,8 +9,9 @@ import { loadPromClient } from './prom-client.loader';
 
 /**
  * The bus's Prometheus metrics (`events_emitted_total`, `events_handled_total`, `events_handler_duration_seconds`,
- * `events_dead_letters_total`, `events_in_flight`, `events_history_size`, and audit write figures when the audit
- * trail is on). Injectable everywhere; `enabled` is false unless the `metrics` module option is given.
+ * `events_dead_letters_total`, `events_in_flight`, `events_history_size`, audit write figures when the audit
+ * trail is on, transport figures with a remote transport, and `events_outbox_*` with the outbox). Injectable
+ * everywhere; `enabled` is false unless the `metrics` module option is given.
  *
  * @example
  * // serve them yourself instead of `metrics: { endpoint: '/metrics' }`
@@ -22,12 +24,15 @@ export class EventMetrics implements AuditTelemetry, OnApplicationShutdown {
   private readonly collector: BusMetricsCollector | undefined;
   private readonly removeObserver: (() => void) | undefined;
 
-  constructor(bus: EventBusService, @Inject(METRICS_OPTIONS) options: false | ResolvedMetricsOptions) {
+  constructor(
+    bus: EventBusService,
+    @Inject(METRICS_OPTIONS) options: false | ResolvedMetricsOptions,
+    @Optional() @Inject(EVENT_OUTBOX) outbox?: EventOutbox | null,
+  ) {
     if (!options) return;
     const logger = new Logger('EventMetrics');
-    this.collector = new BusMetricsCollector(loadPromClient(), bus, options, (message) =>
-      logger.warn(message),
-    );
+    const warn = (message: string) => logger.warn(message);
+    this.collector = new BusMetricsCollector(loadPromClient(), bus, options, warn, outbox ?? undefined);
     this.removeObserver = bus.addObserver(this.collector);
   }
 

@@ -1,4 +1,12 @@
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Logger,
+  Optional,
+  type OnApplicationShutdown,
+  type OnModuleDestroy,
+} from '@nestjs/common';
+import { OUTBOX_STORE, type OutboxStore } from '../bus/ports/outbox-store.port';
 import { BUS_OPTIONS, type BusOptions } from '../bus/bus.options';
 import { EventBusService } from '../bus/event-bus.service';
 import { SystemShutdown } from '../bus/system-events';
@@ -7,9 +15,10 @@ import { EventTimeoutError } from '../errors/event-timeout.error';
 import { SHUTDOWN_TIMEOUT_MS } from './events-options.providers';
 
 /**
- * On `app.close()` (and on signals when shutdown hooks are enabled): emits `system.shutdown`, closes the remote
- * transport if there is one (publishing what waits, finishing its deliveries in hand), then waits for in-flight
- * handlers and scheduled retries, at most `shutdownTimeoutMs`, before Nest carries on closing.
+ * On `app.close()` (and on signals when shutdown hooks are enabled): emits `system.shutdown`, stops the outbox
+ * relay (finishing the rows in hand), closes the remote transport if there is one (publishing what waits,
+ * finishing its deliveries in hand), then waits for in-flight handlers and scheduled retries, at most
+ * `shutdownTimeoutMs`, before Nest carries on closing.
  *
  * Runs in `onModuleDestroy`. Nest calls that hook on global modules (this one) after the application's own
  * modules, so their `onModuleDestroy` hooks have already run when the drain starts; `beforeApplicationShutdown`,
@@ -17,7 +26,8 @@ import { SHUTDOWN_TIMEOUT_MS } from './events-options.providers';
  * released in those later hooks.
  *
  * In `onApplicationShutdown`, the last phase (after the HTTP server stopped taking requests), it closes the bus:
- * from then on `emit()` throws `EventBusClosedError`, so nothing dispatches after `app.close()` returned.
+ * from then on `emit()` throws `EventBusClosedError`, so nothing dispatches after `app.close()` returned. Then it
+ * closes the outbox store's own connections (rows still waiting are relayed by the next start, or another instance).
  */
 @Injectable()
 export class EventsLifecycle implements OnModuleDestroy, OnApplicationShutdown {
@@ -27,6 +37,7 @@ export class EventsLifecycle implements OnModuleDestroy, OnApplicationShutdown {
     private readonly bus: EventBusService,
     @Inject(BUS_OPTIONS) private readonly busOptions: BusOptions,
     @Inject(SHUTDOWN_TIMEOUT_MS) private readonly shutdownTimeoutMs: number,
+    @Optional() @Inject(OUTBOX_STORE) private readonly outboxStore?: OutboxStore | null,
   ) {}
 
   async onModuleDestroy(): Promise<void> {
@@ -35,7 +46,9 @@ export class EventsLifecycle implements OnModuleDestroy, OnApplicationShutdown {
     try {
       await this.bus.disconnect();
     } catch (error) {
-      this.logger.error(`Shutdown: closing the transport failed: ${errorMessage(error)}`);
+      this.logger.error(
+        `Shutdown: stopping the outbox relay or the transport failed: ${errorMessage(error)}`,
+      );
     }
     try {
       await this.bus.drain(shutdownTimeoutMs);
@@ -50,7 +63,12 @@ export class EventsLifecycle implements OnModuleDestroy, OnApplicationShutdown {
     }
   }
 
-  onApplicationShutdown(): void {
+  async onApplicationShutdown(): Promise<void> {
     this.bus.close();
+    try {
+      await this.outboxStore?.close();
+    } catch (error) {
+      this.logger.error(`Shutdown: closing the outbox store failed: ${errorMessage(error)}`);
+    }
   }
 }

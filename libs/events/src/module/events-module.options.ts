@@ -5,6 +5,7 @@ import type { BusModuleOptions } from '../bus/bus.options';
 import type { CorrelationOptions } from '../correlation/correlation.options';
 import type { EventLogOptions } from '../event-log/event-log.options';
 import type { MetricsOptions } from '../metrics/metrics.options';
+import type { OutboxOptions } from '../outbox/outbox-module.options';
 import type { TraceOptions } from '../trace/trace.options';
 
 /** Options of `EventsModule.forRoot()` / `forRootAsync()`: the bus's own, then one per feature. */
@@ -29,6 +30,12 @@ export interface EventsModuleOptions extends BusModuleOptions {
   trace?: false | TraceOptions;
   /** Serve the AsyncAPI 3 document of this service (`GET /events/asyncapi.json`); off unless given. See docs/asyncapi.md. */
   asyncapi?: false | AsyncApiOptions;
+  /**
+   * The transactional outbox: events emitted inside a `@nestjs-cls/transactional` transaction (adapter wrapped in
+   * `transactionalOutbox()`) are written to `store` with it and dispatched once it committed, never after a
+   * rollback; `idempotent` listeners record what they handled there. Off unless given. See docs/outbox.md.
+   */
+  outbox?: false | OutboxOptions;
   /** Record events of `@nestjs/event-emitter` / `@nestjs/cqrs` on the bus too. See docs/migration-*.md. */
   bridges?: BridgesOptions;
   /**

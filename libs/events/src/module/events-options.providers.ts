@@ -7,6 +7,7 @@ import { CORRELATION_OPTIONS } from '../correlation/correlation.options';
 import { EVENT_LOG_OPTIONS } from '../event-log/event-log.options';
 import { DISCOVERY_OPTIONS } from '../listeners/discovery.options';
 import { METRICS_OPTIONS } from '../metrics/metrics.options';
+import { OUTBOX_OPTIONS } from '../outbox/outbox-module.options';
 import { TRACE_OPTIONS } from '../trace/trace.options';
 import type { EventsModuleOptions } from './events-module.options';
 import { EVENTS_MODULE_OPTIONS } from './events.tokens';
@@ -29,6 +30,7 @@ const FEATURE_PARTS: readonly (readonly [symbol, Part])[] = [
   [BRIDGES_OPTIONS, (o) => o.bridges],
   [TRACE_OPTIONS, (o) => o.trace],
   [ASYNCAPI_OPTIONS, (o) => o.asyncapi],
+  [OUTBOX_OPTIONS, (o) => o.outbox],
   [DISCOVERY_OPTIONS, (o) => o.discovery],
   [SHUTDOWN_TIMEOUT_MS, (o) => o.shutdownTimeoutMs],
 ];

@@ -54,6 +54,8 @@ import {
 } from './events.module-definition';
 import { EVENTS_HOLD_UNTIL_READY } from './events.tokens';
 import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-options.providers';
+import { OUTBOX_PROVIDERS } from './outbox.providers';
+import { OUTBOX_STORE } from '../bus/ports/outbox-store.port';
 
 /**
  * The event bus for the whole application (a global module).
@@ -67,6 +69,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
   providers: [
     { provide: EVENTS_HOLD_UNTIL_READY, useValue: true },
     ...EVENTS_OPTIONS_PROVIDERS,
+    ...OUTBOX_PROVIDERS,
     EventBusService,
     EventContext,
     ListenerDiscovery,
@@ -91,6 +94,7 @@ import { EVENTS_OPTIONS_PROVIDERS, FEATURE_OPTION_TOKENS } from './events-option
     EventsHealthIndicator,
     AuditService,
     AUDIT_STORE,
+    OUTBOX_STORE,
     TraceService,
     EventCatalog,
     ...FEATURE_OPTION_TOKENS,

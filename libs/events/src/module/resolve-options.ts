@@ -10,6 +10,7 @@ import {
 import { EventsConfigError } from '../errors/events-config.error';
 import { resolveEventLogOptions, type ResolvedEventLogOptions } from '../event-log/event-log.options';
 import { resolveMetricsOptions, type ResolvedMetricsOptions } from '../metrics/metrics.options';
+import { resolveOutboxOptions, type ResolvedOutboxOptions } from '../outbox/outbox-module.options';
 import { resolveTraceOptions, type ResolvedTraceOptions } from '../trace/trace.options';
 import type { EventsModuleOptions } from './events-module.options';
 import { resolveDiscoveryOptions, type DiscoveryOptions } from '../listeners/discovery.options';
@@ -27,6 +28,8 @@ export interface ResolvedEventsOptions {
   readonly bridges: ResolvedBridges;
   readonly trace: ResolvedTraceOptions;
   readonly asyncapi: false | ResolvedAsyncApiOptions;
+  /** The transactional outbox, provided under `OUTBOX_OPTIONS`. */
+  readonly outbox: false | ResolvedOutboxOptions;
   /** What listener discovery reads, provided under `DISCOVERY_OPTIONS`. */
   readonly discovery: DiscoveryOptions;
 }
@@ -51,6 +54,7 @@ const KNOWN_OPTIONS: readonly (keyof EventsModuleOptions)[] = [
   'bridges',
   'trace',
   'asyncapi',
+  'outbox',
   'verbose',
 ];
 
@@ -80,6 +84,7 @@ export function resolveEventsOptions(options: EventsModuleOptions = {}): Resolve
     bridges: resolveBridgesOptions(options.bridges),
     trace: resolveTraceOptions(options.trace),
     asyncapi: resolveAsyncApiOptions(options.asyncapi),
+    outbox: resolveOutboxOptions(options.outbox),
     discovery: resolveDiscoveryOptions(options),
   };
 }

@@ -1,4 +1,7 @@
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { MemoryAuditStore } from '../audit/stores/memory-audit.store';
+import { SqliteOutboxStore } from '../outbox/stores/sqlite-outbox.store';
 import { resolveEventsOptions } from './resolve-options';
 import { startupLine } from './startup-summary';
 
@@ -6,7 +9,7 @@ describe('startupLine', () => {
   it('says everything is off but history and correlation with the defaults', () => {
     expect(startupLine(0, resolveEventsOptions())).toBe(
       'Ready: source "app", 0 listener(s); history on (1000 events), correlation on, metrics off, audit off, ' +
-        'event log off, bridges off',
+        'event log off, bridges off, outbox off',
     );
   });
 
@@ -22,7 +25,7 @@ describe('startupLine', () => {
     });
     expect(startupLine(12, options)).toBe(
       'Ready: source "orders-api", 12 listener(s); history off, correlation off, metrics on (/metrics), ' +
-        'audit on (MemoryAuditStore, sync), event log on, bridges on (event-emitter, cqrs)',
+        'audit on (MemoryAuditStore, sync), event log on, bridges on (event-emitter, cqrs), outbox off',
     );
   });
 
@@ -30,6 +33,16 @@ describe('startupLine', () => {
     const options = resolveEventsOptions({ metrics: {}, audit: {} });
     expect(startupLine(1, options)).toContain(
       'metrics on (no endpoint), audit on (SqliteAuditStore, batched)',
+    );
+  });
+
+  it('names the outbox store and whether this instance relays', () => {
+    const store = new SqliteOutboxStore({ file: join(tmpdir(), 'startup-summary-outbox.db') });
+    expect(startupLine(1, resolveEventsOptions({ outbox: { store } }))).toContain(
+      'outbox on (SqliteOutboxStore, relay on)',
+    );
+    expect(startupLine(1, resolveEventsOptions({ outbox: { store, relay: false } }))).toContain(
+      'outbox on (SqliteOutboxStore, relay off)',
     );
   });
 });

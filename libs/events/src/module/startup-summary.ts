@@ -7,6 +7,7 @@ import { SystemStartup } from '../bus/system-events';
 import { CORRELATION_OPTIONS, type ResolvedCorrelationOptions } from '../correlation/correlation.options';
 import { EVENT_LOG_OPTIONS, type ResolvedEventLogOptions } from '../event-log/event-log.options';
 import { METRICS_OPTIONS, type ResolvedMetricsOptions } from '../metrics/metrics.options';
+import { OUTBOX_OPTIONS, type ResolvedOutboxOptions } from '../outbox/outbox-module.options';
 
 /** Each feature's resolved options, as the module provides them under their tokens. */
 export interface FeatureOptions {
@@ -16,6 +17,7 @@ export interface FeatureOptions {
   readonly audit: false | ResolvedAuditOptions;
   readonly eventLog: false | ResolvedEventLogOptions;
   readonly bridges: ResolvedBridges;
+  readonly outbox: false | ResolvedOutboxOptions;
 }
 
 /**
@@ -35,8 +37,9 @@ export class StartupSummary implements OnModuleInit {
     @Inject(AUDIT_OPTIONS) audit: false | ResolvedAuditOptions,
     @Inject(EVENT_LOG_OPTIONS) eventLog: false | ResolvedEventLogOptions,
     @Inject(BRIDGES_OPTIONS) bridges: ResolvedBridges,
+    @Inject(OUTBOX_OPTIONS) outbox: false | ResolvedOutboxOptions,
   ) {
-    this.features = { bus: busOptions, correlation, metrics, audit, eventLog, bridges };
+    this.features = { bus: busOptions, correlation, metrics, audit, eventLog, bridges, outbox };
   }
 
   onModuleInit(): void {
@@ -53,10 +56,10 @@ export class StartupSummary implements OnModuleInit {
 
 /**
  * `Ready: source "orders-api", 4 listener(s); history on (1000 events), correlation on, metrics on (/metrics),
- * audit on (SqliteAuditStore, batched), event log off, bridges off`
+ * audit on (SqliteAuditStore, batched), event log off, bridges off, outbox on (PostgresOutboxStore, relay on)`
  */
 export function startupLine(listeners: number, features: FeatureOptions): string {
-  const { bus, correlation, metrics, audit, eventLog, bridges } = features;
+  const { bus, correlation, metrics, audit, eventLog, bridges, outbox } = features;
   const parts = [
     `history ${bus.history ? `on (${bus.history.maxEvents} events)` : 'off'}`,
     `correlation ${correlation ? 'on' : 'off'}`,
@@ -64,6 +67,7 @@ export function startupLine(listeners: number, features: FeatureOptions): string
     `audit ${audit ? `on (${storeName(audit)}, ${audit.durability})` : 'off'}`,
     `event log ${eventLog ? 'on' : 'off'}`,
     `bridges ${bridgeNames(bridges)}`,
+    `outbox ${outbox ? `on (${outbox.store.constructor.name}, relay ${outbox.relay ? 'on' : 'off'})` : 'off'}`,
   ];
   return `Ready: source "${bus.source}", ${listeners} listener(s); ${parts.join(', ')}`;
 }

@@ -13,8 +13,8 @@ import type {
   ChainText,
   ChainTextSource,
 } from '../audit.interfaces';
-import { loadDriver } from './load-driver';
-import { checkIdentifier } from './sql-identifier';
+import { loadDriver } from '../../common/load-driver';
+import { checkIdentifier } from '../../common/sql-identifier';
 import {
   AUDIT_COLUMNS,
   selectRows,
@@ -60,8 +60,18 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
   readonly pagesAhead = 2;
 
   constructor(options: PostgresAuditStoreOptions = {}) {
-    this.schema = checkIdentifier('PostgresAuditStore', 'schema', options.schema ?? 'public');
-    this.table = checkIdentifier('PostgresAuditStore', 'table', options.table ?? 'audit_log');
+    this.schema = checkIdentifier(
+      'PostgresAuditStore',
+      'schema',
+      options.schema ?? 'public',
+      AuditStoreError,
+    );
+    this.table = checkIdentifier(
+      'PostgresAuditStore',
+      'table',
+      options.table ?? 'audit_log',
+      AuditStoreError,
+    );
     this.qualified = `"${this.schema}"."${this.table}"`;
     const digest = createHash('sha256')
       .update(`nestjs-event-bus:audit:${this.schema}.${this.table}`)
@@ -72,7 +82,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
       connectionTimeoutMillis: options.connectionTimeoutMillis ?? 5000,
       max: options.maxConnections ?? 4,
     };
-    this.pg = loadDriver<PgModule>('pg', 'PostgresAuditStore');
+    this.pg = loadDriver<PgModule>('pg', 'PostgresAuditStore', AuditStoreError);
   }
 
   async init(): Promise<void> {

@@ -18,8 +18,8 @@ import type {
 } from '../audit.interfaces';
 import { VERIFY_PAGE } from '../chain-walk';
 import { checkRangeOnThread } from './sqlite-verify.worker';
-import { loadDriver } from './load-driver';
-import { checkIdentifier } from './sql-identifier';
+import { loadDriver } from '../../common/load-driver';
+import { checkIdentifier } from '../../common/sql-identifier';
 import {
   AUDIT_COLUMNS,
   selectRows,
@@ -84,7 +84,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
 
   constructor(options: SqliteAuditStoreOptions = {}) {
     this.path = resolve(options.path ?? './data/audit.db');
-    this.table = checkIdentifier('SqliteAuditStore', 'table', options.table ?? 'audit_log');
+    this.table = checkIdentifier('SqliteAuditStore', 'table', options.table ?? 'audit_log', AuditStoreError);
     this.synchronous = options.synchronous ?? 'full';
     this.verifyThreads = checkWholeNumber(
       'verifyThreads',
@@ -98,7 +98,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
       0,
       '0 fails at once when another connection holds the lock',
     );
-    this.Driver = loadDriver<SqliteDriver>('better-sqlite3', 'SqliteAuditStore');
+    this.Driver = loadDriver<SqliteDriver>('better-sqlite3', 'SqliteAuditStore', AuditStoreError);
     this.chainTextSql = `SELECT seq, ${CHAIN_TEXT}, hash, key_id FROM ${this.table} WHERE seq BETWEEN ? AND ? ORDER BY seq`;
   }
 
