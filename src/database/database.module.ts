@@ -1,5 +1,5 @@
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
-import { Module, type OnModuleInit } from '@nestjs/common';
+import { Module, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { EventBusService } from 'nestjs-event-bus';
@@ -7,7 +7,8 @@ import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app.config';
 import { openDataSource } from './data-source.factory';
 import { DatabaseReady } from './database.events';
-import { databaseLocation, dataSourceOptions, dialectOf } from './database.options';
+import { databaseLocation, dataSourceOptions, dialectOf, isSqlite } from './database.options';
+import { sqliteTransactionLock } from './sqlite-transaction.lock';
 import { createTransactionalAdapter } from './transactional';
 
 /**
@@ -30,11 +31,16 @@ import { createTransactionalAdapter } from './transactional';
     ClsModule.registerPlugins([new ClsPluginTransactional({ adapter: createTransactionalAdapter() })]),
   ],
 })
-export class DatabaseModule implements OnModuleInit {
+export class DatabaseModule implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
     private readonly dataSource: DataSource,
     private readonly bus: EventBusService,
   ) {}
+
+  /** Before `TypeOrmModule` closes the `DataSource`: a SQLite transaction still open is let finish first. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (isSqlite(this.dataSource.options)) await sqliteTransactionLock(this.dataSource).idle();
+  }
 
   onModuleInit(): void {
     this.bus.emit(DatabaseReady, {

@@ -6,6 +6,7 @@ import { loadAppConfig } from '../config/app.config';
 import { UserEntity } from '../users/user.entity';
 import { openDataSource } from './data-source.factory';
 import { dataSourceOptions } from './database.options';
+import { sqliteTransactionLock } from './sqlite-transaction.lock';
 import { createTransactionalAdapter } from './transactional';
 
 /** A user row named `name`. */
@@ -122,6 +123,33 @@ describe('SqliteTransactionLock (a real SQLite file, through the app’s transac
       expect(await tx.getRepository(UserEntity).count()).toBe(1);
     });
     expect(await usernames()).toEqual(['a']);
+  });
+
+  it('tells when the open transaction has ended (what shutdown waits for)', async () => {
+    const dataSource = await dataSourcePromise;
+    await (
+      await adapter
+    ).wrapWithTransaction(
+      { isolationLevel: undefined! },
+      async () => undefined,
+      () => {},
+    );
+    const lock = sqliteTransactionLock(dataSource);
+    await lock.idle();
+    const hold = gate();
+    const open = transaction(async (tx) => {
+      await tx.getRepository(UserEntity).insert(user('last'));
+      await hold.opened;
+    });
+    await turns();
+    let idle = false;
+    const waiting = lock.idle().then(() => (idle = true));
+    await turns();
+    expect(idle).toBe(false);
+    hold.open();
+    await waiting;
+    await open;
+    expect(await usernames()).toEqual(['last']);
   });
 
   it('refuses a transaction opened around it, which would let other requests’ statements in', async () => {

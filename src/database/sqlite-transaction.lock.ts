@@ -46,6 +46,11 @@ export class SqliteTransactionLock implements EntitySubscriberInterface {
     }
   }
 
+  /** Resolves once no transaction holds the connection (at shutdown: let the open one finish before closing). */
+  async idle(): Promise<void> {
+    while (this.holder !== undefined) await this.changed();
+  }
+
   /** TypeORM calls this before every statement: one from outside the open transaction waits for its end. */
   beforeQuery(event: BeforeQueryEvent): Promise<void> | void {
     if (this.insideHolder()) return;
