@@ -127,15 +127,8 @@ describe('SqliteTransactionLock (a real SQLite file, through the app’s transac
 
   it('tells when the open transaction has ended (what shutdown waits for)', async () => {
     const dataSource = await dataSourcePromise;
-    await (
-      await adapter
-    ).wrapWithTransaction(
-      { isolationLevel: undefined! },
-      async () => undefined,
-      () => {},
-    );
     const lock = sqliteTransactionLock(dataSource);
-    await lock.idle();
+    await lock.idle(); // nothing open: at once
     const hold = gate();
     const open = transaction(async (tx) => {
       await tx.getRepository(UserEntity).insert(user('last'));
