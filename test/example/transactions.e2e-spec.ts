@@ -28,6 +28,28 @@ function transactionsBehave(config: () => Parameters<typeof startExampleApp>[0])
     await app?.close();
   });
 
+  it('commits a @Transactional() write, then emits in the request’s story: handlers write under its correlation id', async () => {
+    const owner = await app.signUp('olive');
+    const created = await app.call('POST', '/organizations', { as: owner, body: { name: 'Committed' } });
+    expect(created.status).toBe(201);
+    expect(created.body.members).toEqual([
+      expect.objectContaining({ userId: owner.id, permission: 'owner' }),
+    ]);
+    await app.settle();
+    const events = app.bus.history({ correlationId: created.correlationId });
+    expect(events.filter((e) => e.type.startsWith('organization.'))).toEqual([
+      expect.objectContaining({ type: 'organization.created', actorId: owner.id }),
+      expect.objectContaining({ type: 'organization.member.added', actorId: owner.id }),
+    ]);
+    const lines = await app.call('GET', `/activity?correlationId=${created.correlationId}`, {
+      as: await app.admin(),
+    });
+    expect(lines.body.map((line: any) => line.summary).sort()).toEqual([
+      'olive created organization "Committed"',
+      'olive is the owner of "Committed"',
+    ]);
+  });
+
   it('an invite accepted by someone already a member is refused, and stays pending: its settling is rolled back', async () => {
     const alice = await app.signUp('alice');
     const bob = await app.signUp('bob');
