@@ -1,11 +1,17 @@
+import BetterSqlite3 from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { Client } from 'pg';
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { databaseLocation } from './database.options';
 
+/** How long a start on SQLite waits for another process to finish migrating the same file. */
+const MIGRATION_LOCK_WAIT_MS = 60_000;
+
 /**
  * Opens the app's `DataSource` and brings its schema up to date (`migrationsRun`), so that instances starting
  * together on one database apply each migration once: on PostgreSQL under an advisory lock (the schema is created
- * first when missing), on SQLite by trying again while another process migrates the file.
+ * first when missing), on SQLite under an exclusive lock on a file next to the database.
  */
 export async function openDataSource(options: DataSourceOptions): Promise<DataSource> {
   if (options.type !== 'postgres') return openSqlite(options);
@@ -29,35 +35,27 @@ export async function openDataSource(options: DataSourceOptions): Promise<DataSo
   }
 }
 
-/** How many times a start on SQLite tries again while another process is migrating the same file. */
-const SQLITE_OPEN_ATTEMPTS = 10;
-
 /**
- * SQLite has no advisory lock: when several processes start on one new file, the first to write migrates it and
- * the others fail (the file is locked, or a table they were about to create is there now). Those try again, and
- * find the migrations applied.
+ * SQLite has no advisory lock, and TypeORM reads which migrations a file has had before it opens their transaction:
+ * two processes starting on one new file would both apply them. So a start holds an exclusive lock on a file of its
+ * own next to the database (`app.db.migrations-lock`, an empty SQLite file) while it opens the database and
+ * migrates it; a second start waits for it, then finds the migrations applied. The lock goes with the process.
  */
 async function openSqlite(options: DataSourceOptions): Promise<DataSource> {
-  for (let attempt = 1; ; attempt++) {
+  const location = databaseLocation(options);
+  let lock: BetterSqlite3.Database | undefined;
+  try {
+    mkdirSync(dirname(location), { recursive: true });
+    lock = new BetterSqlite3(`${location}.migrations-lock`, { timeout: MIGRATION_LOCK_WAIT_MS });
+    lock.exec('BEGIN EXCLUSIVE');
     const dataSource = new DataSource(options);
-    try {
-      await dataSource.initialize();
-      return dataSource;
-    } catch (error) {
-      if (attempt < SQLITE_OPEN_ATTEMPTS && anotherProcessIsMigrating(error)) {
-        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
-        continue;
-      }
-      throw new Error(`Cannot open the SQLite database at ${databaseLocation(options)}: ${message(error)}`);
-    }
+    await dataSource.initialize();
+    return dataSource;
+  } catch (error) {
+    throw new Error(`Cannot open the SQLite database at ${location}: ${message(error)}`);
+  } finally {
+    lock?.close();
   }
-}
-
-function anotherProcessIsMigrating(error: unknown): boolean {
-  const code = (error as { driverError?: { code?: unknown } }).driverError?.code;
-  return (
-    (typeof code === 'string' && code.startsWith('SQLITE_BUSY')) || /already exists/.test(message(error))
-  );
 }
 
 function message(error: unknown): string {
