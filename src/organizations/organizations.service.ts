@@ -131,7 +131,7 @@ export class OrganizationsService {
     return (await this.organizations.member(org.id, userId))!;
   }
 
-  /** Used by invites: adds the member inside the caller's transaction (there must be one); the caller emits afterwards. */
+  /** For invites: adds the member in the caller's transaction (there must be one); the caller emits after it. */
   @Transactional(Propagation.Mandatory)
   async addMemberFromInvite(
     organizationId: string,
