@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { EventBusService } from 'nestjs-event-bus';
-import { UniqueViolationError } from '../database/database';
+import { isUniqueViolation } from '../database/database.errors';
 import { ApiRequestRejected } from './api.events';
 
 type RejectReason =
@@ -72,7 +72,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
           : (response as Record<string, unknown>);
       return { status, body };
     }
-    if (exception instanceof UniqueViolationError) {
+    if (isUniqueViolation(exception)) {
       return {
         status: HttpStatus.CONFLICT,
         body: { statusCode: 409, error: 'Conflict', message: 'That value is already taken.' },

@@ -1,63 +1,52 @@
-import { Global, Inject, Module, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { Module, type BeforeApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ClsModule } from 'nestjs-cls';
 import { EventBusService } from 'nestjs-event-bus';
-import { APP_CONFIG, appDatabasePath, type AppConfig } from '../config/app.config';
-import { Database } from './database';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from '../config/app.config';
+import { openDataSource } from './data-source.factory';
 import { DatabaseReady } from './database.events';
-import { PostgresDatabase } from './postgres.database';
-import { COLUMN_UPGRADES, SCHEMA, type ColumnUpgrade } from './schema';
-import { SqliteDatabase } from './sqlite.database';
+import { databaseLocation, dataSourceOptions, dialectOf, isSqlite } from './database.options';
+import { sqliteTransactionLock } from './sqlite-transaction.lock';
+import { createTransactionalAdapter } from './transactional';
 
-/** Opens the store the config points at: PostgreSQL when `DATABASE_URL` is set, else SQLite under `DATA_DIR`. */
-export function openDatabase(config: AppConfig): Database {
-  if (config.databaseUrl) {
-    return new PostgresDatabase({ connectionString: config.databaseUrl, schema: config.databaseSchema });
-  }
-  return new SqliteDatabase(appDatabasePath(config));
-}
-
-/** Provides the shared `Database`, creates the schema at startup and closes it at shutdown. */
-@Global()
+/**
+ * The app's database through TypeORM: PostgreSQL when `DATABASE_URL` is set, else SQLite under `DATA_DIR`, its
+ * schema brought up to date by the migrations at startup, closed at shutdown (by `TypeOrmModule`). Registers
+ * `@nestjs-cls/transactional` on it, so that services use `@Transactional()` and repositories `TransactionHost`.
+ * nestjs-cls itself is set up by the event bus (its correlation context); the plugin is only registered here.
+ */
 @Module({
-  providers: [{ provide: Database, inject: [APP_CONFIG], useFactory: openDatabase }],
-  exports: [Database],
+  imports: [
+    TypeOrmModule.forRootAsync({
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig) => ({
+        ...dataSourceOptions(config),
+        // A database that cannot be opened fails the start at once, with the reason, rather than retrying.
+        toRetry: () => false,
+      }),
+      dataSourceFactory: (options) => openDataSource(options!),
+    }),
+    ClsModule.registerPlugins([new ClsPluginTransactional({ adapter: createTransactionalAdapter() })]),
+  ],
 })
-export class DatabaseModule implements OnModuleInit, OnApplicationShutdown {
+export class DatabaseModule implements OnModuleInit, BeforeApplicationShutdown {
   constructor(
-    @Inject(Database) private readonly database: Database,
+    private readonly dataSource: DataSource,
     private readonly bus: EventBusService,
   ) {}
 
-  async onModuleInit(): Promise<void> {
-    await this.database.migrate(SCHEMA);
-    for (const upgrade of COLUMN_UPGRADES) await this.addColumnIfMissing(upgrade);
+  /** Before `TypeOrmModule` closes the `DataSource`: a SQLite transaction still open is let finish first. */
+  async beforeApplicationShutdown(): Promise<void> {
+    if (isSqlite(this.dataSource.options)) await sqliteTransactionLock(this.dataSource).idle();
+  }
+
+  onModuleInit(): void {
     this.bus.emit(DatabaseReady, {
-      dialect: this.database.dialect,
-      location: this.database.location,
-      tables: SCHEMA.filter((sql) => sql.startsWith('CREATE TABLE')).length,
+      dialect: dialectOf(this.dataSource),
+      location: databaseLocation(this.dataSource.options),
+      tables: this.dataSource.entityMetadatas.length,
     });
-  }
-
-  /** Neither SQLite nor PostgreSQL < 9.6 has ADD COLUMN IF NOT EXISTS: probe the column, add it when absent. */
-  private async addColumnIfMissing({ table, column, definition }: ColumnUpgrade): Promise<void> {
-    if (await this.hasColumn(table, column)) return;
-    try {
-      await this.database.execute(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
-    } catch (error) {
-      // Another instance starting at the same moment may have added it first.
-      if (!(await this.hasColumn(table, column))) throw error;
-    }
-  }
-
-  private async hasColumn(table: string, column: string): Promise<boolean> {
-    try {
-      await this.database.query(`SELECT ${column} FROM ${table} LIMIT 0`);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  async onApplicationShutdown(): Promise<void> {
-    await this.database.close();
   }
 }

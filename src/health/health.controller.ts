@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import {
   HealthCheck,
   HealthCheckService,
@@ -7,7 +7,8 @@ import {
 } from '@nestjs/terminus';
 import { EventsHealthIndicator, healthStatusOnly } from 'nestjs-event-bus';
 import { AdminOnly, Public } from '../auth/actor';
-import { Database } from '../database/database';
+import { DataSource } from 'typeorm';
+import { dialectOf } from '../database/database.options';
 
 /**
  * Readiness for probes and humans, through @nestjs/terminus: the event bus (backlog, dead-letter growth), the
@@ -22,7 +23,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly events: EventsHealthIndicator,
-    @Inject(Database) private readonly database: Database,
+    private readonly dataSource: DataSource,
   ) {}
 
   @Public()
@@ -55,8 +56,8 @@ export class HealthController {
 
   private async pingDatabase(): Promise<HealthIndicatorResult> {
     try {
-      await this.database.one('SELECT 1 AS ok');
-      return { database: { status: 'up', dialect: this.database.dialect } };
+      await this.dataSource.query('SELECT 1 AS ok');
+      return { database: { status: 'up', dialect: dialectOf(this.dataSource) } };
     } catch (error) {
       return { database: { status: 'down', message: (error as Error).message } };
     }

@@ -1,5 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Database, type Queryable } from '../database/database';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { LessThan, type Repository } from 'typeorm';
+import { InviteEntity } from './invite.entity';
 
 export type InviteStatus = 'pending' | 'accepted' | 'rejected' | 'expired' | 'revoked';
 
@@ -15,102 +18,80 @@ export interface InviteRecord {
   respondedAt: string | null;
 }
 
-interface InviteRow extends Record<string, unknown> {
-  id: string;
-  organization_id: string;
-  email: string;
-  permission: 'admin' | 'member';
-  invited_by: string;
-  status: InviteStatus;
-  created_at: string;
-  expires_at: string;
-  responded_at: string | null;
-}
-
-function toInvite(row: InviteRow): InviteRecord {
+function toInvite(row: InviteEntity): InviteRecord {
   return {
     id: row.id,
-    organizationId: row.organization_id,
+    organizationId: row.organizationId,
     email: row.email,
     permission: row.permission,
-    invitedBy: row.invited_by,
+    invitedBy: row.invitedBy,
     status: row.status,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    respondedAt: row.responded_at,
+    createdAt: row.createdAt.toISOString(),
+    expiresAt: row.expiresAt.toISOString(),
+    respondedAt: row.respondedAt?.toISOString() ?? null,
   };
 }
 
+/** Invites, in the current transaction when there is one. */
 @Injectable()
 export class InvitesRepository {
-  constructor(@Inject(Database) private readonly db: Database) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+  private get invites(): Repository<InviteEntity> {
+    return this.txHost.tx.getRepository(InviteEntity);
   }
 
   async findById(id: string): Promise<InviteRecord | undefined> {
-    const row = await this.db.one<InviteRow>('SELECT * FROM invites WHERE id = ?', [id]);
-    return row && toInvite(row);
+    const row = await this.invites.findOneBy({ id });
+    return row ? toInvite(row) : undefined;
   }
 
   async pendingFor(organizationId: string, email: string): Promise<InviteRecord | undefined> {
-    const row = await this.db.one<InviteRow>(
-      `SELECT * FROM invites WHERE organization_id = ? AND email = ? AND status = 'pending'`,
-      [organizationId, email],
-    );
-    return row && toInvite(row);
+    const row = await this.invites.findOneBy({ organizationId, email, status: 'pending' });
+    return row ? toInvite(row) : undefined;
   }
 
   async listForEmail(email: string): Promise<InviteRecord[]> {
-    const rows = await this.db.query<InviteRow>(
-      `SELECT * FROM invites WHERE email = ? AND status = 'pending' ORDER BY created_at, id`,
-      [email],
-    );
+    const rows = await this.invites.find({
+      where: { email, status: 'pending' },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
     return rows.map(toInvite);
   }
 
   async listForOrganization(organizationId: string): Promise<InviteRecord[]> {
-    const rows = await this.db.query<InviteRow>(
-      'SELECT * FROM invites WHERE organization_id = ? ORDER BY created_at, id',
-      [organizationId],
-    );
+    const rows = await this.invites.find({
+      where: { organizationId },
+      order: { createdAt: 'ASC', id: 'ASC' },
+    });
     return rows.map(toInvite);
   }
 
   /** Pending invites whose expiry lies before `at`. */
   async pendingExpiredBefore(at: string, limit: number): Promise<InviteRecord[]> {
-    const rows = await this.db.query<InviteRow>(
-      `SELECT * FROM invites WHERE status = 'pending' AND expires_at < ? ORDER BY expires_at LIMIT ?`,
-      [at, limit],
-    );
+    const rows = await this.invites.find({
+      where: { status: 'pending', expiresAt: LessThan(new Date(at)) },
+      order: { expiresAt: 'ASC' },
+      take: limit,
+    });
     return rows.map(toInvite);
   }
 
   async insert(invite: InviteRecord): Promise<void> {
-    await this.db.execute(
-      `INSERT INTO invites (id, organization_id, email, permission, invited_by, status, created_at, expires_at, responded_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        invite.id,
-        invite.organizationId,
-        invite.email,
-        invite.permission,
-        invite.invitedBy,
-        invite.status,
-        invite.createdAt,
-        invite.expiresAt,
-        invite.respondedAt,
-      ],
-    );
+    await this.invites.insert({
+      ...invite,
+      createdAt: new Date(invite.createdAt),
+      expiresAt: new Date(invite.expiresAt),
+      respondedAt: invite.respondedAt === null ? null : new Date(invite.respondedAt),
+    });
   }
 
   /** Moves a pending invite to `status`; false when it was no longer pending (someone else got there first). */
-  async settle(id: string, status: InviteStatus, at: string, tx: Queryable = this.db): Promise<boolean> {
-    const changed = await tx.execute(
-      `UPDATE invites SET status = ?, responded_at = ? WHERE id = ? AND status = 'pending'`,
-      [status, at, id],
+  async settle(id: string, status: InviteStatus, at: string): Promise<boolean> {
+    const result = await this.invites.update(
+      { id, status: 'pending' },
+      { status, respondedAt: new Date(at) },
     );
-    return changed > 0;
+    return (result.affected ?? 0) > 0;
   }
 }

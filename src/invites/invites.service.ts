@@ -1,3 +1,4 @@
+import { Transactional } from '@nestjs-cls/transactional';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EventBusService } from 'nestjs-event-bus';
 import { requirePermission } from '../auth/actor.guard';
@@ -75,10 +76,7 @@ export class InvitesService {
   async accept(actor: Actor, id: string): Promise<InviteRecord> {
     const invite = await this.pendingForInvitee(actor, id, 'accept');
     const at = now();
-    await this.invites.transaction(async (tx) => {
-      if (!(await this.invites.settle(invite.id, 'accepted', at, tx))) throw this.noLongerPending();
-      await this.organizations.addMemberFromInvite(invite.organizationId, actor.id, invite.permission, tx);
-    });
+    await this.join(invite, actor.id, at);
     this.bus.emit(InviteAccepted, {
       inviteId: invite.id,
       organizationId: invite.organizationId,
@@ -137,6 +135,13 @@ export class InvitesService {
     }
     this.bus.emit(InviteSweepCompleted, { expired, trigger });
     return expired;
+  }
+
+  /** Settles the invite as accepted and adds its member: both are written, or neither. */
+  @Transactional()
+  private async join(invite: InviteRecord, userId: string, at: string): Promise<void> {
+    if (!(await this.invites.settle(invite.id, 'accepted', at))) throw this.noLongerPending();
+    await this.organizations.addMemberFromInvite(invite.organizationId, userId, invite.permission);
   }
 
   private async load(id: string): Promise<InviteRecord> {

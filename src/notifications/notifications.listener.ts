@@ -5,7 +5,7 @@ import { InviteCreated } from '../invites/invites.events';
 import { UserCreated } from '../users/users.events';
 import { MailRelay, TransientMailError } from './mail-relay';
 import { EmailDeferred, EmailQueued } from './notifications.events';
-import { OutboxRepository, type OutboxEmail } from './outbox.repository';
+import { EmailOutboxRepository, type OutboxEmail } from './email-outbox.repository';
 
 /** Three tries, 50 ms then 100 ms apart: enough for a greylisting relay, bounded for a bouncing one. */
 const MAIL_RETRY = { attempts: 3, backoffMs: 50, factor: 2, maxBackoffMs: 1000 } as const;
@@ -18,7 +18,7 @@ const MAIL_RETRY = { attempts: 3, backoffMs: 50, factor: 2, maxBackoffMs: 1000 }
 export class NotificationsListener {
   constructor(
     private readonly relay: MailRelay,
-    private readonly outbox: OutboxRepository,
+    private readonly outbox: EmailOutboxRepository,
     private readonly bus: EventBusService,
   ) {}
 

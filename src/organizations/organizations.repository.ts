@@ -1,5 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Database, type Queryable } from '../database/database';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import type { Repository, SelectQueryBuilder } from 'typeorm';
+import { OrganizationMemberEntity } from './organization-member.entity';
+import { OrganizationEntity } from './organization.entity';
 import type { MemberPermission } from './organizations.events';
 
 export interface OrganizationRecord {
@@ -19,119 +23,104 @@ export interface MemberRecord {
   joinedAt: string;
 }
 
-interface OrganizationRow extends Record<string, unknown> {
-  id: string;
-  name: string;
-  description: string;
-  owner_id: string;
-  created_at: string;
-  updated_at: string;
-}
-
-interface MemberRow extends Record<string, unknown> {
-  organization_id: string;
-  user_id: string;
-  username: string;
-  permission: MemberPermission;
-  joined_at: string;
-}
-
-/** A member with their username; callers add the WHERE clause. */
-const MEMBER_SELECT =
-  'SELECT m.organization_id, m.user_id, u.username, m.permission, m.joined_at ' +
-  'FROM organization_members m JOIN users u ON u.id = m.user_id';
-
-function toOrganization(row: OrganizationRow): OrganizationRecord {
+function toOrganization(row: OrganizationEntity): OrganizationRecord {
   return {
     id: row.id,
     name: row.name,
     description: row.description,
-    ownerId: row.owner_id,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    ownerId: row.ownerId,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
   };
 }
 
-function toMember(row: MemberRow): MemberRecord {
+function toMember(row: OrganizationMemberEntity): MemberRecord {
   return {
-    organizationId: row.organization_id,
-    userId: row.user_id,
-    username: row.username,
+    organizationId: row.organizationId,
+    userId: row.userId,
+    username: row.user!.username,
     permission: row.permission,
-    joinedAt: row.joined_at,
+    joinedAt: row.joinedAt.toISOString(),
   };
 }
 
-/** Organizations and their members. */
+/** Organizations and their members, in the current transaction when there is one. */
 @Injectable()
 export class OrganizationsRepository {
-  constructor(@Inject(Database) private readonly db: Database) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  /** Runs several writes as one transaction. */
-  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    return this.db.transaction(work);
+  private get organizations(): Repository<OrganizationEntity> {
+    return this.txHost.tx.getRepository(OrganizationEntity);
+  }
+
+  private get memberRows(): Repository<OrganizationMemberEntity> {
+    return this.txHost.tx.getRepository(OrganizationMemberEntity);
+  }
+
+  /** Members with their username; callers add the WHERE clause. */
+  private membersWithNames(): SelectQueryBuilder<OrganizationMemberEntity> {
+    return this.memberRows.createQueryBuilder('m').innerJoin('m.user', 'u').addSelect(['u.id', 'u.username']);
   }
 
   async findById(id: string): Promise<OrganizationRecord | undefined> {
-    const row = await this.db.one<OrganizationRow>('SELECT * FROM organizations WHERE id = ?', [id]);
-    return row && toOrganization(row);
+    const row = await this.organizations.findOneBy({ id });
+    return row ? toOrganization(row) : undefined;
   }
 
+  /** Names are unique whatever their case. */
   async findByName(name: string): Promise<OrganizationRecord | undefined> {
-    const row = await this.db.one<OrganizationRow>(
-      'SELECT * FROM organizations WHERE lower(name) = lower(?)',
-      [name],
-    );
-    return row && toOrganization(row);
+    const row = await this.organizations
+      .createQueryBuilder('o')
+      .where('lower(o.name) = lower(:name)', { name })
+      .getOne();
+    return row ? toOrganization(row) : undefined;
   }
 
   async listForUser(userId: string): Promise<OrganizationRecord[]> {
-    const rows = await this.db.query<OrganizationRow>(
-      `SELECT o.* FROM organizations o JOIN organization_members m ON m.organization_id = o.id
-       WHERE m.user_id = ? ORDER BY o.created_at, o.id`,
-      [userId],
-    );
+    const rows = await this.organizations
+      .createQueryBuilder('o')
+      .innerJoin(OrganizationMemberEntity, 'm', 'm.organizationId = o.id')
+      .where('m.userId = :userId', { userId })
+      .orderBy('o.createdAt')
+      .addOrderBy('o.id')
+      .getMany();
     return rows.map(toOrganization);
   }
 
-  async insert(org: OrganizationRecord, tx: Queryable = this.db): Promise<void> {
-    await tx.execute(
-      'INSERT INTO organizations (id, name, description, owner_id, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)',
-      [org.id, org.name, org.description, org.ownerId, org.createdAt, org.updatedAt],
-    );
+  async insert(org: OrganizationRecord): Promise<void> {
+    await this.organizations.insert({
+      ...org,
+      createdAt: new Date(org.createdAt),
+      updatedAt: new Date(org.updatedAt),
+    });
   }
 
   async update(org: OrganizationRecord): Promise<void> {
-    await this.db.execute('UPDATE organizations SET name = ?, description = ?, updated_at = ? WHERE id = ?', [
-      org.name,
-      org.description,
-      org.updatedAt,
-      org.id,
-    ]);
+    await this.organizations.update(
+      { id: org.id },
+      { name: org.name, description: org.description, updatedAt: new Date(org.updatedAt) },
+    );
   }
 
+  /** Deletes the organization; its members, invites and tournaments go with it (ON DELETE CASCADE). */
   async delete(id: string): Promise<void> {
-    await this.db.execute('DELETE FROM organizations WHERE id = ?', [id]);
+    await this.organizations.delete({ id });
   }
 
   async members(organizationId: string): Promise<MemberRecord[]> {
-    const rows = await this.db.query<MemberRow>(
-      `${MEMBER_SELECT} WHERE m.organization_id = ? ORDER BY m.joined_at, m.user_id`,
-      [organizationId],
-    );
+    const rows = await this.membersWithNames()
+      .where('m.organizationId = :organizationId', { organizationId })
+      .orderBy('m.joinedAt')
+      .addOrderBy('m.userId')
+      .getMany();
     return rows.map(toMember);
   }
 
-  async member(
-    organizationId: string,
-    userId: string,
-    tx: Queryable = this.db,
-  ): Promise<MemberRecord | undefined> {
-    const row = await tx.one<MemberRow>(`${MEMBER_SELECT} WHERE m.organization_id = ? AND m.user_id = ?`, [
-      organizationId,
-      userId,
-    ]);
-    return row && toMember(row);
+  async member(organizationId: string, userId: string): Promise<MemberRecord | undefined> {
+    const row = await this.membersWithNames()
+      .where('m.organizationId = :organizationId AND m.userId = :userId', { organizationId, userId })
+      .getOne();
+    return row ? toMember(row) : undefined;
   }
 
   async addMember(
@@ -139,26 +128,15 @@ export class OrganizationsRepository {
     userId: string,
     permission: MemberPermission,
     joinedAt: string,
-    tx: Queryable = this.db,
   ): Promise<void> {
-    await tx.execute(
-      'INSERT INTO organization_members (organization_id, user_id, permission, joined_at) VALUES (?, ?, ?, ?)',
-      [organizationId, userId, permission, joinedAt],
-    );
+    await this.memberRows.insert({ organizationId, userId, permission, joinedAt: new Date(joinedAt) });
   }
 
   async setPermission(organizationId: string, userId: string, permission: MemberPermission): Promise<void> {
-    await this.db.execute(
-      'UPDATE organization_members SET permission = ? WHERE organization_id = ? AND user_id = ?',
-      [permission, organizationId, userId],
-    );
+    await this.memberRows.update({ organizationId, userId }, { permission });
   }
 
   async removeMember(organizationId: string, userId: string): Promise<boolean> {
-    const changed = await this.db.execute(
-      'DELETE FROM organization_members WHERE organization_id = ? AND user_id = ?',
-      [organizationId, userId],
-    );
-    return changed > 0;
+    return ((await this.memberRows.delete({ organizationId, userId })).affected ?? 0) > 0;
   }
 }

@@ -1,3 +1,4 @@
+import { Propagation, Transactional } from '@nestjs-cls/transactional';
 import { ConflictException, Injectable, NotFoundException } from '@nestjs/common';
 import { EventBusService } from 'nestjs-event-bus';
 import { requirePermission } from '../auth/actor.guard';
@@ -48,10 +49,7 @@ export class OrganizationsService {
       createdAt: at,
       updatedAt: at,
     };
-    await this.organizations.transaction(async (tx) => {
-      await this.organizations.insert(org, tx);
-      await this.organizations.addMember(org.id, actor.id, 'owner', at, tx);
-    });
+    await this.insertWithOwner(org);
     this.bus.emit(OrganizationCreated, { organizationId: org.id, name: org.name, ownerId: actor.id });
     this.bus.emit(MemberAdded, {
       organizationId: org.id,
@@ -133,17 +131,17 @@ export class OrganizationsService {
     return (await this.organizations.member(org.id, userId))!;
   }
 
-  /** Used by invites: adds the member inside the caller's transaction; the caller emits afterwards. */
+  /** For invites: adds the member in the caller's transaction (there must be one); the caller emits after it. */
+  @Transactional(Propagation.Mandatory)
   async addMemberFromInvite(
     organizationId: string,
     userId: string,
     permission: 'admin' | 'member',
-    tx: Parameters<OrganizationsRepository['addMember']>[4],
   ): Promise<void> {
-    if (await this.organizations.member(organizationId, userId, tx)) {
+    if (await this.organizations.member(organizationId, userId)) {
       throw new ConflictException('You are already a member of this organization.');
     }
-    await this.organizations.addMember(organizationId, userId, permission, now(), tx);
+    await this.organizations.addMember(organizationId, userId, permission, now());
   }
 
   async removeMember(actor: Actor, id: string, userId: string): Promise<void> {
@@ -222,6 +220,13 @@ export class OrganizationsService {
     const member = await this.organizations.member(organizationId, userId);
     if (!member) throw new NotFoundException('That user is not a member of this organization.');
     return member;
+  }
+
+  /** The organization and its owner's membership: both are written, or neither. */
+  @Transactional()
+  private async insertWithOwner(org: OrganizationRecord): Promise<void> {
+    await this.organizations.insert(org);
+    await this.organizations.addMember(org.id, org.ownerId, 'owner', org.createdAt);
   }
 
   private async view(org: OrganizationRecord): Promise<OrganizationView> {

@@ -226,7 +226,9 @@ export class ScheduleMatchHandler implements ICommandHandler<ScheduleMatchComman
     scheduledAt,
   }: ScheduleMatchCommand): Promise<MatchState> {
     const aggregate = await this.loader.loadForManager(actor, tournamentId, 'schedule matches');
-    const match = aggregate.scheduleMatch(newId(), playerA, playerB, scheduledAt);
+    // In the one form the database gives back (ISO-8601 with milliseconds, UTC), so reads match this answer.
+    const at = new Date(scheduledAt).toISOString();
+    const match = aggregate.scheduleMatch(newId(), playerA, playerB, at);
     await this.tournaments.saveMatch(match, true);
     aggregate.commit();
     return match;

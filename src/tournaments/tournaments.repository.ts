@@ -1,67 +1,63 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Database } from '../database/database';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { MatchEntity } from './match.entity';
+import { RaceEntity } from './race.entity';
 import type { MatchState, RaceState, TournamentState } from './tournament.aggregate';
+import { TournamentParticipantEntity } from './tournament-participant.entity';
+import { TournamentEntity } from './tournament.entity';
 
-interface TournamentRow extends Record<string, unknown> {
-  id: string;
-  organization_id: string;
-  name: string;
-  game: string;
-  status: TournamentState['status'];
-  created_by: string;
-  winner_id: string | null;
-  created_at: string;
-  updated_at: string;
-  started_at: string | null;
-  ended_at: string | null;
+/** `Date | null` -> ISO string or null. */
+function iso(date: Date | null): string | null {
+  return date === null ? null : date.toISOString();
 }
 
-interface RaceRow extends Record<string, unknown> {
-  id: string;
-  tournament_id: string;
-  user_id: string;
-  time_ms: number | string;
-  status: RaceState['status'];
-  submitted_at: string;
-  reviewed_by: string | null;
-  reviewed_at: string | null;
-  reason: string | null;
+/** ISO string or null -> `Date | null`. */
+function date(iso: string | null): Date | null {
+  return iso === null ? null : new Date(iso);
 }
 
-interface MatchRow extends Record<string, unknown> {
-  id: string;
-  tournament_id: string;
-  player_a: string;
-  player_b: string;
-  scheduled_at: string;
-  status: MatchState['status'];
-  winner_id: string | null;
-  score: string | null;
-}
-
-function toRace(row: RaceRow): RaceState {
+function toTournament(row: TournamentEntity, participants: string[]): TournamentState {
   return {
     id: row.id,
-    tournamentId: row.tournament_id,
-    userId: row.user_id,
-    timeMs: Number(row.time_ms),
+    organizationId: row.organizationId,
+    name: row.name,
+    game: row.game,
     status: row.status,
-    submittedAt: row.submitted_at,
-    reviewedBy: row.reviewed_by,
-    reviewedAt: row.reviewed_at,
+    createdBy: row.createdBy,
+    winnerId: row.winnerId,
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    startedAt: iso(row.startedAt),
+    endedAt: iso(row.endedAt),
+    participants,
+  };
+}
+
+function toRace(row: RaceEntity): RaceState {
+  return {
+    id: row.id,
+    tournamentId: row.tournamentId,
+    userId: row.userId,
+    timeMs: row.timeMs,
+    status: row.status,
+    submittedAt: row.submittedAt.toISOString(),
+    reviewedBy: row.reviewedBy,
+    reviewedAt: iso(row.reviewedAt),
     reason: row.reason,
   };
 }
 
-function toMatch(row: MatchRow): MatchState {
+function toMatch(row: MatchEntity): MatchState {
   return {
     id: row.id,
-    tournamentId: row.tournament_id,
-    playerA: row.player_a,
-    playerB: row.player_b,
-    scheduledAt: row.scheduled_at,
+    tournamentId: row.tournamentId,
+    playerA: row.playerA,
+    playerB: row.playerB,
+    scheduledAt: row.scheduledAt.toISOString(),
     status: row.status,
-    winnerId: row.winner_id,
+    winnerId: row.winnerId,
     score: row.score,
   };
 }
@@ -73,32 +69,27 @@ export interface TournamentWithResults {
   matches: MatchState[];
 }
 
-/** Tournaments with their participants, races and matches. */
+/** Tournaments with their participants, races and matches, in the current transaction when there is one. */
 @Injectable()
 export class TournamentsRepository {
-  constructor(@Inject(Database) private readonly db: Database) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get manager(): EntityManager {
+    return this.txHost.tx;
+  }
 
   async findById(id: string): Promise<TournamentState | undefined> {
-    const row = await this.db.one<TournamentRow>('SELECT * FROM tournaments WHERE id = ?', [id]);
+    const row = await this.manager.findOneBy(TournamentEntity, { id });
     if (!row) return undefined;
-    const participants = await this.db.query<{ user_id: string }>(
-      'SELECT user_id FROM tournament_participants WHERE tournament_id = ? ORDER BY joined_at, user_id',
-      [id],
+    const participants = await this.manager.find(TournamentParticipantEntity, {
+      where: { tournamentId: id },
+      order: { joinedAt: 'ASC', userId: 'ASC' },
+      select: { userId: true },
+    });
+    return toTournament(
+      row,
+      participants.map((p) => p.userId),
     );
-    return {
-      id: row.id,
-      organizationId: row.organization_id,
-      name: row.name,
-      game: row.game,
-      status: row.status,
-      createdBy: row.created_by,
-      winnerId: row.winner_id,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      startedAt: row.started_at,
-      endedAt: row.ended_at,
-      participants: participants.map((p) => p.user_id),
-    };
   }
 
   /** The tournament with its races and matches, or undefined when there is no such tournament. */
@@ -109,137 +100,116 @@ export class TournamentsRepository {
     return { tournament, races, matches };
   }
 
+  /** Names are unique in their organization whatever their case. */
   async existsByName(organizationId: string, name: string): Promise<boolean> {
-    const row = await this.db.one(
-      'SELECT id FROM tournaments WHERE organization_id = ? AND lower(name) = lower(?)',
-      [organizationId, name],
-    );
-    return row !== undefined;
+    return this.manager
+      .createQueryBuilder(TournamentEntity, 't')
+      .where('t.organizationId = :organizationId', { organizationId })
+      .andWhere('lower(t.name) = lower(:name)', { name })
+      .getExists();
   }
 
   async insert(t: TournamentState): Promise<void> {
-    await this.db.execute(
-      `INSERT INTO tournaments (id, organization_id, name, game, status, created_by, winner_id, created_at, updated_at,
-       started_at, ended_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        t.id,
-        t.organizationId,
-        t.name,
-        t.game,
-        t.status,
-        t.createdBy,
-        t.winnerId,
-        t.createdAt,
-        t.updatedAt,
-        t.startedAt,
-        t.endedAt,
-      ],
-    );
+    await this.manager.insert(TournamentEntity, {
+      id: t.id,
+      organizationId: t.organizationId,
+      name: t.name,
+      game: t.game,
+      status: t.status,
+      createdBy: t.createdBy,
+      winnerId: t.winnerId,
+      createdAt: new Date(t.createdAt),
+      updatedAt: new Date(t.updatedAt),
+      startedAt: date(t.startedAt),
+      endedAt: date(t.endedAt),
+    });
   }
 
   async update(t: TournamentState): Promise<void> {
-    await this.db.execute(
-      `UPDATE tournaments SET name = ?, game = ?, status = ?, winner_id = ?, updated_at = ?, started_at = ?, ended_at = ?
-       WHERE id = ?`,
-      [t.name, t.game, t.status, t.winnerId, t.updatedAt, t.startedAt, t.endedAt, t.id],
+    await this.manager.update(
+      TournamentEntity,
+      { id: t.id },
+      {
+        name: t.name,
+        game: t.game,
+        status: t.status,
+        winnerId: t.winnerId,
+        updatedAt: new Date(t.updatedAt),
+        startedAt: date(t.startedAt),
+        endedAt: date(t.endedAt),
+      },
     );
   }
 
   async setWinner(id: string, winnerId: string | null): Promise<void> {
-    await this.db.execute('UPDATE tournaments SET winner_id = ? WHERE id = ?', [winnerId, id]);
+    await this.manager.update(TournamentEntity, { id }, { winnerId });
   }
 
+  /** Deletes the tournament; its participants, races and matches go with it (ON DELETE CASCADE). */
   async delete(id: string): Promise<void> {
-    await this.db.execute('DELETE FROM tournaments WHERE id = ?', [id]);
+    await this.manager.delete(TournamentEntity, { id });
   }
 
   async addParticipant(tournamentId: string, userId: string, at: string): Promise<void> {
-    await this.db.execute(
-      'INSERT INTO tournament_participants (tournament_id, user_id, joined_at) VALUES (?, ?, ?)',
-      [tournamentId, userId, at],
-    );
+    await this.manager.insert(TournamentParticipantEntity, { tournamentId, userId, joinedAt: new Date(at) });
   }
 
   async race(tournamentId: string, raceId: string): Promise<RaceState | undefined> {
-    const row = await this.db.one<RaceRow>('SELECT * FROM races WHERE id = ? AND tournament_id = ?', [
-      raceId,
-      tournamentId,
-    ]);
-    return row && toRace(row);
+    const row = await this.manager.findOneBy(RaceEntity, { id: raceId, tournamentId });
+    return row ? toRace(row) : undefined;
   }
 
   async races(tournamentId: string): Promise<RaceState[]> {
-    const rows = await this.db.query<RaceRow>(
-      'SELECT * FROM races WHERE tournament_id = ? ORDER BY submitted_at, id',
-      [tournamentId],
-    );
+    const rows = await this.manager.find(RaceEntity, {
+      where: { tournamentId },
+      order: { submittedAt: 'ASC', id: 'ASC' },
+    });
     return rows.map(toRace);
   }
 
   async saveRace(race: RaceState, isNew: boolean): Promise<void> {
     if (isNew) {
-      await this.db.execute(
-        `INSERT INTO races (id, tournament_id, user_id, time_ms, status, submitted_at, reviewed_by, reviewed_at, reason)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          race.id,
-          race.tournamentId,
-          race.userId,
-          race.timeMs,
-          race.status,
-          race.submittedAt,
-          race.reviewedBy,
-          race.reviewedAt,
-          race.reason,
-        ],
-      );
+      await this.manager.insert(RaceEntity, {
+        ...race,
+        submittedAt: new Date(race.submittedAt),
+        reviewedAt: date(race.reviewedAt),
+      });
       return;
     }
-    await this.db.execute(
-      'UPDATE races SET status = ?, reviewed_by = ?, reviewed_at = ?, reason = ? WHERE id = ?',
-      [race.status, race.reviewedBy, race.reviewedAt, race.reason, race.id],
+    await this.manager.update(
+      RaceEntity,
+      { id: race.id },
+      {
+        status: race.status,
+        reviewedBy: race.reviewedBy,
+        reviewedAt: date(race.reviewedAt),
+        reason: race.reason,
+      },
     );
   }
 
   async match(tournamentId: string, matchId: string): Promise<MatchState | undefined> {
-    const row = await this.db.one<MatchRow>('SELECT * FROM matches WHERE id = ? AND tournament_id = ?', [
-      matchId,
-      tournamentId,
-    ]);
-    return row && toMatch(row);
+    const row = await this.manager.findOneBy(MatchEntity, { id: matchId, tournamentId });
+    return row ? toMatch(row) : undefined;
   }
 
   async matches(tournamentId: string): Promise<MatchState[]> {
-    const rows = await this.db.query<MatchRow>(
-      'SELECT * FROM matches WHERE tournament_id = ? ORDER BY scheduled_at, id',
-      [tournamentId],
-    );
+    const rows = await this.manager.find(MatchEntity, {
+      where: { tournamentId },
+      order: { scheduledAt: 'ASC', id: 'ASC' },
+    });
     return rows.map(toMatch);
   }
 
   async saveMatch(match: MatchState, isNew: boolean): Promise<void> {
     if (isNew) {
-      await this.db.execute(
-        `INSERT INTO matches (id, tournament_id, player_a, player_b, scheduled_at, status, winner_id, score)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [
-          match.id,
-          match.tournamentId,
-          match.playerA,
-          match.playerB,
-          match.scheduledAt,
-          match.status,
-          match.winnerId,
-          match.score,
-        ],
-      );
+      await this.manager.insert(MatchEntity, { ...match, scheduledAt: new Date(match.scheduledAt) });
       return;
     }
-    await this.db.execute('UPDATE matches SET status = ?, winner_id = ?, score = ? WHERE id = ?', [
-      match.status,
-      match.winnerId,
-      match.score,
-      match.id,
-    ]);
+    await this.manager.update(
+      MatchEntity,
+      { id: match.id },
+      { status: match.status, winnerId: match.winnerId, score: match.score },
+    );
   }
 }

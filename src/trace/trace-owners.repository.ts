@@ -1,7 +1,9 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
 import { EventContext } from 'nestjs-event-bus';
-import { now } from '../common/clock';
-import { Database } from '../database/database';
+import type { Repository } from 'typeorm';
+import { TraceOwnerEntity } from './trace-owner.entity';
 
 /**
  * Who opened each story, recorded on the server: the first verified actor of a correlation id (the user a
@@ -12,27 +14,29 @@ import { Database } from '../database/database';
 @Injectable()
 export class TraceOwnersRepository {
   constructor(
-    @Inject(Database) private readonly db: Database,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
     private readonly context: EventContext,
   ) {}
+
+  private get owners(): Repository<TraceOwnerEntity> {
+    return this.txHost.tx.getRepository(TraceOwnerEntity);
+  }
 
   /** Records `actorId` as the owner of the current request's correlation id, unless it has one already. */
   async claim(actorId: string): Promise<void> {
     const correlationId = this.context.correlationId;
     if (correlationId === undefined) return;
-    await this.db.execute(
-      'INSERT INTO trace_owners (correlation_id, actor_id, opened_at) VALUES (?, ?, ?) ' +
-        'ON CONFLICT (correlation_id) DO NOTHING',
-      [correlationId, actorId, now()],
-    );
+    await this.owners
+      .createQueryBuilder()
+      .insert()
+      .values({ correlationId, actorId, openedAt: new Date() })
+      .orIgnore()
+      .execute();
   }
 
   /** The actor who opened the story, if one did. */
   async ownerOf(correlationId: string): Promise<string | undefined> {
-    const row = await this.db.one<{ actor_id: string }>(
-      'SELECT actor_id FROM trace_owners WHERE correlation_id = ?',
-      [correlationId],
-    );
-    return row?.actor_id;
+    const row = await this.owners.findOne({ where: { correlationId }, select: { actorId: true } });
+    return row?.actorId;
   }
 }

@@ -4,7 +4,7 @@ import { EventBusService } from 'nestjs-event-bus';
 import { hashPassword } from '../auth/password';
 import { newId, now } from '../common/clock';
 import { APP_CONFIG, type AppConfig } from '../config/app.config';
-import { UniqueViolationError } from '../database/database';
+import { isUniqueViolation } from '../database/database.errors';
 import { AdminSeeded } from './users.events';
 import { UsersRepository, type UserRecord } from './users.repository';
 import { Password } from './users.schemas';
@@ -49,7 +49,7 @@ export class FirstAdminSeeder implements OnApplicationBootstrap {
       await this.users.insert(admin);
     } catch (error) {
       // Another instance on the same database created it a moment earlier.
-      if (error instanceof UniqueViolationError) return;
+      if (isUniqueViolation(error)) return;
       throw error;
     }
     this.bus.emit(AdminSeeded, { userId: admin.id, username: admin.username });

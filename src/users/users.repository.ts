@@ -1,5 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import { Database } from '../database/database';
+import { TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import type { Repository } from 'typeorm';
+import { UserEntity } from './user.entity';
 
 /** A stored user (the password hash never leaves the repository and the auth code). */
 export interface UserRecord {
@@ -14,91 +17,86 @@ export interface UserRecord {
   tokenVersion: number;
 }
 
-interface UserRow extends Record<string, unknown> {
-  id: string;
-  username: string;
-  email: string;
-  password_hash: string;
-  role: 'admin' | 'user';
-  created_at: string;
-  updated_at: string;
-  token_version: number | string;
-}
-
-const COLUMNS = 'id, username, email, password_hash, role, created_at, updated_at, token_version';
-
-function toUser(row: UserRow | undefined): UserRecord | undefined {
+function toUser(row: UserEntity | null): UserRecord | undefined {
   if (!row) return undefined;
   return {
     id: row.id,
     username: row.username,
     email: row.email,
-    passwordHash: row.password_hash,
+    passwordHash: row.passwordHash,
     role: row.role,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    tokenVersion: Number(row.token_version),
+    createdAt: row.createdAt.toISOString(),
+    updatedAt: row.updatedAt.toISOString(),
+    tokenVersion: row.tokenVersion,
   };
 }
 
-/** Users in the shared database. */
+function toRow(user: UserRecord): UserEntity {
+  return {
+    ...user,
+    createdAt: new Date(user.createdAt),
+    updatedAt: new Date(user.updatedAt),
+  };
+}
+
+/** Users, in the current transaction when there is one. */
 @Injectable()
 export class UsersRepository {
-  constructor(@Inject(Database) private readonly db: Database) {}
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
 
-  async findById(id: string): Promise<UserRecord | undefined> {
-    return toUser(await this.db.one<UserRow>(`SELECT ${COLUMNS} FROM users WHERE id = ?`, [id]));
+  private get users(): Repository<UserEntity> {
+    return this.txHost.tx.getRepository(UserEntity);
   }
 
+  async findById(id: string): Promise<UserRecord | undefined> {
+    return toUser(await this.users.findOneBy({ id }));
+  }
+
+  /** Usernames are unique whatever their case. */
   async findByUsername(username: string): Promise<UserRecord | undefined> {
     return toUser(
-      await this.db.one<UserRow>(`SELECT ${COLUMNS} FROM users WHERE lower(username) = lower(?)`, [username]),
+      await this.users
+        .createQueryBuilder('u')
+        .where('lower(u.username) = lower(:username)', { username })
+        .getOne(),
     );
   }
 
   async findByEmail(email: string): Promise<UserRecord | undefined> {
     return toUser(
-      await this.db.one<UserRow>(`SELECT ${COLUMNS} FROM users WHERE lower(email) = lower(?)`, [email]),
+      await this.users.createQueryBuilder('u').where('lower(u.email) = lower(:email)', { email }).getOne(),
     );
   }
 
   async list(limit: number, offset: number): Promise<UserRecord[]> {
-    const rows = await this.db.query<UserRow>(
-      `SELECT ${COLUMNS} FROM users ORDER BY created_at, id LIMIT ? OFFSET ?`,
-      [limit, offset],
-    );
+    const rows = await this.users.find({ order: { createdAt: 'ASC', id: 'ASC' }, take: limit, skip: offset });
     return rows.map((row) => toUser(row)!);
   }
 
-  async countAdmins(): Promise<number> {
-    const row = await this.db.one<{ n: number | string }>(
-      `SELECT COUNT(*) AS n FROM users WHERE role = 'admin'`,
-    );
-    return Number(row?.n ?? 0);
+  countAdmins(): Promise<number> {
+    return this.users.countBy({ role: 'admin' });
   }
 
+  /** Throws a unique violation (answered 409) when the username or email is taken. */
   async insert(user: UserRecord): Promise<void> {
-    await this.db.execute(`INSERT INTO users (${COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, [
-      user.id,
-      user.username,
-      user.email,
-      user.passwordHash,
-      user.role,
-      user.createdAt,
-      user.updatedAt,
-      user.tokenVersion,
-    ]);
+    await this.users.insert(toRow(user));
   }
 
   async update(user: UserRecord): Promise<void> {
-    await this.db.execute(
-      'UPDATE users SET username = ?, email = ?, password_hash = ?, role = ?, updated_at = ?, token_version = ? ' +
-        'WHERE id = ?',
-      [user.username, user.email, user.passwordHash, user.role, user.updatedAt, user.tokenVersion, user.id],
+    await this.users.update(
+      { id: user.id },
+      {
+        username: user.username,
+        email: user.email,
+        passwordHash: user.passwordHash,
+        role: user.role,
+        updatedAt: new Date(user.updatedAt),
+        tokenVersion: user.tokenVersion,
+      },
     );
   }
 
   async delete(id: string): Promise<boolean> {
-    return (await this.db.execute('DELETE FROM users WHERE id = ?', [id])) > 0;
+    return ((await this.users.delete({ id })).affected ?? 0) > 0;
   }
 }

@@ -1,3 +1,4 @@
+import { Transactional } from '@nestjs-cls/transactional';
 import { ConflictException, Injectable, NotFoundException, UnauthorizedException } from '@nestjs/common';
 import { EventBusService } from 'nestjs-event-bus';
 import { requirePermission } from '../auth/actor.guard';
@@ -61,9 +62,7 @@ export class UsersService {
       updatedAt: at,
       tokenVersion: 0,
     };
-    await this.users.insert(user);
-    // Signing up is the new user's own act: they are its actor, and the request's story is theirs to read.
-    await this.owners.claim(user.id);
+    await this.insertAsStoryOwner(user);
     this.bus.emit(
       UserCreated,
       { userId: user.id, username: user.username, email: user.email, role: user.role },
@@ -144,6 +143,16 @@ export class UsersService {
     }
     await this.users.delete(user.id);
     this.bus.emit(UserDeleted, { userId: user.id, username: user.username });
+  }
+
+  /**
+   * The new user, and their ownership of the sign-up request's story (signing up is their own act: they are its
+   * actor, and the story is theirs to read): both are written, or neither.
+   */
+  @Transactional()
+  private async insertAsStoryOwner(user: UserRecord): Promise<void> {
+    await this.users.insert(user);
+    await this.owners.claim(user.id);
   }
 
   private async load(id: string): Promise<UserRecord> {

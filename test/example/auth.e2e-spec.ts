@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TOKEN_SECRET_FILE } from '../../src/auth/token-secret';
 import { TOKEN_AUDIENCE, TOKEN_ISSUER } from '../../src/auth/token.service';
+import { UserEntity } from '../../src/users/user.entity';
 import { startExampleApp, tempDataDir, type ExampleApp, type Session } from './support/example-app';
 
 /** A JWT with the given claims, signed with `secret` (the app's own, or another). */
@@ -321,7 +322,7 @@ describe('example app: login and sign-up are rate-limited', () => {
       });
     for (let i = 0; i < 3; i++) expect((await signUp(i)).status).toBe(201);
     expect((await signUp(3)).status).toBe(429);
-    expect(await app.db.one('SELECT id FROM users WHERE username = ?', ['user3'])).toBeUndefined();
+    expect(await app.dataSource.getRepository(UserEntity).findOneBy({ username: 'user3' })).toBeNull();
   });
 
   it('does not limit the other routes', async () => {

@@ -1,3 +1,4 @@
+import { InviteEntity } from '../../src/invites/invite.entity';
 import { ALL_EVENT_TYPES, APP_EVENT_DEFINITIONS } from '../../src/events/event-catalog';
 import { runTournamentScenario } from './support/scenario';
 import { startExampleApp, tempDataDir, type ExampleApp, type Session } from './support/example-app';
@@ -104,10 +105,9 @@ describe('example app: every declared event type is emitted by some code path', 
       { email: 'late@example.com' },
       201,
     );
-    await app.db.execute('UPDATE invites SET expires_at = ? WHERE id = ?', [
-      '2000-01-01T00:00:00.000Z',
-      stale.id,
-    ]);
+    await app.dataSource
+      .getRepository(InviteEntity)
+      .update({ id: stale.id }, { expiresAt: new Date('2000-01-01T00:00:00.000Z') });
     expect(await ok('POST', '/invites/expire-stale', admin, undefined, 200)).toEqual({ expired: 1 });
     await ok('POST', `/organizations/${org2.id}/invites`, bob, { email: 'nobody@bounce.invalid' }, 201);
 

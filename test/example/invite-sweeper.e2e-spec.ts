@@ -1,3 +1,4 @@
+import { InviteEntity } from '../../src/invites/invite.entity';
 import { startExampleApp, tempDataDir, type ExampleApp } from './support/example-app';
 
 describe('example app: the background invite sweep', () => {
@@ -20,10 +21,9 @@ describe('example app: the background invite sweep', () => {
     expect(invite.status).toBe(201);
 
     const expired = app.bus.waitFor('invite.expired', { timeoutMs: 10_000 });
-    await app.db.execute('UPDATE invites SET expires_at = ? WHERE id = ?', [
-      '2000-01-01T00:00:00.000Z',
-      invite.body.id,
-    ]);
+    await app.dataSource
+      .getRepository(InviteEntity)
+      .update({ id: invite.body.id }, { expiresAt: new Date('2000-01-01T00:00:00.000Z') });
     const event = await expired;
 
     expect(event.data).toEqual({ inviteId: invite.body.id, organizationId: org, by: 'sweeper' });
@@ -31,8 +31,8 @@ describe('example app: the background invite sweep', () => {
     expect(event.correlationId).not.toBe(invite.correlationId);
     const sweep = app.bus.history({ type: 'invite.sweep.completed', correlationId: event.correlationId });
     expect(sweep.map((e) => e.data)).toEqual([{ expired: 1, trigger: 'schedule' }]);
-    expect((await app.db.one('SELECT status FROM invites WHERE id = ?', [invite.body.id]))?.status).toBe(
-      'expired',
-    );
+    expect(await app.dataSource.getRepository(InviteEntity).findOneBy({ id: invite.body.id })).toMatchObject({
+      status: 'expired',
+    });
   });
 });

@@ -96,12 +96,12 @@ describe('example app: what was typed in a password field is never stored, where
   });
 
   it.each(typed)('%s: not in any row of any table, nor in the audit trail', async (_label, password) => {
-    const tables = await app.db.query<{ name: string }>(
+    const tables: { name: string }[] = await app.dataSource.query(
       "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
     );
     expect(tables.length).toBeGreaterThan(5);
     for (const { name } of tables) {
-      expect(JSON.stringify(await app.db.query(`SELECT * FROM ${name}`))).not.toContain(password);
+      expect(JSON.stringify(await app.dataSource.query(`SELECT * FROM ${name}`))).not.toContain(password);
     }
     expect(JSON.stringify((await app.audit.query({ limit: 1000 })).records)).not.toContain(password);
   });

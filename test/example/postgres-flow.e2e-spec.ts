@@ -1,5 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { TOKEN_SECRET_FILE } from '../../src/auth/token-secret';
+import { databaseLocation, dialectOf } from '../../src/database/database.options';
 import { edges, PASSWORDS, runTournamentScenario } from './support/scenario';
 import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../support/postgres';
 import { startExampleApp, tempDataDir, type ExampleApp } from './support/example-app';
@@ -23,7 +24,7 @@ describePostgres('example app on PostgreSQL: the tournament story over HTTP', ()
   it('runs the whole story, traces it, verifies the audit chain, and keeps it across a restart', async () => {
     const config = { dataDir: data.dir, databaseUrl: DATABASE_URL, databaseSchema: schema };
     app = await startExampleApp(config);
-    expect(app.db.dialect).toBe('postgres');
+    expect(dialectOf(app.dataSource)).toBe('postgres');
     const story = await runTournamentScenario(app);
 
     const trace = (
@@ -47,7 +48,7 @@ describePostgres('example app on PostgreSQL: the tournament story over HTTP', ()
     expect(verify.body).toMatchObject({ ok: true });
     // Nothing went to SQLite: both the app's tables and the audit trail live in PostgreSQL. DATA_DIR holds only the
     // generated token signing key (no JWT_SECRET was set).
-    expect(app.db.location).toContain(schema);
+    expect(databaseLocation(app.dataSource.options)).toContain(schema);
     expect(readdirSync(data.dir)).toEqual([TOKEN_SECRET_FILE]);
 
     await app.close();

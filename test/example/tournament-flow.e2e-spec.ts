@@ -182,7 +182,7 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
       app.bus.history(),
       (await app.audit.query({ limit: 1000 })).records,
       (await app.call('GET', '/activity?limit=500', { as: await app.admin() })).body,
-      await app.db.query('SELECT * FROM users'),
+      await app.dataSource.query('SELECT * FROM users'),
     ]);
     for (const password of Object.values(PASSWORDS)) expect(everything).not.toContain(password);
   });

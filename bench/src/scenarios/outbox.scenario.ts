@@ -42,7 +42,7 @@ interface Backend {
  * the same row into a plain table), and how fast one relay empties the outbox with a no-op deliver.
  */
 export async function outboxScenario(settings: RunSettings): Promise<ScenarioResult> {
-  const txPerSlice = settings.quick ? 20 : 300;
+  const txPerRound = settings.quick ? 20 : 300;
   const rounds = settings.quick ? 2 : 11;
   const relayRows = settings.quick ? 2_000 : 50_000;
   const relayRounds = settings.quick ? 1 : 3;
@@ -58,7 +58,7 @@ export async function outboxScenario(settings: RunSettings): Promise<ScenarioRes
 
   for (const backend of backends) {
     try {
-      const insert = await insertCost(backend, txPerSlice, rounds);
+      const insert = await insertCost(backend, txPerRound, rounds);
       rows.push({ candidate: `${backend.name} plain insert, us/tx`, value: median(insert.plain) });
       rows.push({
         candidate: `${backend.name} outbox enqueue, us/tx`,
@@ -99,38 +99,51 @@ export async function outboxScenario(settings: RunSettings): Promise<ScenarioRes
     targets,
     notes,
     procedure:
-      `${rounds} counted rounds after one warm-up round; in each, ${txPerSlice} transactions (one event each, ` +
-      `sequential on one connection, commits durable) insert into the plain table and ${txPerSlice} enqueue into ` +
-      `the outbox, taking turns at going first; ratio = median of per-round ratios. Relay: ${relayRows} rows ` +
+      `${rounds} counted rounds after one warm-up round; in each, ${txPerRound} transactions (one event each, ` +
+      `sequential on one connection, commits durable) insert into the plain table and ${txPerRound} enqueue into ` +
+      `the outbox, taking turns transaction by transaction (the first of each pair alternates); ratio = median of ` +
+      `per-round ratios of the summed times. Relay: ${relayRows} rows ` +
       `written beforehand, then one OutboxRelay (batchSize 100, the default) drains them with a no-op deliver ` +
       `(claim + delete per batch); median of ${relayRounds} round(s).`,
   };
 }
 
-/** Per-transaction times of both kinds, in µs, one figure per round, and the per-round ratios. */
+/**
+ * Per-transaction times of both kinds, in µs, one figure per round, and the per-round ratios. The two kinds take
+ * turns transaction by transaction (plain then outbox, then outbox then plain...): a commit's time on a shared
+ * disk swings by several times within a second, and only transactions this close in time see the same swings.
+ */
 async function insertCost(
   backend: Backend,
-  perSlice: number,
+  perRound: number,
   rounds: number,
 ): Promise<{ plain: number[]; outbox: number[]; ratios: number[] }> {
   let n = 0;
-  const time = async (write: (event: OutboxEntry) => Promise<void>) => {
+  const timed = async (write: (event: OutboxEntry) => Promise<void>) => {
+    const event = benchEntry(n++);
     const started = process.hrtime.bigint();
-    for (let i = 0; i < perSlice; i++) await write(benchEntry(n++));
-    return Number(process.hrtime.bigint() - started) / 1e3 / perSlice;
+    await write(event);
+    return Number(process.hrtime.bigint() - started) / 1e3;
   };
   const plain: number[] = [];
   const outbox: number[] = [];
   const ratios: number[] = [];
   for (let round = -1; round < rounds; round++) {
-    const plainFirst = round % 2 === 0;
-    const a = plainFirst ? await time((e) => backend.plainTx(e)) : await time((e) => backend.outboxTx(e));
-    const b = plainFirst ? await time((e) => backend.outboxTx(e)) : await time((e) => backend.plainTx(e));
+    let plainUs = 0;
+    let outboxUs = 0;
+    for (let i = 0; i < perRound; i++) {
+      if (i % 2 === 0) {
+        plainUs += await timed((e) => backend.plainTx(e));
+        outboxUs += await timed((e) => backend.outboxTx(e));
+      } else {
+        outboxUs += await timed((e) => backend.outboxTx(e));
+        plainUs += await timed((e) => backend.plainTx(e));
+      }
+    }
     if (round < 0) continue;
-    const [p, o] = plainFirst ? [a, b] : [b, a];
-    plain.push(p);
-    outbox.push(o);
-    ratios.push(o / p);
+    plain.push(plainUs / perRound);
+    outbox.push(outboxUs / perRound);
+    ratios.push(outboxUs / plainUs);
   }
   return { plain, outbox, ratios };
 }

@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditService, EventBusService } from 'nestjs-event-bus';
+import { DataSource } from 'typeorm';
 import { AppModule } from '../../../src/app.module';
 import { APP_CONFIG, loadAppConfig, type AppConfig } from '../../../src/config/app.config';
-import { Database } from '../../../src/database/database';
 import { setupOpenApi } from '../../../src/openapi/openapi.setup';
 import { FIRST_ADMIN_USERNAME } from '../../../src/users/first-admin.seeder';
 
@@ -34,7 +34,8 @@ export interface ExampleApp {
   url: string;
   bus: EventBusService;
   audit: AuditService;
-  db: Database;
+  /** The app's TypeORM `DataSource` (SQLite or PostgreSQL), for assertions on its tables. */
+  dataSource: DataSource;
   config: AppConfig;
   /** A request as a logged-in user (`as`: a session or a raw token, sent as a bearer token), or anonymous. */
   call<T = any>(
@@ -128,7 +129,7 @@ export async function startExampleApp(
     url,
     bus,
     audit: app.get(AuditService),
-    db: app.get(Database),
+    dataSource: app.get(DataSource),
     config: full,
     call,
     login,
