@@ -1,4 +1,4 @@
-import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,11 +71,13 @@ export function tempDataDir(): { dir: string; remove(): void } {
 /**
  * Boots the real `AppModule` as `npm start` does (OpenAPI at /docs included), listening on 127.0.0.1 and a free
  * port. The config is the defaults of an empty environment, except: no invite sweep, the admin password
- * `TEST_ADMIN_PASSWORD` and a login/sign-up limit no test reaches; `config` overrides any of it.
+ * `TEST_ADMIN_PASSWORD` and a login/sign-up limit no test reaches; `config` overrides any of it. `providers` are
+ * added beside the app (a test's own listener, say).
  */
 export async function startExampleApp(
   config: Partial<AppConfig> & { dataDir: string },
   logger: LoggerService | LogLevel[] | false = ['error'],
+  providers: Provider[] = [],
 ): Promise<ExampleApp> {
   const full: AppConfig = {
     ...loadAppConfig({}),
@@ -85,7 +87,7 @@ export async function startExampleApp(
     authRateLimit: 100_000,
     ...config,
   };
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule], providers })
     .overrideProvider(APP_CONFIG)
     .useValue(full)
     .compile();
