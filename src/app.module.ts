@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { CqrsModule } from '@nestjs/cqrs';
 import { EventsModule } from 'nestjs-event-bus';
 import type { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
 import { AuditLogModule } from './audit-log/audit-log.module';
 import { Public } from './auth/actor';
 import { AuthModule } from './auth/auth.module';
@@ -26,8 +27,11 @@ import { UsersModule } from './users/users.module';
 function events(role: AppRole) {
   return EventsModule.forRootAsync({
     imports: [ConfigModule, MetricsModule],
-    inject: [APP_CONFIG, METRICS_REGISTRY],
-    useFactory: (config: AppConfig, registry: Registry) => eventsOptions(config, registry, role),
+    // The DataSource first: the outbox's tables go into the app's database once it is open and migrated (on
+    // PostgreSQL, its schema made), so starting instances never race the migrations for it.
+    inject: [APP_CONFIG, METRICS_REGISTRY, DataSource],
+    useFactory: (config: AppConfig, registry: Registry, _database: DataSource) =>
+      eventsOptions(config, registry, role),
     // GET /events/trace/:correlationId (the story, for its opener and administrators) and its timeline page
     // (`.../page`, public: it holds no data and asks for a token to read the story). The worker serves no HTTP.
     traceController:

@@ -40,7 +40,7 @@ describe('SqliteTransactionLock (a real SQLite file, through the app’s transac
   const dir = mkdtempSync(join(tmpdir(), 'sqlite-lock-'));
   const dataSourcePromise = openDataSource(dataSourceOptions(loadAppConfig({ DATA_DIR: dir })));
   const adapter = dataSourcePromise.then((dataSource) =>
-    createTransactionalAdapter().optionsFactory(dataSource),
+    createTransactionalAdapter().optionsFactory(dataSource, []),
   );
 
   /** Runs `work` in a transaction of the adapter, as `@Transactional()` does; `work` gets its EntityManager. */

@@ -1,18 +1,32 @@
-import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
-import { DataSource } from 'typeorm';
+import type { TransactionalAdapter } from '@nestjs-cls/transactional';
+import {
+  TransactionalAdapterTypeOrm,
+  type TypeOrmTransactionOptions,
+} from '@nestjs-cls/transactional-adapter-typeorm';
+import { transactionalOutbox } from 'nestjs-event-bus/outbox';
+import { DataSource, type EntityManager } from 'typeorm';
 import { isSqlite } from './database.options';
 import { sqliteTransactionLock } from './sqlite-transaction.lock';
+
+/** The app's adapter: TypeORM's, as `TransactionHost<TransactionalAdapterTypeOrm>` sees it. */
+export type AppTransactionalAdapter = TransactionalAdapter<
+  DataSource,
+  EntityManager,
+  TypeOrmTransactionOptions
+>;
 
 /**
  * THE place where the app's `@nestjs-cls/transactional` adapter is built: `@Transactional()` and
  * `TransactionHost.withTransaction()` open their transactions through it, and repositories read `txHost.tx` (the
- * transaction's `EntityManager`, or the `DataSource`'s own outside one). To change how every transaction of the app
- * is opened (e.g. to write events emitted inside it to an outbox), wrap the adapter here.
+ * transaction's `EntityManager`, or the `DataSource`'s own outside one).
  *
- * It is TypeORM's adapter on the `DataSource` of `TypeOrmModule`, with one addition on SQLite: transactions take
- * turns on the one connection (see `SqliteTransactionLock`).
+ * It is TypeORM's adapter on the `DataSource` of `TypeOrmModule`, with two additions:
+ * - on SQLite, transactions take turns on the one connection (see `SqliteTransactionLock`);
+ * - around that, `transactionalOutbox()`: the events a service emits inside a transaction are written to the
+ *   event bus's outbox table through the transaction, just before it commits, and delivered once it committed
+ *   (never when it rolled back). The outbox's rows are thus written while the transaction holds the SQLite lock.
  */
-export function createTransactionalAdapter(): TransactionalAdapterTypeOrm {
+export function createTransactionalAdapter(): AppTransactionalAdapter {
   const adapter = new TransactionalAdapterTypeOrm({ dataSourceToken: DataSource });
   const typeOrmOptions = adapter.optionsFactory;
   adapter.optionsFactory = (dataSource: DataSource) => {
@@ -25,5 +39,5 @@ export function createTransactionalAdapter(): TransactionalAdapterTypeOrm {
         lock.run(() => options.wrapWithTransaction(txOptions, fn, setClient)),
     };
   };
-  return adapter;
+  return transactionalOutbox(adapter);
 }

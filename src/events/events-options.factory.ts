@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import { PostgresAuditStore, SqliteAuditStore, type EventsModuleOptions } from 'nestjs-event-bus';
+import { PostgresOutboxStore, SqliteOutboxStore } from 'nestjs-event-bus/outbox';
 import { RedisStreamsTransport, RedisTraceStore } from 'nestjs-event-bus/redis';
 import type { Registry } from 'prom-client';
-import type { AppConfig } from '../config/app.config';
+import { appDatabasePath, type AppConfig } from '../config/app.config';
+import { postgresSchema } from '../database/database.options';
 import { APP_EVENT_DEFINITIONS } from './event-catalog';
 
 /** What a process of the example app does: all of it, or the API or worker half when it runs as two. */
@@ -16,6 +18,7 @@ const SOURCES: Record<AppRole, string> = { all: 'example-app', api: 'example-api
  * (SQLite file `DATA_DIR/audit.db`, or the same PostgreSQL as the app when `DATABASE_URL` is set); the worker
  * keeps its own trail (`audit-worker.db`, or the `audit_log_worker` table), since a hash chain has one writer.
  * With `REDIS_URL`, distributed events (sign-ups, invites, race and match results) go over Redis Streams.
+ * Events emitted inside a `@Transactional()` method go through the outbox (see `outboxStore()`).
  */
 export function eventsOptions(config: AppConfig, registry: Registry, role: AppRole): EventsModuleOptions {
   const worker = role === 'worker';
@@ -64,7 +67,29 @@ export function eventsOptions(config: AppConfig, registry: Registry, role: AppRo
         ...(worker ? ['notification.**'] : []),
       ],
     },
+    // Events emitted inside a transaction are written to the outbox table with it, and delivered (to this process's
+    // handlers, and to Redis when distributed) by the relay once it committed; never when it rolled back.
+    outbox: { store: outboxStore(config, role) },
     metrics: worker ? { registry } : { endpoint: '/metrics', registry },
     bridges: worker ? {} : { cqrs: { commands: true } },
   };
+}
+
+/**
+ * The outbox (and inbox) tables of a process playing `role`: in the app's own database, since a transaction writes
+ * its events' rows itself (the SQLite file `DATA_DIR/app.db`, or `DATABASE_SCHEMA` on PostgreSQL). The store
+ * creates them at startup when missing. Each service has its own tables, as each has its own audit trail: the
+ * process that relays a row runs its handlers, so the emails and winners the worker's handlers announce are
+ * the worker's to deliver; instances of one service share theirs (each relays the rows it claims).
+ */
+function outboxStore(config: AppConfig, role: AppRole): SqliteOutboxStore | PostgresOutboxStore {
+  const tables = role === 'worker' ? { table: 'event_outbox_worker', inboxTable: 'event_inbox_worker' } : {};
+  if (config.databaseUrl) {
+    return new PostgresOutboxStore({
+      connection: config.databaseUrl,
+      schema: postgresSchema(config),
+      ...tables,
+    });
+  }
+  return new SqliteOutboxStore({ file: appDatabasePath(config), ...tables });
 }

@@ -12,7 +12,8 @@ import { dialectOf } from '../database/database.options';
 
 /**
  * Readiness for probes and humans, through @nestjs/terminus: the event bus (backlog, dead-letter growth), the
- * audit store (reachable, writes succeeding) and the app's database. 200 when all are up, 503 otherwise.
+ * audit store (reachable, writes succeeding), the transport, the outbox (readable, its oldest row waiting under a
+ * minute: committed events are being delivered) and the app's database. 200 when all are up, 503 otherwise.
  *
  * `GET /health` is public and says only up or down, per part: details (counts, handler names, a database's
  * address, raw driver errors) would tell an anonymous caller about the app's insides. They are at
@@ -50,6 +51,7 @@ export class HealthController {
       () => this.events.checkBus('events'),
       () => this.events.checkAudit('audit'),
       () => this.events.checkTransport('transport'),
+      () => this.events.checkOutbox('outbox'),
       () => this.pingDatabase(),
     ]);
   }

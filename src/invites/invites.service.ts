@@ -77,17 +77,6 @@ export class InvitesService {
     const invite = await this.pendingForInvitee(actor, id, 'accept');
     const at = now();
     await this.join(invite, actor.id, at);
-    this.bus.emit(InviteAccepted, {
-      inviteId: invite.id,
-      organizationId: invite.organizationId,
-      userId: actor.id,
-    });
-    this.bus.emit(MemberAdded, {
-      organizationId: invite.organizationId,
-      userId: actor.id,
-      permission: invite.permission,
-      via: 'invite',
-    });
     return { ...invite, status: 'accepted', respondedAt: at };
   }
 
@@ -137,11 +126,22 @@ export class InvitesService {
     return expired;
   }
 
-  /** Settles the invite as accepted and adds its member: both are written, or neither. */
+  /**
+   * Settles the invite as accepted and adds its member, each with its event: all are written, or none. The events
+   * go into the outbox in this transaction and are delivered once it committed: when adding the member fails
+   * (already a member), `invite.accepted`, emitted before, is never handled, and the invite stays pending.
+   */
   @Transactional()
   private async join(invite: InviteRecord, userId: string, at: string): Promise<void> {
     if (!(await this.invites.settle(invite.id, 'accepted', at))) throw this.noLongerPending();
+    this.bus.emit(InviteAccepted, { inviteId: invite.id, organizationId: invite.organizationId, userId });
     await this.organizations.addMemberFromInvite(invite.organizationId, userId, invite.permission);
+    this.bus.emit(MemberAdded, {
+      organizationId: invite.organizationId,
+      userId,
+      permission: invite.permission,
+      via: 'invite',
+    });
   }
 
   private async load(id: string): Promise<InviteRecord> {

@@ -1,3 +1,5 @@
+import { Propagation, TransactionHost } from '@nestjs-cls/transactional';
+import type { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { EventBusService, OnEvent, type BusEvent, type EventData } from 'nestjs-event-bus';
 import { newId, now } from '../common/clock';
@@ -13,6 +15,11 @@ const MAIL_RETRY = { attempts: 3, backoffMs: 50, factor: 2, maxBackoffMs: 1000 }
 /**
  * Sends emails in reaction to events, through a relay that fails transiently. The retry policy on `@OnEvent`
  * does the retrying; after the last failed attempt the bus keeps a dead letter and emits `event.handler.failed`.
+ *
+ * `idempotent: true` (the bus's inbox): each attempt runs in a transaction of its own that first records (event
+ * id, handler); the email's row and `notification.email.queued` commit with that record. An event delivered twice
+ * (a relay or a Redis consumer that died before it could acknowledge it) finds the record and sends nothing: one
+ * email per event. A failed attempt rolls all of it back, and the retry starts afresh.
  */
 @Injectable()
 export class NotificationsListener {
@@ -20,9 +27,10 @@ export class NotificationsListener {
     private readonly relay: MailRelay,
     private readonly outbox: EmailOutboxRepository,
     private readonly bus: EventBusService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
   ) {}
 
-  @OnEvent(UserCreated, { retry: MAIL_RETRY, name: 'Notifications.welcomeEmail' })
+  @OnEvent(UserCreated, { retry: MAIL_RETRY, idempotent: true, name: 'Notifications.welcomeEmail' })
   async welcome(event: BusEvent<EventData<typeof UserCreated>>): Promise<void> {
     await this.send(event, {
       template: 'welcome',
@@ -32,7 +40,7 @@ export class NotificationsListener {
     });
   }
 
-  @OnEvent(InviteCreated, { retry: MAIL_RETRY, name: 'Notifications.invitationEmail' })
+  @OnEvent(InviteCreated, { retry: MAIL_RETRY, idempotent: true, name: 'Notifications.invitationEmail' })
   async invitation(event: BusEvent<EventData<typeof InviteCreated>>): Promise<void> {
     await this.send(event, {
       template: 'invitation',
@@ -49,16 +57,24 @@ export class NotificationsListener {
     try {
       this.relay.accept({ key: `${event.id}:${mail.template}`, recipient: mail.recipient });
     } catch (error) {
-      if (error instanceof TransientMailError) {
-        this.bus.emit(EmailDeferred, {
-          template: mail.template,
-          recipient: mail.recipient,
-          reason: error.message,
-        });
-      }
+      if (error instanceof TransientMailError) await this.announceDeferral(mail, error);
       throw error;
     }
     const outboxId = await this.outbox.add({ id: newId(), eventId: event.id, createdAt: now(), ...mail });
     this.bus.emit(EmailQueued, { outboxId, template: mail.template, recipient: mail.recipient });
+  }
+
+  /**
+   * The relay's deferral is news whether or not this attempt commits (it will not: it throws next), so it is
+   * emitted outside the attempt's transaction, at once, rather than into its outbox, which rolls back.
+   */
+  private announceDeferral(mail: Pick<OutboxEmail, 'template' | 'recipient'>, error: Error): Promise<void> {
+    return this.txHost.withTransaction(Propagation.NotSupported, async () => {
+      this.bus.emit(EmailDeferred, {
+        template: mail.template,
+        recipient: mail.recipient,
+        reason: error.message,
+      });
+    });
   }
 }

@@ -50,13 +50,6 @@ export class OrganizationsService {
       updatedAt: at,
     };
     await this.insertWithOwner(org);
-    this.bus.emit(OrganizationCreated, { organizationId: org.id, name: org.name, ownerId: actor.id });
-    this.bus.emit(MemberAdded, {
-      organizationId: org.id,
-      userId: actor.id,
-      permission: 'owner',
-      via: 'creation',
-    });
     return this.view(org);
   }
 
@@ -131,7 +124,7 @@ export class OrganizationsService {
     return (await this.organizations.member(org.id, userId))!;
   }
 
-  /** For invites: adds the member in the caller's transaction (there must be one); the caller emits after it. */
+  /** For invites: adds the member in the caller's transaction (there must be one), which emits its events. */
   @Transactional(Propagation.Mandatory)
   async addMemberFromInvite(
     organizationId: string,
@@ -222,11 +215,22 @@ export class OrganizationsService {
     return member;
   }
 
-  /** The organization and its owner's membership: both are written, or neither. */
+  /**
+   * The organization and its owner's membership, each with its event: all are written, or none. The events go
+   * into the outbox in this transaction and are delivered once it committed: when adding the owner fails,
+   * `organization.created`, emitted before, is never handled.
+   */
   @Transactional()
   private async insertWithOwner(org: OrganizationRecord): Promise<void> {
     await this.organizations.insert(org);
+    this.bus.emit(OrganizationCreated, { organizationId: org.id, name: org.name, ownerId: org.ownerId });
     await this.organizations.addMember(org.id, org.ownerId, 'owner', org.createdAt);
+    this.bus.emit(MemberAdded, {
+      organizationId: org.id,
+      userId: org.ownerId,
+      permission: 'owner',
+      via: 'creation',
+    });
   }
 
   private async view(org: OrganizationRecord): Promise<OrganizationView> {

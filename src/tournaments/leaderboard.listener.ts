@@ -55,6 +55,9 @@ function leaderOf(board: readonly LeaderboardEntry[]): LeaderboardEntry | undefi
  * Reacts to tournament results on the event bus (the CQRS events arrive here through the bridge): keeps the
  * leaderboard current and declares the winner when a tournament ends. The events it emits are caused by the
  * handled event, so the trace shows `tournament.race.approved -> tournament.leaderboard.updated`.
+ *
+ * Declaring the winner is `idempotent: true` (the bus's inbox): the winner's write and `tournament.winner.declared`
+ * commit together with the record of (event, handler), so a `tournament.ended` delivered twice declares once.
  */
 @Injectable()
 export class LeaderboardListener {
@@ -74,7 +77,7 @@ export class LeaderboardListener {
     });
   }
 
-  @OnEvent(TournamentEnded, { name: 'Leaderboard.declareWinner' })
+  @OnEvent(TournamentEnded, { idempotent: true, name: 'Leaderboard.declareWinner' })
   async declareWinner(event: BusEvent<{ tournamentId: string }>): Promise<void> {
     const board = await this.leaderboard(event.data.tournamentId);
     if (!board) return;

@@ -62,12 +62,7 @@ export class UsersService {
       updatedAt: at,
       tokenVersion: 0,
     };
-    await this.insertAsStoryOwner(user);
-    this.bus.emit(
-      UserCreated,
-      { userId: user.id, username: user.username, email: user.email, role: user.role },
-      { actorId: user.id },
-    );
+    await this.register(user);
     return toUserView(user);
   }
 
@@ -146,12 +141,19 @@ export class UsersService {
   }
 
   /**
-   * The new user, and their ownership of the sign-up request's story (signing up is their own act: they are its
-   * actor, and the story is theirs to read): both are written, or neither.
+   * The new user, `user.created`, and their ownership of the sign-up request's story (signing up is their own act:
+   * they are its actor, and the story is theirs to read): all are written, or none. The event is emitted as soon
+   * as the user exists, yet goes into the outbox with the rows: its handlers (the welcome email...) run once the
+   * transaction committed, and never if claiming the story fails after it.
    */
   @Transactional()
-  private async insertAsStoryOwner(user: UserRecord): Promise<void> {
+  private async register(user: UserRecord): Promise<void> {
     await this.users.insert(user);
+    this.bus.emit(
+      UserCreated,
+      { userId: user.id, username: user.username, email: user.email, role: user.role },
+      { actorId: user.id },
+    );
     await this.owners.claim(user.id);
   }
 

@@ -68,6 +68,15 @@ function retriedBatchScenarios(open: () => Promise<{ app: AuditApp; store: Audit
     expect(await chain(app.audit)).toEqual(inOrder(entries(0, 6).map((e) => e.eventId)));
     await expect(app.audit.verify()).resolves.toMatchObject({ ok: true, checked: 6 });
   });
+
+  it('stores an event that is twice in one batch (delivered again before it was written) once, and chains on', async () => {
+    const { app, store } = await open();
+    const [first, second] = entries(0, 2);
+    await store.append([first, second, first]);
+    await store.append(entries(2, 1));
+    expect(await chain(app.audit)).toEqual(inOrder(entries(0, 3).map((e) => e.eventId)));
+    await expect(app.audit.verify()).resolves.toMatchObject({ ok: true, checked: 3 });
+  });
 }
 
 describe('audit trail on SQLite: faults at runtime', () => {

@@ -52,11 +52,17 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
     expect(members).toEqual({ alice: 'owner', bob: 'member', carol: 'admin' });
   });
 
-  it('reports itself healthy: bus, audit store, transport (in-process here) and database', async () => {
+  it('reports itself healthy: bus, audit store, transport (in-process here), outbox and database', async () => {
     const health = await app.call('GET', '/health');
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('ok');
-    expect(Object.keys(health.body.info).sort()).toEqual(['audit', 'database', 'events', 'transport']);
+    expect(Object.keys(health.body.info).sort()).toEqual([
+      'audit',
+      'database',
+      'events',
+      'outbox',
+      'transport',
+    ]);
     for (const part of Object.values(health.body.info)) expect(part).toMatchObject({ status: 'up' });
   });
 
@@ -71,6 +77,7 @@ describe('example app on SQLite: the tournament story over HTTP', () => {
     expect(details.status).toBe(200);
     expect(details.body.info.transport).toEqual({ status: 'up', transport: 'in-process' });
     expect(details.body.info.database).toMatchObject({ status: 'up', dialect: 'sqlite' });
+    expect(details.body.info.outbox).toMatchObject({ status: 'up', relay: true, rows: 0 });
   });
 
   it('/metrics reflects the traffic: emitted types, handler outcomes and the app’s domain counters', async () => {

@@ -141,6 +141,18 @@ describe('the example app as two processes over Redis (npm start + npm run start
         return queued !== undefined;
       }, 15_000);
       expect(queued).toMatchObject({ source: 'example-worker', causation_id: mail.event_id });
+
+      // user.created left the API through its outbox (written with the user, relayed to Redis after the commit);
+      // the worker's welcome email committed with its inbox record, and its email.queued went through the
+      // worker's own outbox.
+      const rows = (table: string) =>
+        (appDb.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+      await until(() => rows('event_outbox') === 0 && rows('event_outbox_worker') === 0, 15_000);
+      const relayed = await (await fetch(`${url}/metrics`)).text();
+      expect(Number(/^events_outbox_published_total (\d+)/m.exec(relayed)?.[1])).toBeGreaterThanOrEqual(1);
+      expect(
+        appDb.prepare('SELECT handler FROM event_inbox_worker WHERE event_id = ?').all(mail.event_id),
+      ).toEqual([{ handler: 'Notifications.welcomeEmail' }]);
     } finally {
       appDb.close();
     }

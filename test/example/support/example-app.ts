@@ -1,14 +1,16 @@
-import type { INestApplication, LoggerService, LogLevel } from '@nestjs/common';
+import type { INestApplication, LoggerService, LogLevel, Provider } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditService, EventBusService } from 'nestjs-event-bus';
+import { OUTBOX_STORE, type OutboxStore } from 'nestjs-event-bus/outbox';
 import { DataSource } from 'typeorm';
 import { AppModule } from '../../../src/app.module';
 import { APP_CONFIG, loadAppConfig, type AppConfig } from '../../../src/config/app.config';
 import { setupOpenApi } from '../../../src/openapi/openapi.setup';
 import { FIRST_ADMIN_USERNAME } from '../../../src/users/first-admin.seeder';
+import { until } from '../../support/wait';
 
 /** The first administrator's password in tests (`ADMIN_PASSWORD`), unless a test sets `adminPassword` itself. */
 export const TEST_ADMIN_PASSWORD = 'test-admin-password-1';
@@ -49,7 +51,13 @@ export interface ExampleApp {
   signUp(username: string, password?: string): Promise<Session>;
   /** The first administrator, logged in with `TEST_ADMIN_PASSWORD` (once per app; the session is reused). */
   admin(): Promise<Session>;
-  /** Waits until no handler runs or waits to retry (emails retry after a greylisting deferral). */
+  /** The app's outbox store (its `event_outbox` table), for assertions on the rows waiting there. */
+  outbox: OutboxStore;
+  /**
+   * Waits until every event emitted so far has been handled: no outbox row waits for the relay (events of
+   * committed transactions are delivered shortly after the response) and no handler runs or waits to retry
+   * (emails retry after a greylisting deferral).
+   */
   settle(): Promise<void>;
   close(): Promise<void>;
 }
@@ -63,11 +71,13 @@ export function tempDataDir(): { dir: string; remove(): void } {
 /**
  * Boots the real `AppModule` as `npm start` does (OpenAPI at /docs included), listening on 127.0.0.1 and a free
  * port. The config is the defaults of an empty environment, except: no invite sweep, the admin password
- * `TEST_ADMIN_PASSWORD` and a login/sign-up limit no test reaches; `config` overrides any of it.
+ * `TEST_ADMIN_PASSWORD` and a login/sign-up limit no test reaches; `config` overrides any of it. `providers` are
+ * added beside the app (a test's own listener, say).
  */
 export async function startExampleApp(
   config: Partial<AppConfig> & { dataDir: string },
   logger: LoggerService | LogLevel[] | false = ['error'],
+  providers: Provider[] = [],
 ): Promise<ExampleApp> {
   const full: AppConfig = {
     ...loadAppConfig({}),
@@ -77,7 +87,7 @@ export async function startExampleApp(
     authRateLimit: 100_000,
     ...config,
   };
-  const moduleRef = await Test.createTestingModule({ imports: [AppModule] })
+  const moduleRef = await Test.createTestingModule({ imports: [AppModule], providers })
     .overrideProvider(APP_CONFIG)
     .useValue(full)
     .compile();
@@ -86,6 +96,7 @@ export async function startExampleApp(
   await app.listen(0, '127.0.0.1');
   const url = await app.getUrl();
   const bus = app.get(EventBusService);
+  const outbox = app.get<OutboxStore>(OUTBOX_STORE);
   let admin: Promise<Session> | undefined;
 
   const call: ExampleApp['call'] = async (method, path, options = {}) => {
@@ -143,7 +154,16 @@ export async function startExampleApp(
       return login(username, password);
     },
     admin: () => (admin ??= login(FIRST_ADMIN_USERNAME, full.adminPassword ?? TEST_ADMIN_PASSWORD)),
-    settle: () => bus.drain(10_000),
+    outbox,
+    async settle() {
+      // A row is deleted only once its handlers settled, and what they emitted is by then a row of its own or a
+      // handler in flight. No handler before the count, no row, and none after: nothing is left to come.
+      await until(async () => {
+        if (bus.pending > 0) return false;
+        return (await outbox.inspect()).rows === 0 && bus.pending === 0;
+      }, 10_000);
+      await bus.drain(10_000);
+    },
     close: () => app.close(),
   };
 }

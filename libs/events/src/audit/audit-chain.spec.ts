@@ -1,5 +1,12 @@
 import { createHmac } from 'node:crypto';
-import { canonicalRow, chainEntries, ChainChecker, GENESIS_HASH, hashRow } from './audit-chain';
+import {
+  canonicalRow,
+  chainEntries,
+  ChainChecker,
+  GENESIS_HASH,
+  hashRow,
+  unrecordedEntries,
+} from './audit-chain';
 import type { AuditEntry } from './audit.interfaces';
 import { CanonicalJsonError } from '../errors/canonical-json.error';
 import { canonicalJson } from '../event/json/canonical-json';
@@ -221,5 +228,18 @@ describe('the audit chain', () => {
       const text = forged.prevHash + canonicalRow(forged);
       expect(new ChainChecker(keyring).checkText(1, text, forged.hash, 'k1')).toBe(false);
     });
+  });
+});
+
+describe('unrecordedEntries', () => {
+  it('keeps the first entry of each event the store does not have, in order', () => {
+    const batch = [entry(1), entry(2), entry(1, { timestamp: 'later' }), entry(3), entry(2)];
+    const fresh = unrecordedEntries(batch, (eventId) => eventId === entry(3).eventId);
+    expect(fresh).toEqual([entry(1), entry(2)]);
+  });
+
+  it('keeps a batch of distinct unrecorded events as it is', () => {
+    const batch = [entry(1), entry(2), entry(3)];
+    expect(unrecordedEntries(batch, () => false)).toEqual(batch);
   });
 });

@@ -164,6 +164,24 @@ export function chainEntries(
 
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
 
+/**
+ * The entries a store still has to write: the first entry of each event that `recorded` does not know yet. The
+ * trail keeps an event once (its `event_id` is unique), and a batch may hold one event twice: at-least-once
+ * delivery (an outbox row or a transport's message delivered again) can hand the writer the same event twice
+ * before either was written.
+ */
+export function unrecordedEntries(
+  entries: readonly AuditEntry[],
+  recorded: (eventId: string) => boolean,
+): AuditEntry[] {
+  const seen = new Set<string>();
+  return entries.filter((entry) => {
+    if (seen.has(entry.eventId) || recorded(entry.eventId)) return false;
+    seen.add(entry.eventId);
+    return true;
+  });
+}
+
 /** Walks rows in `seq` order and reports the first that breaks the chain. */
 export class ChainChecker {
   checked = 0;

@@ -1,4 +1,4 @@
-import { chainEntries } from '../audit-chain';
+import { chainEntries, unrecordedEntries } from '../audit-chain';
 import type {
   AuditAppendOptions,
   AuditEntry,
@@ -17,7 +17,7 @@ export class MemoryAuditStore implements AuditStore {
 
   async append(entries: readonly AuditEntry[], options?: AuditAppendOptions): Promise<void> {
     const known = new Set(this.rows.map((row) => row.eventId));
-    const fresh = entries.filter((entry) => !known.has(entry.eventId));
+    const fresh = unrecordedEntries(entries, (eventId) => known.has(eventId));
     this.rows.push(...chainEntries(await this.head(), fresh, options?.key));
   }
 

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, PoolConfig } from 'pg';
-import { chainEntries } from '../audit-chain';
+import { chainEntries, unrecordedEntries } from '../audit-chain';
 import { errorMessage } from '../../common/error-message';
 import { AuditStoreError } from '../../errors/audit-store.error';
 import type {
@@ -154,7 +154,8 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
       await this.appendOnce(entries, false, options);
     } catch (error) {
       if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
-      // A retried batch whose earlier commit succeeded although its answer was lost: write only what is missing.
+      // A retried batch whose earlier commit succeeded although its answer was lost, or one event twice in the
+      // batch: write only what is missing, each record once.
       await this.appendOnce(entries, true, options);
     }
   }
@@ -176,7 +177,7 @@ export class PostgresAuditStore implements AuditStore, ChainTextSource {
           [entries.map((entry) => entry.eventId)],
         );
         const known = new Set(existing.rows.map((row) => row.event_id));
-        fresh = entries.filter((entry) => !known.has(entry.eventId));
+        fresh = unrecordedEntries(entries, (eventId) => known.has(eventId));
       }
       const rows = chainEntries(await this.readHead(client), fresh, options?.key);
       if (rows.length > 0) await this.insertRows(client, rows);

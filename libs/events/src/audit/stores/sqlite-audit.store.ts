@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
-import { chainEntries, GENESIS_HASH, type ChainKeyring } from '../audit-chain';
+import { chainEntries, GENESIS_HASH, unrecordedEntries, type ChainKeyring } from '../audit-chain';
 import { errorMessage } from '../../common/error-message';
 import { AuditStoreError } from '../../errors/audit-store.error';
 import type {
@@ -131,7 +131,7 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
     const transaction = db.transaction(
       (entries: readonly AuditEntry[], skipKnown: boolean, options?: AuditAppendOptions) => {
         const fresh = skipKnown
-          ? entries.filter((entry) => this.exists.get(entry.eventId) === undefined)
+          ? unrecordedEntries(entries, (eventId) => this.exists.get(eventId) !== undefined)
           : entries;
         for (const row of chainEntries(this.readHead(), fresh, options?.key)) {
           this.insert.run(
@@ -158,7 +158,8 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
         transaction.immediate(entries, false, options);
       } catch (error) {
         if ((error as { code?: string }).code !== 'SQLITE_CONSTRAINT_UNIQUE') throw error;
-        // A retried batch already (partly) in: the transaction rolled back; write only the records not in yet.
+        // A retried batch already (partly) in, or one event twice in the batch: the transaction rolled back;
+        // write only the records not in yet, each once.
         transaction.immediate(entries, true, options);
       }
     };
