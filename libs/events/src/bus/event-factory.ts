@@ -192,7 +192,7 @@ export class EventFactory {
     if (copier === undefined && typeof data === 'object' && data !== null) {
       copier = route.copier = PayloadCopier.forShape(data, this.redactor) ?? null;
     }
-    if (copier && typeof data === 'object' && data !== null && copier.copy(data)) {
+    if (copier && typeof data === 'object' && data !== null && copyWith(copier, data)) {
       this.copied = copier.size;
       return copier.value;
     }
@@ -214,6 +214,15 @@ export class EventFactory {
     }
     this.copied = normalized.size;
     return normalized.value as Record<string, unknown>;
+  }
+}
+
+/** A copier's `copy()`; false when a getter of the payload throws, so that the walker reports it as a bad payload. */
+function copyWith(copier: PayloadCopier, data: object): boolean {
+  try {
+    return copier.copy(data);
+  } catch {
+    return false;
   }
 }
 
