@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ClsService } from 'nestjs-cls';
 import type { EventContextStore } from '../context/context.keys';
 import { EventTimeoutError } from '../errors/event-timeout.error';
