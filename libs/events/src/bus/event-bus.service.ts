@@ -28,6 +28,7 @@ import type {
   Subscription,
 } from './bus.interfaces';
 import type { BusObserver } from './bus-observer';
+import type { OutcomeLabelling, OutcomeTallies } from './handler-outcomes';
 import { buildPipeline, type Pipeline } from './pipeline';
 import { BUS_TELEMETRY, type BusTelemetry } from './ports/bus-telemetry.port';
 import { DEAD_LETTER_STORE, type DeadLetterStore } from './ports/dead-letter-store.port';
@@ -394,6 +395,11 @@ export class EventBusService {
    */
   recordExternalFailure(event: BusEvent, handler: string, thrown: unknown, attempts = 1): void {
     this.stages.failures.recordExternal(event, handler, thrown, attempts);
+  }
+
+  /** Internal (metrics): counts handler outcomes per type label and handler, for reading at scrape time. */
+  countHandlerOutcomes(labelling: OutcomeLabelling): OutcomeTallies {
+    return this.stages.observers.outcomes.start(labelling);
   }
 
   private emitValidatedAsync(

@@ -169,6 +169,8 @@ export class HandlerRunner {
     value: unknown,
   ): void {
     this.totals.handled++;
+    const tallies = this.observers.outcomes.current;
+    if (tallies !== undefined) tallies.succeeded(entry.counters, event.type, entry.name, durationMs);
     if (this.observers.watchesHandlers) {
       this.observers.handlerSettled(event, entry.name, 'success', durationMs);
     }
