@@ -21,6 +21,13 @@ export interface HandlerSettle {
    */
   readonly defersDeadLetters?: boolean;
   settled(failure: HandlerFailure | undefined, handler?: string, value?: unknown): void;
+  /** Told the promise of each async attempt it waits for (the one an awaited dispatch may hand its caller). */
+  tracking?(attempt: Promise<unknown>): void;
+  /**
+   * What an async attempt's promise resolves to once the attempt settled: for the promise an awaited dispatch
+   * handed its caller, the dispatch's result (or a promise of it); undefined for any other.
+   */
+  through?(attempt: Promise<unknown>): unknown;
 }
 
 /** What the runner hands a failed attempt to (the failure policy). */
@@ -139,13 +146,14 @@ export class HandlerRunner {
       entry.timeoutMs === undefined
         ? promise
         : withTimeout(promise, entry.timeoutMs, () => timedOut(entry.name, entry.timeoutMs!));
-    running.then(
+    const tracked: Promise<unknown> = running.then(
       (value) => {
         const durationMs = performance.now() - started;
         entry.counters.recordDuration(durationMs);
         trace?.succeeded();
         this.succeeded(entry, event, settle, durationMs, value);
         this.inFlight.finish();
+        return settle?.through?.(tracked);
       },
       (error: unknown) => {
         const durationMs = performance.now() - started;
@@ -157,8 +165,10 @@ export class HandlerRunner {
           // an unhandled rejection here.
         }
         this.inFlight.finish();
+        return settle?.through?.(tracked);
       },
     );
+    settle?.tracking?.(tracked);
   }
 
   private succeeded(
