@@ -192,9 +192,12 @@ export class EventFactory {
     if (copier === undefined && typeof data === 'object' && data !== null) {
       copier = route.copier = PayloadCopier.forShape(data, this.redactor) ?? null;
     }
-    if (copier && typeof data === 'object' && data !== null && copyWith(copier, data)) {
-      this.copied = copier.size;
-      return copier.value;
+    if (copier && typeof data === 'object' && data !== null) {
+      const copy = copyWith(copier, data);
+      if (copy !== undefined) {
+        this.copied = copier.size;
+        return copy;
+      }
     }
     const normalized = normalizePayload(data, this.redactor);
     if (normalized.issues) throw new EventValidationError(route.type, normalized.issues);
@@ -217,12 +220,12 @@ export class EventFactory {
   }
 }
 
-/** A copier's `copy()`; false when a getter of the payload throws, so that the walker reports it as a bad payload. */
-function copyWith(copier: PayloadCopier, data: object): boolean {
+/** A copier's copy; undefined when a getter of the payload throws, so that the walker reports it as a bad payload. */
+function copyWith(copier: PayloadCopier, data: object): object | undefined {
   try {
-    return copier.copy(data);
+    return copier.copied(data);
   } catch {
-    return false;
+    return undefined;
   }
 }
 
