@@ -52,8 +52,8 @@ export interface BusTotals {
   retried: number;
 }
 
-/** One in this many synchronous attempts is timed (async ones always are). */
-const SYNC_TIMING_SAMPLE_MASK = 15;
+/** A mask of the call count: one synchronous attempt in 64 is timed (every async one is). */
+const SYNC_TIMING_SAMPLE_MASK = 63;
 
 /**
  * Runs one attempt of one handler: counts it, times a sample, catches what it throws or rejects (a handler's
