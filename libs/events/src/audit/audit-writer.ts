@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { Logger } from '@nestjs/common';
 import { backoffDelay, type Backoff } from '../common/backoff';
 import { errorMessage } from '../common/error-message';

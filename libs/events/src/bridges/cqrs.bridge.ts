@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { EventBusService } from '../bus/event-bus.service';
 import { errorMessage } from '../common/error-message';
 import type { BusEvent } from '../event/bus-event.interface';

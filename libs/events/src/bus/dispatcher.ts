@@ -47,8 +47,8 @@ export interface EventPublishing {
 
 /**
  * The second stage: takes a built event through middleware, counts and keeps it, tells the observers, and starts
- * every matching handler in priority order inside the event's child context (one `runWith` per event, a copy
- * of the context per handler when there are several). One path serves `emit()`
+ * every matching handler in priority order inside the event's child context (entered once per event, a copy of
+ * the context per handler when there are several). One path serves `emit()`
  * (handlers started, async ones tracked) and awaited delivery (`emitAsync()`, held and replayed events, and
  * events that arrive already built): priority tiers one after another, each settled before the next starts.
  */
@@ -228,7 +228,10 @@ export class Dispatcher implements AwaitedDispatch {
       context = childStore(parent, event);
     }
     if (emit !== undefined) emit.begin(event, handlers, context, parent);
-    const started = this.startHandlers(event, handlers, 0, context, parent, emit);
+    const started =
+      parent === null
+        ? this.startHandlers(event, handlers, 0, context, parent, emit)
+        : this.startInParent(event, handlers, context!, parent, emit);
     if (emit === undefined && this.middleware.length > 0) {
       this.runAfter(event, { event, handled: started, failed: [] });
     }
@@ -256,6 +259,30 @@ export class Dispatcher implements AwaitedDispatch {
     else emit.awaitPublish(publisher.publish(event));
   }
 
+  /**
+   * Starts the handlers of a new dispatch when the emitter's store is the active one: enters the event's context
+   * and enters the emitter's store again after, as `runWith` would, without its callback.
+   */
+  private startInParent(
+    event: BusEvent,
+    handlers: readonly HandlerEntry[],
+    context: EventContextStore,
+    parent: EventContextStore,
+    emit: PendingEmit | undefined,
+  ): number {
+    if (handlers.length === 0) {
+      emit?.allStarted();
+      return 0;
+    }
+    const cls = this.parts.cls;
+    cls.enterWith(context as never);
+    try {
+      return this.loop(event, handlers, 0, context, parent, emit);
+    } finally {
+      cls.enterWith(parent as never);
+    }
+  }
+
   /** Starts handlers[from..] (in the event's child context when it has one); returns how many it started. */
   private startHandlers(
     event: BusEvent,
@@ -269,28 +296,39 @@ export class Dispatcher implements AwaitedDispatch {
       emit?.allStarted();
       return 0;
     }
+    if (context === null) return this.loop(event, handlers, from, null, parent, emit);
     this.loopEvent = event;
     this.loopHandlers = handlers;
     this.loopFrom = from;
     this.loopStore = context;
     this.loopParent = parent;
     this.loopEmit = emit;
-    return context === null
-      ? this.startLoop()
-      : (this.parts.cls.runWith(context as never, this.startLoop) as number);
+    return this.parts.cls.runWith(context as never, this.startLoop) as number;
   }
 
-  /** The handler loop; one callback for every dispatch, so no closure is made per event. */
-  private readonly startLoop = (): number => {
-    const event = this.loopEvent!;
-    const handlers = this.loopHandlers;
-    const from = this.loopFrom;
-    const context = this.loopStore;
-    const parent = this.loopParent;
-    const emit = this.loopEmit;
+  /** The handler loop inside `runWith`, which passes no arguments: one callback for every dispatch. */
+  private readonly startLoop = (): number =>
+    this.loop(
+      this.loopEvent!,
+      this.loopHandlers,
+      this.loopFrom,
+      this.loopStore,
+      this.loopParent,
+      this.loopEmit,
+    );
+
+  /** Runs handlers[from..] in priority order; an awaited dispatch stops at the end of a tier still running. */
+  private loop(
+    event: BusEvent,
+    handlers: readonly HandlerEntry[],
+    from: number,
+    context: EventContextStore | null,
+    parent: EventContextStore | null,
+    emit: PendingEmit | undefined,
+  ): number {
     const runner = this.parts.runner;
     // With more than one handler to run, each gets its own copy of the event's context, entered for its call
-    // (inside the one runWith of this loop), so that what one handler writes no sibling sees.
+    // (inside the event's context), so that what one handler writes no sibling sees.
     const ownCopies = context !== null && handlers.length - from > 1;
     // The event's context itself goes to the first handler of a dispatch; a resumed tier's handlers get copies,
     // since an earlier tier's first handler may have written to it.
@@ -319,7 +357,7 @@ export class Dispatcher implements AwaitedDispatch {
     }
     emit?.leaveLoop(handlers.length);
     return started;
-  };
+  }
 
   /** Applies the handler's filter and `once`; true when the handler should receive the event. */
   private passesFilter(entry: HandlerEntry, event: BusEvent): boolean {

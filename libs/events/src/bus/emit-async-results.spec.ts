@@ -57,3 +57,33 @@ describe('emitAsync(..., { results: true })', () => {
     expect((await bus.emitAsync('nobody.listens', {}, { results: true })).results).toEqual([]);
   });
 });
+
+describe('emitAsync() with one async handler', () => {
+  const flakyAsync = (failures: number) => {
+    let tries = 0;
+    return async () => {
+      await new Promise((resolve) => setTimeout(resolve, 1));
+      if (++tries <= failures) throw new Error(`try ${tries}`);
+      return tries;
+    };
+  };
+  const retry = { attempts: 3, backoffMs: 1, jitter: 0 };
+
+  it('resolves once the handler settled, with its value, the attempt after retries included', async () => {
+    const bus = new EventBusService({ history: false });
+    bus.on(Quote, flakyAsync(1), { name: 'flaky', retry });
+    const after: number[] = [];
+    bus.use({ after: (_, result) => void after.push(result.handled) });
+    const result = await bus.emitAsync(Quote, { sku: 'D' }, { results: true });
+    expect(result).toMatchObject({ handled: 1, failed: [], results: [{ handler: 'flaky', value: 2 }] });
+    expect(after).toEqual([1]);
+  });
+
+  it('resolves with the failure once the last attempt failed, never rejecting', async () => {
+    const bus = new EventBusService({ history: false });
+    bus.on(Quote, flakyAsync(5), { name: 'broken', retry });
+    const result = await bus.emitAsync(Quote, { sku: 'E' });
+    expect(result.failed).toEqual([{ handler: 'broken', error: expect.any(Error), attempts: 3 }]);
+    expect(bus.deadLetters()).toHaveLength(1);
+  });
+});

@@ -248,6 +248,25 @@ describe('EventBusService: the event', () => {
     expect((event.data as { isAdmin?: boolean }).isAdmin).toBeUndefined();
   });
 
+  it('reports a payload getter that throws as a bad payload, also for a type whose payload shape is known', () => {
+    const bus = newBus();
+    const handler = jest.fn();
+    bus.on('user.seen', handler);
+    bus.emit('user.seen', { userId: 'u1', seq: 1 });
+    // The same keys in the same order as the first payload, the first one read through a throwing getter.
+    const hostile = { userId: '', seq: 2 };
+    Object.defineProperty(hostile, 'userId', {
+      enumerable: true,
+      get: () => {
+        throw new Error('getter failed');
+      },
+    });
+    const error = thrown(() => bus.emit('user.seen', hostile));
+    expect(error).toBeInstanceOf(EventValidationError);
+    expect((error as Error).message).toMatch(/getter failed/);
+    expect(handler).toHaveBeenCalledTimes(1);
+  });
+
   it.each([['User.Created'], ['user created'], ['user.*'], ['']])(
     'rejects the event type %j with a clear error',
     (type) => {

@@ -27,6 +27,7 @@ import type {
   Subscription,
 } from './bus.interfaces';
 import type { BusObserver } from './bus-observer';
+import type { OutcomeLabelling, OutcomeTallies } from './handler-outcomes';
 import { buildPipeline, outboxSide, statsOf, type Pipeline } from './pipeline';
 import { BUS_TELEMETRY, type BusTelemetry } from './ports/bus-telemetry.port';
 import { DEAD_LETTER_STORE, type DeadLetterStore } from './ports/dead-letter-store.port';
@@ -370,11 +371,12 @@ export class EventBusService {
     this.stages.failures.recordExternal(event, handler, thrown, attempts);
   }
 
-  private emitValidatedAsync(
-    route: Route,
-    data: unknown,
-    options: EmitAsyncOptions | undefined,
-  ): Promise<EmitResult> {
+  /** Internal (metrics): counts handler outcomes per type label and handler, for reading at scrape time. */
+  countHandlerOutcomes(labelling: OutcomeLabelling): OutcomeTallies {
+    return this.stages.observers.outcomes.start(labelling);
+  }
+
+  private emitValidatedAsync(route: Route, data: unknown, options?: EmitAsyncOptions): Promise<EmitResult> {
     const store = this.parentStore();
     const { event, size } = this.stages.factory.create(route, data, options, store, false);
     if (!this.enabled) return Promise.resolve({ event, handled: 0, failed: [] });

@@ -112,6 +112,7 @@ export class EventFactory {
 
   /** The schema's output for `data`; throws `EventValidationError`, or when the schema is async. */
   validateSync(route: Route, data: unknown): unknown {
+    if (route.definition?.schema === undefined) return data;
     const result = this.validate(route, data);
     if (!(result instanceof Promise)) return result;
     result.catch(() => undefined);
@@ -192,9 +193,12 @@ export class EventFactory {
     if (copier === undefined && typeof data === 'object' && data !== null) {
       copier = route.copier = PayloadCopier.forShape(data, this.redactor) ?? null;
     }
-    if (copier && typeof data === 'object' && data !== null && copier.copy(data)) {
-      this.copied = copier.size;
-      return copier.value;
+    if (copier && typeof data === 'object' && data !== null) {
+      const copy = copyWith(copier, data);
+      if (copy !== undefined) {
+        this.copied = copier.size;
+        return copy;
+      }
     }
     const normalized = normalizePayload(data, this.redactor);
     if (normalized.issues) throw new EventValidationError(route.type, normalized.issues);
@@ -214,6 +218,15 @@ export class EventFactory {
     }
     this.copied = normalized.size;
     return normalized.value as Record<string, unknown>;
+  }
+}
+
+/** A copier's copy; undefined when a getter of the payload throws, so that the walker reports it as a bad payload. */
+function copyWith(copier: PayloadCopier, data: object): object | undefined {
+  try {
+    return copier.copied(data);
+  } catch {
+    return undefined;
   }
 }
 

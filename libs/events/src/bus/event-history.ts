@@ -35,14 +35,23 @@ export class EventHistory {
   }
 
   push(event: BusEvent, bytes: number): void {
-    if (this.count === this.maxEvents) this.evictOldest();
-    // Both are below maxEvents: a subtraction instead of a division per event.
-    let slot = this.head + this.count;
-    if (slot >= this.maxEvents) slot -= this.maxEvents;
+    const max = this.maxEvents;
+    let slot: number;
+    if (this.count === max) {
+      // Full: the new event takes the oldest one's slot.
+      slot = this.head;
+      this.totalBytes += bytes - this.sizes[slot];
+      this.head = slot + 1 === max ? 0 : slot + 1;
+      this.evictedCount++;
+    } else {
+      // Both are below maxEvents: a subtraction instead of a division per event.
+      slot = this.head + this.count;
+      if (slot >= max) slot -= max;
+      this.count++;
+      this.totalBytes += bytes;
+    }
     this.events[slot] = event;
     this.sizes[slot] = bytes;
-    this.count++;
-    this.totalBytes += bytes;
     while (this.totalBytes > this.maxBytes && this.count > 1) this.evictOldest();
   }
 

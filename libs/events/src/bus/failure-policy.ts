@@ -68,6 +68,7 @@ export class FailurePolicy implements AttemptFailed {
     const { totals, observers } = this.parts;
     totals.failed++;
     entry.counters.failures++;
+    observers.outcomes.current?.failed(entry.counters, event.type, entry.name, durationMs);
     if (observers.watchesHandlers) observers.handlerSettled(event, entry.name, 'failure', durationMs);
     if (attempt < entry.retry.attempts) {
       this.scheduleRetry(entry, event, attempt, thrown, store, settle, trace);
@@ -102,6 +103,7 @@ export class FailurePolicy implements AttemptFailed {
   recordExternal(event: BusEvent, handler: string, thrown: unknown, attempts: number): void {
     const { totals, observers } = this.parts;
     totals.failed++;
+    observers.outcomes.current?.failed(undefined, event.type, handler);
     if (observers.watchesHandlers) observers.handlerSettled(event, handler, 'failure');
     const letter = this.deadLetter(handler, event, thrown, attempts);
     contained(this.parts.logger, () => this.parts.telemetry?.deadLettered?.(letter));

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ClsService } from 'nestjs-cls';
 import type { EventContextStore } from '../context/context.keys';
 import { EventTimeoutError } from '../errors/event-timeout.error';
@@ -20,6 +21,13 @@ export interface HandlerSettle {
    */
   readonly defersDeadLetters?: boolean;
   settled(failure: HandlerFailure | undefined, handler?: string, value?: unknown): void;
+  /** Told the promise of each async attempt it waits for (the one an awaited dispatch may hand its caller). */
+  tracking?(attempt: Promise<unknown>): void;
+  /**
+   * What an async attempt's promise resolves to once the attempt settled: for the promise an awaited dispatch
+   * handed its caller, the dispatch's result (or a promise of it); undefined for any other.
+   */
+  through?(attempt: Promise<unknown>): unknown;
 }
 
 /** What the runner hands a failed attempt to (the failure policy). */
@@ -44,8 +52,8 @@ export interface BusTotals {
   retried: number;
 }
 
-/** One in this many synchronous attempts is timed (async ones always are). */
-const SYNC_TIMING_SAMPLE_MASK = 15;
+/** A mask of the call count: one synchronous attempt in 64 is timed (every async one is). */
+const SYNC_TIMING_SAMPLE_MASK = 63;
 
 /**
  * Runs one attempt of one handler: counts it, times a sample, catches what it throws or rejects (a handler's
@@ -138,13 +146,14 @@ export class HandlerRunner {
       entry.timeoutMs === undefined
         ? promise
         : withTimeout(promise, entry.timeoutMs, () => timedOut(entry.name, entry.timeoutMs!));
-    running.then(
+    const tracked: Promise<unknown> = running.then(
       (value) => {
         const durationMs = performance.now() - started;
         entry.counters.recordDuration(durationMs);
         trace?.succeeded();
         this.succeeded(entry, event, settle, durationMs, value);
         this.inFlight.finish();
+        return settle?.through?.(tracked);
       },
       (error: unknown) => {
         const durationMs = performance.now() - started;
@@ -156,8 +165,10 @@ export class HandlerRunner {
           // an unhandled rejection here.
         }
         this.inFlight.finish();
+        return settle?.through?.(tracked);
       },
     );
+    settle?.tracking?.(tracked);
   }
 
   private succeeded(
@@ -168,6 +179,8 @@ export class HandlerRunner {
     value: unknown,
   ): void {
     this.totals.handled++;
+    const tallies = this.observers.outcomes.current;
+    if (tallies !== undefined) tallies.succeeded(entry.counters, event.type, entry.name, durationMs);
     if (this.observers.watchesHandlers) {
       this.observers.handlerSettled(event, entry.name, 'success', durationMs);
     }

@@ -1,4 +1,5 @@
 import type { HandlerStats } from './bus.interfaces';
+import type { OutcomeTally, OutcomeTallies } from './handler-outcomes';
 
 const WINDOW = 256;
 
@@ -7,6 +8,10 @@ export class HandlerCounters {
   calls = 0;
   failures = 0;
   retries = 0;
+  /** The outcome tally of the last event type this handler's outcomes were counted for, and whose it is. */
+  talliedBy: OutcomeTallies | undefined = undefined;
+  tallyType: string | undefined = undefined;
+  tally: OutcomeTally | undefined = undefined;
   private readonly durations = new Float64Array(WINDOW);
   private timed = 0;
   private maxMs = 0;

@@ -4,6 +4,7 @@ import { correlationLog } from '../context/correlation-log';
 import type { BusEvent } from '../event/bus-event.interface';
 import type { DeadLetter } from './bus.interfaces';
 import type { BusObserver, HandlerOutcome } from './bus-observer';
+import { HandlerOutcomes } from './handler-outcomes';
 
 /**
  * The bus's observers, filed by hook when added, so each call site loops only over those that implement it. An
@@ -14,6 +15,8 @@ export class ObserverSet {
   private onEvent: readonly BusObserver[] = [];
   private onSettled: readonly BusObserver[] = [];
   private onDeadLetter: readonly BusObserver[] = [];
+  /** Handler outcomes counted for metrics, without an observer call per handler. */
+  readonly outcomes = new HandlerOutcomes();
 
   constructor(private readonly logger: Logger) {}
 

@@ -44,6 +44,9 @@ export class PendingEmit implements HandlerSettle {
   private observerError: { error: unknown } | undefined;
   private resolve: ((result: EmitResult) => void) | undefined;
   private reject: ((error: unknown) => void) | undefined;
+  /** The promise of the async attempt started last, and the one handed to the caller as its result, if any. */
+  private lastAttempt: Promise<unknown> | undefined;
+  private handedOut: Promise<unknown> | undefined;
 
   constructor(
     private readonly dispatch: AwaitedDispatch,
@@ -131,11 +134,41 @@ export class PendingEmit implements HandlerSettle {
     if (!this.inLoop) this.advance();
   }
 
-  /** The result: already settled, or a promise settled once everything has. */
+  tracking(attempt: Promise<unknown>): void {
+    this.lastAttempt = attempt;
+  }
+
+  through(attempt: Promise<unknown>): unknown {
+    if (attempt !== this.handedOut) return undefined;
+    if (this.outcome === undefined) return this.later();
+    if (this.observerError) throw this.observerError.error;
+    return this.outcome;
+  }
+
+  /**
+   * The result: already settled, or a promise settled once everything has. When all that is left is one async
+   * handler (every tier started, no observer work), that handler's attempt promise is the result: it resolves to
+   * the outcome once the handler settled, so the caller waits on no promise of the bus's own.
+   */
   result(): Promise<EmitResult> {
     if (this.outcome !== undefined) {
       return this.observerError ? Promise.reject(this.observerError.error) : Promise.resolve(this.outcome);
     }
+    // Attempts settle in promise jobs, so each one tracked so far is still running: with one running, it is the last.
+    if (
+      this.runningHandlers === 1 &&
+      this.runningObservers === 0 &&
+      this.next >= this.handlers.length &&
+      this.lastAttempt !== undefined
+    ) {
+      this.handedOut = this.lastAttempt;
+      return this.lastAttempt as Promise<EmitResult>;
+    }
+    return this.later();
+  }
+
+  /** A promise settled with the outcome once everything has. */
+  private later(): Promise<EmitResult> {
     return new Promise<EmitResult>((resolve, reject) => {
       this.resolve = resolve;
       this.reject = reject;

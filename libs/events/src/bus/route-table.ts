@@ -44,6 +44,9 @@ export class RouteTable {
   /** Routes of emits by a definition other than the one declared for its type (another version, say). */
   private readonly definitionRoutes = new Map<AnyDefinition, Route>();
   private routesVersion = 0;
+  /** The target `routeFor()` resolved last and its route: emits of one type often come in runs. */
+  private lastTarget: string | AnyDefinition | undefined;
+  private lastRoute: Route | undefined;
   private readonly typeCounters = new Map<string, { emitted: number }>();
 
   private readonly distributedTypes: readonly TypeMatcher[];
@@ -69,6 +72,7 @@ export class RouteTable {
       if (!known) {
         this.definitions.set(definition.type, definition);
         this.routes.delete(definition.type);
+        this.lastTarget = undefined;
       } else if (
         known !== definition &&
         known.version === definition.version &&
@@ -103,7 +107,16 @@ export class RouteTable {
       this.routes.clear();
       this.definitionRoutes.clear();
       this.routesVersion = this.registry.version;
+      this.lastTarget = undefined;
     }
+    if (target === this.lastTarget) return this.lastRoute!;
+    const route = this.find(target);
+    this.lastTarget = target;
+    this.lastRoute = route;
+    return route;
+  }
+
+  private find(target: string | AnyDefinition): Route {
     if (typeof target === 'string') return this.routes.get(target) ?? this.build(target);
     const route = this.routes.get(target?.type);
     if (route !== undefined && route.definition === target) return route;

@@ -1,3 +1,4 @@
+import { performance } from 'node:perf_hooks';
 import type { ServerResponse } from 'node:http';
 import { ContextClsStoreMap, type ClsService } from 'nestjs-cls';
 import type { EventBusService } from '../bus/event-bus.service';

@@ -1,12 +1,12 @@
 import type { Counter, Gauge, Histogram } from 'prom-client';
 import type { DeadLetter, EventBusStats } from '../bus/bus.interfaces';
-import type { BusObserver, HandlerOutcome } from '../bus/bus-observer';
+import type { BusObserver } from '../bus/bus-observer';
 import type { EventBusService } from '../bus/event-bus.service';
 import { errorMessage } from '../common/error-message';
 import { EventsConfigError } from '../errors/events-config.error';
-import type { BusEvent } from '../event/bus-event.interface';
 import type { AuditRecordFlag, AuditTelemetry } from '../audit/audit.telemetry';
-import { DurationBuckets, DurationHistogram, type DurationSeries } from './duration-histogram';
+import type { OutcomeTallies } from '../bus/handler-outcomes';
+import { DurationHistogram } from './duration-histogram';
 import type { MetricsRegistry, ResolvedMetricsOptions } from './metrics.options';
 import type { PromClient } from './prom-client.loader';
 import { transportMetrics } from './transport-metrics';
@@ -14,37 +14,21 @@ import { outboxMetrics } from './outbox-metrics';
 import type { EventOutbox } from '../bus/ports/event-outbox.port';
 import { OTHER_TYPE_LABEL, TypeLabels } from './type-labels';
 
-/** Counts for one (type label, handler) series. */
-interface HandlerCell extends DurationSeries {
-  readonly labels: Readonly<{ type: string; handler: string }>;
-  success: number;
-  failure: number;
-  deadLetters: number;
-}
-
 type AnyMetric = Counter<string> | Gauge<string> | Histogram<string> | DurationHistogram;
 
 /** Audit write latency, per write (a batch or one record), from 1 ms to 10 s. */
 const AUDIT_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 /**
- * Feeds the bus's figures to prom-client. Cheap on the hot path: per handler attempt it does at most one map
- * lookup (none when type and handler repeat) and a counter increment (plus a bucket increment when the bus
- * timed the attempt); nothing touches prom-client until the registry is scraped, when the counters are set from
- * the same figures `stats()` reports.
+ * Feeds the bus's figures to prom-client. Nothing on the hot path: the bus counts handler outcomes per type label
+ * and handler itself (no call per handler attempt), and nothing touches prom-client until the registry is
+ * scraped, when the counters are set from those tallies and from the figures `stats()` reports.
  */
 export class BusMetricsCollector implements BusObserver, AuditTelemetry {
   readonly registry: MetricsRegistry;
   private readonly labels: TypeLabels;
-  /** Raw event type -> handler -> cell; holds only types with a label of their own (bounded). */
-  private readonly cellsByType = new Map<string, Map<string, HandlerCell>>();
-  /** Handler -> cell for every type counted as `other`. */
-  private readonly otherCells = new Map<string, HandlerCell>();
-  /** The type `cellFor()` saw last, its entry in `cellsByType` (undefined for `other` types), and its last cell. */
-  private lastType: string | undefined;
-  private lastCells: Map<string, HandlerCell> | undefined;
-  private lastHandler: string | undefined;
-  private lastCell: HandlerCell | undefined;
+  /** Handler outcomes by (type label, handler), counted by the bus. */
+  private readonly tallies: OutcomeTallies;
   private readonly metrics: AnyMetric[] = [];
   private audit: AuditMetrics | undefined;
   private statsThisTick: EventBusStats | undefined;
@@ -73,31 +57,24 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
           this.name('events_handler_duration_seconds'),
           'Duration of timed handler attempts (every async attempt, a sample of synchronous ones)',
           options.buckets,
-          () => this.cells(),
+          () => this.tallies.all(),
         ),
       );
     } catch (error) {
       this.dispose();
       throw error;
     }
+    this.tallies = bus.countHandlerOutcomes({
+      typeLabel: (type) => this.labels.labelFor(type),
+      otherLabel: OTHER_TYPE_LABEL,
+      buckets: options.buckets,
+    });
   }
 
-  // ------------------------------------------------------------------------------------ BusObserver (hot)
-
-  onHandlerSettled(
-    event: BusEvent,
-    handler: string,
-    outcome: HandlerOutcome,
-    durationMs: number | undefined,
-  ): void {
-    const cell = this.cellFor(event.type, handler);
-    if (outcome === 'success') cell.success++;
-    else cell.failure++;
-    if (durationMs !== undefined) cell.buckets.observe(durationMs / 1000);
-  }
+  // ------------------------------------------------------------------------------------ BusObserver
 
   onDeadLetter(letter: DeadLetter): void {
-    this.cellFor(letter.event.type, letter.handler).deadLetters++;
+    this.tallies.deadLettered(letter.event.type, letter.handler);
   }
 
   // ------------------------------------------------------------------------------------------ audit hooks
@@ -119,6 +96,8 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
 
   /** Removes every metric this collector registered (so the registry can be reused by a later app). */
   dispose(): void {
+    // Undefined when a metric could not be registered (the constructor disposes before counting starts).
+    (this.tallies as OutcomeTallies | undefined)?.stop();
     for (const metric of this.metrics) {
       this.registry.removeSingleMetric((metric as unknown as { name: string }).name);
     }
@@ -126,53 +105,6 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
   }
 
   // -------------------------------------------------------------------------------------------- internals
-
-  private cellFor(type: string, handler: string): HandlerCell {
-    // One event reaches its handlers one after another: remember the last type's cells and the last cell, so a
-    // single handler costs two string compares and a fan-out one map lookup per handler.
-    if (type === this.lastType) {
-      if (handler === this.lastHandler) return this.lastCell!;
-    } else {
-      this.lastType = type;
-      this.lastCells = this.cellsByType.get(type);
-      this.lastHandler = undefined;
-    }
-    const cell = this.lastCells?.get(handler);
-    // A type folded into `other` is not cached: it may get a label of its own once a definition declares it.
-    if (cell === undefined) return this.newCell(type, handler);
-    this.lastHandler = handler;
-    this.lastCell = cell;
-    return cell;
-  }
-
-  private newCell(type: string, handler: string): HandlerCell {
-    const label = this.labels.labelFor(type);
-    let cells: Map<string, HandlerCell>;
-    if (label === OTHER_TYPE_LABEL) {
-      cells = this.otherCells;
-    } else {
-      cells = this.cellsByType.get(type) ?? new Map<string, HandlerCell>();
-      this.cellsByType.set(type, cells);
-      if (type === this.lastType) this.lastCells = cells;
-    }
-    let cell = cells.get(handler);
-    if (cell === undefined) {
-      cell = {
-        success: 0,
-        failure: 0,
-        deadLetters: 0,
-        labels: { type: label, handler },
-        buckets: new DurationBuckets(this.options.buckets),
-      };
-      cells.set(handler, cell);
-    }
-    return cell;
-  }
-
-  private *cells(): Iterable<HandlerCell> {
-    for (const byHandler of this.cellsByType.values()) yield* byHandler.values();
-    yield* this.otherCells.values();
-  }
 
   /** `stats()` once per scrape: every collect callback of one scrape runs in the same tick. */
   private stats(): EventBusStats {
@@ -211,7 +143,7 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
         registers: [],
         collect: () => {
           handled.reset();
-          for (const cell of this.cells()) {
+          for (const cell of this.tallies.all()) {
             handled.inc({ ...cell.labels, outcome: 'success' }, cell.success);
             handled.inc({ ...cell.labels, outcome: 'failure' }, cell.failure);
           }
@@ -226,7 +158,7 @@ export class BusMetricsCollector implements BusObserver, AuditTelemetry {
         registers: [],
         collect: () => {
           deadLetters.reset();
-          for (const cell of this.cells()) {
+          for (const cell of this.tallies.all()) {
             if (cell.deadLetters > 0) deadLetters.inc(cell.labels, cell.deadLetters);
           }
         },

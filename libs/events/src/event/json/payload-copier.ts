@@ -5,8 +5,11 @@ import { numberBytes, OBJECT_BYTES, SLOT_BYTES, stringBytes } from './heap-size'
 const MAX_KEYS = 32;
 const ARRAY_INDEX = /^(0|[1-9]\d*)$/;
 
-/** The compiled part: copies `payload` into `into` and returns true, or returns false when it is not its shape. */
-type CompiledCopy = (payload: object, into: PayloadCopier, sizes: SizeOf) => boolean;
+/**
+ * The compiled part: returns the frozen copy of `payload` (its size set on `into`), or undefined when it is not
+ * its shape.
+ */
+type CompiledCopy = (payload: object, into: PayloadCopier, sizes: SizeOf) => object | undefined;
 
 interface SizeOf {
   readonly string: (value: string) => number;
@@ -50,7 +53,19 @@ export class PayloadCopier {
     }
   }
 
+  /** Copies a payload of its shape into `value` and `size` and returns true; false for any other payload. */
   copy(payload: object): boolean {
+    const value = this.compiled(payload, this, SIZE_OF);
+    if (value === undefined) return false;
+    this.value = value;
+    return true;
+  }
+
+  /**
+   * The frozen copy of a payload of its shape (its size in `size`), or undefined for any other payload: `copy()`
+   * without keeping the copy, which spares the store of a new object into this long-lived one.
+   */
+  copied(payload: object): object | undefined {
     return this.compiled(payload, this, SIZE_OF);
   }
 }
@@ -71,9 +86,14 @@ function isFlatValue(value: unknown): boolean {
 }
 
 /**
- * Builds the copy function. It checks the prototype, the exact key sequence (for-in lists enumerable own keys in
- * order, and inherited ones, which a plain object has none of), and each value's kind, then builds the copy as
- * one literal. Keys enter the code only as JSON string literals.
+ * Builds the copy function. It checks the exact key sequence (for-in lists enumerable own keys in order, and
+ * inherited ones, which a plain object has none of), reads the values, checks the prototype, then each value's
+ * kind, and builds the copy as one literal. Keys enter the code only as JSON string literals.
+ *
+ * The prototype is read after the values: their loads check the payload's hidden class, which lets the optimising
+ * compiler answer `Object.getPrototypeOf` from it instead of calling into the runtime. Reading first is only
+ * visible to an object with getters among the shape's keys: a plain one has them read by the walker too, any other
+ * is declined and refused by the walker.
  */
 function compile(
   keys: readonly string[],
@@ -81,37 +101,38 @@ function compile(
   marker: string,
   seen: (value: unknown) => void,
 ): CompiledCopy {
+  const names = keys.map((key) => JSON.stringify(key));
+  // One constant comparison per position: no keyed load of a key list.
+  const cases = names.map((name, i) => `case ${i}: if (k !== ${name}) return undefined; break;`);
   const lines: string[] = [
-    'const proto = Object.getPrototypeOf(p);',
-    'if (proto !== Object.prototype && proto !== null) return false;',
     'let n = 0;',
-    `for (const k in p) { if (n === ${keys.length} || k !== KEYS[n]) return false; n++; }`,
-    `if (n !== ${keys.length}) return false;`,
+    `for (const k in p) { switch (n++) { ${cases.join(' ')} default: return undefined; } }`,
+    `if (n !== ${keys.length}) return undefined;`,
+    ...names.map((name, i) => `let v${i} = p[${name}];`),
+    'const proto = Object.getPrototypeOf(p);',
+    'if (proto !== Object.prototype && proto !== null) return undefined;',
     `let size = ${OBJECT_BYTES + SLOT_BYTES * keys.length};`,
   ];
   const members: string[] = [];
-  keys.forEach((key, i) => {
-    const name = JSON.stringify(key);
-    lines.push(`let v${i} = p[${name}];`);
+  names.forEach((name, i) => {
     if (redacted[i]) {
       // The walker drops a key whose value is undefined before redacting it: so must the shape check.
-      lines.push(`if (v${i} === undefined) return false;`);
+      lines.push(`if (v${i} === undefined) return undefined;`);
       members.push(`${name}: (SEEN(v${i}), MARKER)`);
       return;
     }
     lines.push(
       `if (typeof v${i} === 'string') size += sizes.string(v${i});`,
-      `else if (typeof v${i} === 'number') { if (v${i} - v${i} !== 0) return false; if (v${i} === 0) v${i} = 0; size += sizes.number(v${i}); }`,
-      `else if (typeof v${i} !== 'boolean' && v${i} !== null) return false;`,
+      `else if (typeof v${i} === 'number') { if (v${i} - v${i} !== 0) return undefined; if (v${i} === 0) v${i} = 0; size += sizes.number(v${i}); }`,
+      `else if (typeof v${i} !== 'boolean' && v${i} !== null) return undefined;`,
     );
     members.push(`${name}: v${i}`);
   });
-  lines.push(`into.value = Object.freeze({ ${members.join(', ')} });`, 'into.size = size;', 'return true;');
+  lines.push('into.size = size;', `return Object.freeze({ ${members.join(', ')} });`);
   const factory = new Function(
-    'KEYS',
     'MARKER',
     'SEEN',
     `return function copy(p, into, sizes) {\n${lines.join('\n')}\n};`,
   );
-  return factory(Object.freeze([...keys]), marker, seen) as CompiledCopy;
+  return factory(marker, seen) as CompiledCopy;
 }
