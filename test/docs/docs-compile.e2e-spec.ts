@@ -33,8 +33,4 @@ describe(`TypeScript in the docs (${checked.length} blocks checked, ${fragments.
   it.each(checked.map((block) => [name(block), block] as const))('%s compiles', (_, block) => {
     expect(errors.get(block)).toEqual([]);
   });
-
-  if (fragments.length > 0) {
-    it.skip.each(fragments.map((block) => [name(block)] as const))('%s is a fragment', () => {});
-  }
 });
