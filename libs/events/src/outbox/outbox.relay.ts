@@ -317,7 +317,8 @@ export class OutboxRelay {
         this.sleep = undefined;
         resolve();
       };
-      const timer = setTimeout(done, ms);
+      // Waiting for the next poll is no reason to keep the process alive: the app's own server or connections are.
+      const timer = setTimeout(done, ms).unref();
       this.sleep = { timer, done, wakeable };
     });
   }
