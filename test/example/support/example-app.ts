@@ -93,7 +93,13 @@ export async function startExampleApp(
     .compile();
   const app = moduleRef.createNestApplication({ logger });
   setupOpenApi(app);
-  await app.listen(0, '127.0.0.1');
+  try {
+    await app.listen(0, '127.0.0.1');
+  } catch (error) {
+    // An app that refused to start has already opened its database and started its relay: close what it holds.
+    await app.close().catch(() => undefined);
+    throw error;
+  }
   const url = await app.getUrl();
   const bus = app.get(EventBusService);
   const outbox = app.get<OutboxStore>(OUTBOX_STORE);
