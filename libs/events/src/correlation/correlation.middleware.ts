@@ -58,7 +58,9 @@ export class CorrelationMiddleware {
     // Filing costs a WeakMap entry per request, which the garbage collector pays for again at every scavenge:
     // skip it when nothing can read it.
     this.fileStores = appSetsUpCls;
-    if (adapter.getType() === 'fastify') {
+    const fastify = adapter.getType() === 'fastify';
+    this.reporter?.mounted(fastify, appSetsUpCls);
+    if (fastify) {
       adapter.getInstance<FastifyLike>().addHook('onRequest', (request, reply, done) => {
         const store = this.storeFor(request.raw, request);
         // Through the reply, not the raw response: a header set on the raw response makes Node merge every

@@ -10,7 +10,7 @@ import {
   HttpRequestFailed,
   type FinishedHttpRequest,
 } from './http-request.events';
-import { routePattern, type PlatformRequest } from './http-route';
+import { expressRoutePattern, fastifyRoutePattern, routePattern, type PlatformRequest } from './http-route';
 
 /** The severity of `http.request.failed`; `undefined` means the request completed. */
 type FailureSeverity = 'warning' | 'error' | undefined;
@@ -21,11 +21,25 @@ type FailureSeverity = 'warning' | 'error' | undefined;
  * request arrives; whether it was routed, and to which route, is read when the response closes.
  */
 export class HttpRequestReporter {
+  /** Reads the route a request matched, as its platform keeps it (set when the middleware mounts). */
+  private routeOf: (request: PlatformRequest) => string | undefined = routePattern;
+  /** Whether an app's own nestjs-cls initializer may have filed a later store under the request. */
+  private storesFiled = true;
+
   constructor(
     private readonly bus: EventBusService,
     private readonly cls: ClsService,
   ) {
     bus.register(...HTTP_REQUEST_DEFINITIONS);
+  }
+
+  /**
+   * Told by the correlation middleware when it mounts: the platform (Fastify or Express), and whether the app set up
+   * nestjs-cls itself (only then can a later store be filed under the request). Neither is looked up per request.
+   */
+  mounted(fastify: boolean, appSetsUpCls: boolean): void {
+    this.routeOf = fastify ? fastifyRoutePattern : expressRoutePattern;
+    this.storesFiled = appSetsUpCls;
   }
 
   /** Starts the request's clock and reports the request, inside its `store`, when `response` closes. */
@@ -42,7 +56,7 @@ export class HttpRequestReporter {
     store: EventContextStore,
     started: number,
   ): void {
-    const route = routePattern(request);
+    const route = this.routeOf(request);
     // No route: the router's 404 (or an error before routing); such requests get an id but no request events.
     if (route === undefined) return;
     const info: FinishedHttpRequest = {
@@ -53,7 +67,7 @@ export class HttpRequestReporter {
     };
     // Not finished on close: the client went away before the whole response was sent.
     const severity = failureSeverity(info.statusCode, !response.writableFinished);
-    const final = finalStore(request, store);
+    const final = this.storesFiled ? finalStore(request, store) : store;
     // The response usually closes inside the request's own context: emit right away. When it does not (an
     // aborted request closes from its socket), emit inside the request's store.
     if (this.cls.get() === final) this.report(info, severity);

@@ -16,7 +16,20 @@ export interface PlatformRequest {
  */
 export function routePattern(request: PlatformRequest): string | undefined {
   // `in`, then one read: Fastify's `routeOptions` is a getter that builds a new object each time.
-  const pattern = 'routeOptions' in request ? request.routeOptions?.url : request.route?.path;
+  return 'routeOptions' in request ? fastifyRoutePattern(request) : expressRoutePattern(request);
+}
+
+/** `routePattern()` of a request known to be Express's (no look for Fastify's fields on it). */
+export function expressRoutePattern(request: PlatformRequest): string | undefined {
+  return patternText(request.route?.path);
+}
+
+/** `routePattern()` of a request known to be Fastify's. */
+export function fastifyRoutePattern(request: PlatformRequest): string | undefined {
+  return patternText(request.routeOptions?.url);
+}
+
+function patternText(pattern: unknown): string | undefined {
   if (pattern === undefined) return undefined;
   return typeof pattern === 'string' ? pattern : '(unknown)';
 }
