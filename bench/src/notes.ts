@@ -132,6 +132,48 @@ export const HOT_PATH_CHANGES: readonly string[] = [
     '32 slots at 10 ms plus timer lateness). Before it redis-memory could not finish (2,606 of 10,500 events handled ' +
     'after 30 s) and redis-failover saw survivors stall ~2 s after the kill. Throughput with a no-op handler is ' +
     'unchanged within noise (interleaved A/B). A reader spec checks that every read names both streams.',
+  'Issue 15, the hot path after the pipeline split, decided by instructions: a driver runs one candidate in a ' +
+    'process of its own under callgrind, counting 20,000 operations after 200,000 uncounted ones; "mutator" is ' +
+    'without garbage collection and JIT. Anchors counted the same way: @nestjs/event-emitter 3,987 per emit, ' +
+    'eventemitter2 2,851, @nestjs/event-emitter + nestjs-cls in a context 5,457, @nestjs/event-emitter emitAsync ' +
+    '10,216, @nestjs/cqrs 30,061, @nestjs/event-emitter fan-out to 10 43,924. Changes, in order, with ' +
+    'ours-full before -> after: the payload copier checks keys against constants and reads the prototype after ' +
+    'the values, whose hidden-class check lets the optimiser answer Object.getPrototypeOf without a runtime ' +
+    'call (4,883 -> 4,510); performance.now() read through node:perf_hooks, the global being a lazy accessor in ' +
+    "Node 20 (emitAsync 13,480 -> 12,761); in a request context the event's context is entered with enterWith and " +
+    "the emitter's store entered again after, instead of AsyncLocalStorage.run (context 5,973 -> 5,271); handler " +
+    'outcomes counted per (type label, handler) by the bus and read when metrics are scraped ' +
+    '(bus/handler-outcomes.ts), instead of an observer call per attempt (fan-out 14,696 -> 11,971); an emitAsync ' +
+    "with one async handler left hands the caller that handler's attempt promise, which resolves to the " +
+    "outcome: no promise of the bus's own (emitAsync 12,466 -> 11,117); the last route reused for a repeated " +
+    'type, a full history ring reusing the oldest slot in one step, the compiled payload copy returned instead ' +
+    'of stored on the long-lived copier (no write barrier) (single 4,355 -> 4,164); ids joined from three ' +
+    'pieces (26 characters shared by a block of 256 counter values, two counter digits, eight random digits cut ' +
+    'from a hex copy of the random pool): a few more instructions, ~60 -> ~50 ns of CPU per id in a loop that ' +
+    'keeps the last 1,000; one synchronous handler attempt in 64 timed instead of 16 (two clock reads each). ' +
+    'Totals, mutator instructions per operation, before -> after: single ours-full 4,883 -> 4,155 (1.22x -> 1.04x ' +
+    '@nestjs/event-emitter), ours-lean 4,440 -> 3,835 (1.56x -> 1.35x eventemitter2), context 5,973 -> 5,001 ' +
+    '(1.09x -> 0.92x), emitAsync 13,480 -> 10,946 (1.32x -> 1.07x), fan-out 15,216 -> 11,446 (0.35x -> 0.26x); ' +
+    '@nestjs/cqrs / ours-full 6.2 -> 7.2. Bench medians (npm run bench --only, load average 0.8-5): single ' +
+    '1.48 -> 1.06x, lean 1.79 -> 1.38x, cqrs 5.52 -> 8.20x, context 1.15 -> 0.86x, emitAsync 1.53 -> 1.21x, ' +
+    'fanout10 0.30 -> 0.25x.',
+  'Where instructions and time part (same host, CPU-time A/B of ablated copies, 121 rounds of 5 ms): a clock ' +
+    'read (Date.now(), performance.now()) is ~60 ns here but ~250-330 instructions, so instruction ratios ' +
+    'understate it. An emitAsync reads the clock three times (the event time, then the start and end of its async ' +
+    "handler's timing, which metrics count for every async attempt); @nestjs/event-emitter reads it never: " +
+    'without the three reads emitAsync went from ~1.33x to ~1.1-1.2x. Object.freeze is a runtime call ' +
+    '(~535 instructions) and the contract needs two per emit, the payload copy and the event: about a quarter of ' +
+    "ours-full's instructions; without them single went ~1.17x -> ~0.83-0.92x. The handler's child context " +
+    '(AsyncLocalStorage.run outside a request context) is ~540 instructions, and copying a request store with ' +
+    'symbol keys (Object.assign, the only cheap exact copy) ~640 in a context: both are the contract.',
+  'HTTP request events: the reporter reads the route as its platform keeps it and looks for a store filed under ' +
+    'the request only when the app set up nestjs-cls itself (learnt when the middleware mounts): +6.8% -> +6.7% ' +
+    'of the bare app, GC and JIT excluded. What the module adds per request, from variants counted like the bench ' +
+    '(4 windows of 500 requests; windows move by +-15k): the correlation layer alone (context, id) ~8k, the ' +
+    "x-correlation-id header ~10k (Node's setHeader validation and header serialisation), the 'close' listener " +
+    '~8k and the report with http.request.completed ~25k. Function by function, our own JavaScript is ~3.5k of ' +
+    "it; the most is inline-cache misses in the app's megamorphic code (LoadIC_Miss with full lookups) and the " +
+    'collector.',
 ];
 
 /**
@@ -140,26 +182,29 @@ export const HOT_PATH_CHANGES: readonly string[] = [
  */
 export const MISS_NOTES: Readonly<Record<string, string>> = {
   'ours-full single <= 0.8x @nestjs/event-emitter':
-    'per emit the bus does work @nestjs/event-emitter does not: it checks, copies and freezes the payload, makes ' +
-    'an id and a timestamp, builds and freezes the event, runs each handler in a child context, keeps the event ' +
-    'in history and counts it for metrics. 0.8x leaves room for that only when every part is near its floor: a ' +
-    'CPU profile of this scenario (`node --cpu-prof`) against an ablation of one part at a time shows which ' +
-    'is above it.',
+    'per emit the bus does work @nestjs/event-emitter does not, and most of it is the contract: the payload is ' +
+    'checked, copied and frozen, the event gets an id and a timestamp and is frozen (Object.freeze is a runtime ' +
+    'call, two per emit), its handler runs in a child context (an AsyncLocalStorage.run), and the event is kept in ' +
+    'history and counted. Hot-path changes below list what was incidental and is gone; a CPU profile of this ' +
+    'scenario (`node --cpu-prof`) or an instruction count per emit (callgrind) against an ablation of one part at ' +
+    'a time shows what is left above its floor.',
   'ours-lean single <= 1.2x eventemitter2':
     "eventemitter2 calls the listener with the caller's object and nothing else. Lean still makes a whole event " +
-    '(payload copy and freeze, id, timestamp, envelope) and runs the handler in a child context, so the target ' +
-    'needs that work to cost about as much as one eventemitter2 dispatch; see the parts under the single target.',
+    '(payload copy and freeze, id, timestamp, envelope, the event frozen) and runs the handler in a child context: ' +
+    'the two freezes and the context alone cost about as much as an eventemitter2 dispatch; see the single target.',
   '@nestjs/cqrs >= 8x slower than ours-full':
     "cqrs's cost per publish (an RxJS subject, an observable and a promise per handler) is stable from run to " +
     'run; this ratio moves with ours-full single, so a miss here comes with a slow single figure.',
   'ours-full in context <= 0.8x @nestjs/event-emitter + nestjs-cls':
-    'inside a request context the bus reads the request store once per emit and starts each handler in a ' +
-    "child context that carries the request's ids; the reference only reads the store in its listener. The " +
-    'per-emit work of the single target applies here too.',
+    'inside a request context the bus reads the request store once per emit and runs the handlers in a child ' +
+    "context: a copy of the request store (Object.assign of a store with symbol keys takes V8's generic path) " +
+    "holding the event's ids; the reference only reads the store in its listener. The per-emit work of the " +
+    'single target applies here too.',
   'ours-full emitAsync <= 1.1x @nestjs/event-emitter emitAsync':
-    'an awaited emit is dominated by the promises it creates: per call, per priority tier, per handler, and the ' +
-    "handler's own. With nestjs-cls loaded every promise also runs Node 20's promise hooks. Count the " +
-    'promises of each candidate per call (`async_hooks.createHook`); the sync work is that of the single target.',
+    "an awaited emit pays the promises it creates (with nestjs-cls loaded each one runs Node 20's promise hooks) " +
+    "and, here, three clock reads: the event's time, and the start and end of the async handler's timing, which " +
+    'metrics count for every async attempt; @nestjs/event-emitter reads no clock. Count the promises of each ' +
+    'candidate per call (`async_hooks.createHook`); the sync work is that of the single target.',
   'fanout10 ours-full <= 0.35x @nestjs/event-emitter':
     'with 10 listeners the per-handler cost dominates: for each handler ours runs a child context, error ' +
     'isolation and its counters, against an async wrapper per listener in @nestjs/event-emitter. The ratio ' +
@@ -169,9 +214,11 @@ export const MISS_NOTES: Readonly<Record<string, string>> = {
     'means the route cache is bypassed or starts over during the run.',
   'HTTP instructions per request added by EventsModule, GC and JIT excluded <= +4%':
     'per request the module runs its correlation layer (a nestjs-cls context, the id, the response header) and ' +
-    'emits its HTTP request events, each a full emit with history and metrics. The correlation: false rows ' +
-    "split the bus's part from the correlation layer's. Set BENCH_CALLGRIND_DIR to keep the dumps and compare " +
-    'the apps function by function with callgrind_annotate.',
+    'emits http.request.completed when the response closes, a full emit with history and metrics. Counted function ' +
+    "by function, little of it is the module's own code: Node's header validation and serialisation, the " +
+    "response's close listener, and inline-cache misses the extra objects cause in the app's megamorphic code " +
+    "make most of it. The correlation: false rows split the bus's part from the correlation layer's; set " +
+    'BENCH_CALLGRIND_DIR to keep the dumps and compare the apps function by function with callgrind_annotate.',
   'history retained / estimate, { userId, seq } payload <= 1.25':
     'the history bounds itself by its estimate of each event; the heap also pays for the event object, the ' +
     "payload's objects and the id and timestamp strings (their pieces, when they are built by joining). A miss " +
