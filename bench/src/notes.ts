@@ -154,9 +154,10 @@ export const HOT_PATH_CHANGES: readonly string[] = [
     'Totals, mutator instructions per operation, before -> after: single ours-full 4,883 -> 4,155 (1.22x -> 1.04x ' +
     '@nestjs/event-emitter), ours-lean 4,440 -> 3,835 (1.56x -> 1.35x eventemitter2), context 5,973 -> 5,001 ' +
     '(1.09x -> 0.92x), emitAsync 13,480 -> 10,946 (1.32x -> 1.07x), fan-out 15,216 -> 11,446 (0.35x -> 0.26x); ' +
-    '@nestjs/cqrs / ours-full 6.2 -> 7.2. Bench medians (npm run bench --only, load average 0.8-5): single ' +
-    '1.48 -> 1.06x, lean 1.79 -> 1.38x, cqrs 5.52 -> 8.20x, context 1.15 -> 0.86x, emitAsync 1.53 -> 1.21x, ' +
-    'fanout10 0.30 -> 0.25x.',
+    '@nestjs/cqrs / ours-full 6.2 -> 7.2. Bench medians, npm run bench --only=single,context,async,fanout10 ' +
+    'before (load average 5.4) -> after (load average 0.8): single 1.48 -> 1.06x, lean 1.79 -> 1.38x, cqrs 5.52 -> ' +
+    '8.20x, context 1.15 -> 0.86x, emitAsync 1.53 -> 1.21x, fanout10 0.30 -> 0.25x; the full run of this page ' +
+    '(load average ~4) gave 1.07x, 1.45x, 7.85x, 0.87x, 1.33x and 0.23x.',
   'Where instructions and time part (same host, CPU-time A/B of ablated copies, 121 rounds of 5 ms): a clock ' +
     'read (Date.now(), performance.now()) is ~60 ns here but ~250-330 instructions, so instruction ratios ' +
     'understate it. An emitAsync reads the clock three times (the event time, then the start and end of its async ' +
