@@ -6,12 +6,13 @@ import type { EventContextStore } from '../context/context.keys';
 import { correlationLog } from '../context/correlation-log';
 import type { BusEvent } from '../event/bus-event.interface';
 import type { EventTraceContext } from '../event/event.codec';
-import { deepFreeze } from '../event/json/json-payload';
 import type { EmitResult, EventMiddleware } from './bus.interfaces';
 import type { EventHistory } from './event-history';
+import { HandlerLoop } from './handler-loop';
 import type { HandlerEntry, HandlerRegistry } from './handler-registry';
 import type { BusTotals, HandlerRunner } from './handler-runner';
 import type { InFlight } from './in-flight';
+import { MiddlewareChain } from './middleware-chain';
 import type { ObserverSet } from './observer-set';
 import type { BusTelemetry } from './ports/bus-telemetry.port';
 import { PendingEmit, type AwaitedDispatch } from './pending-emit';
@@ -46,38 +47,27 @@ export interface EventPublishing {
 }
 
 /**
- * The second stage: takes a built event through middleware, counts and keeps it, tells the observers, and starts
- * every matching handler in priority order inside the event's child context (entered once per event, a copy of
- * the context per handler when there are several). One path serves `emit()`
- * (handlers started, async ones tracked) and awaited delivery (`emitAsync()`, held and replayed events, and
- * events that arrive already built): priority tiers one after another, each settled before the next starts.
+ * The second stage: takes a built event through middleware, counts and keeps it, tells the observers, publishes
+ * it when its route leaves the process, and hands its matching handlers to the handler loop. One path serves
+ * `emit()` (handlers started, async ones tracked) and awaited delivery (`emitAsync()`, held and replayed events,
+ * committed outbox rows and events that arrive already built): priority tiers one after another, each settled
+ * before the next starts.
  */
 export class Dispatcher implements AwaitedDispatch {
-  private middleware: readonly EventMiddleware[] = [];
-  // The handler loop's arguments, set right before it runs (inside `cls.runWith`, which takes no arguments) and
-  // read into locals first thing, before any handler can emit and set them again.
-  private loopEvent: BusEvent | undefined;
-  private loopHandlers: readonly HandlerEntry[] = [];
-  private loopFrom = 0;
-  private loopStore: EventContextStore | null = null;
-  private loopParent: EventContextStore | null = null;
-  private loopEmit: PendingEmit | undefined;
+  private readonly middleware: MiddlewareChain;
+  private readonly handlers: HandlerLoop;
   /** The telemetry when it wraps emits; read once here so that a bus without it tests one field per emit. */
   private readonly tracesEmits: BusTelemetry | undefined;
 
   constructor(private readonly parts: DispatcherParts) {
     this.tracesEmits = parts.telemetry?.aroundEmit === undefined ? undefined : parts.telemetry;
+    this.middleware = new MiddlewareChain(parts.logger);
+    this.handlers = new HandlerLoop(parts);
   }
 
   /** Adds middleware; returns a function that removes it. */
   use(middleware: EventMiddleware): () => void {
-    if (typeof middleware?.before !== 'function' && typeof middleware?.after !== 'function') {
-      throw new TypeError('use() needs an object with a before(event) and/or after(event, result) function.');
-    }
-    this.middleware = [...this.middleware, middleware];
-    return () => {
-      this.middleware = this.middleware.filter((m) => m !== middleware);
-    };
+    return this.middleware.use(middleware);
   }
 
   /**
@@ -127,11 +117,11 @@ export class Dispatcher implements AwaitedDispatch {
   async deliverCommitted(event: BusEvent, size: number, trace?: EventTraceContext): Promise<EmitResult> {
     let route = this.parts.routes.routeFor(event.type);
     let prepared = event;
-    if (this.middleware.length > 0) {
-      const changed = this.runBefore(event);
+    if (this.middleware.active) {
+      const changed = this.middleware.before(event);
       if (changed === undefined) return { event, handled: 0, failed: [] };
       prepared = changed;
-      if (prepared.type !== route.type) route = this.parts.routes.routeFor(prepared.type);
+      route = this.routeOf(route, prepared);
     }
     const pending = new PendingEmit(this, prepared);
     pending.prepared = true;
@@ -164,8 +154,18 @@ export class Dispatcher implements AwaitedDispatch {
     pending.onSucceeded = onSucceeded;
     const context = handlers.some((entry) => entry.ownContext) ? childStore(null, event) : null;
     pending.begin(event, handlers, context, null);
-    this.startHandlers(event, handlers, 0, context, null, pending);
+    this.handlers.start(event, handlers, 0, context, null, pending);
     return pending.result();
+  }
+
+  /** Starts the handlers from `emit.next`, after the tier before them settled. */
+  resume(emit: PendingEmit): void {
+    this.handlers.start(emit.event, emit.handlers, emit.next, emit.store, emit.parent, emit);
+  }
+
+  /** Runs `after` middleware for a settled dispatch. */
+  finished(event: BusEvent, result: EmitResult): void {
+    if (this.middleware.active) this.middleware.after(event, result);
   }
 
   /**
@@ -186,16 +186,6 @@ export class Dispatcher implements AwaitedDispatch {
     );
   }
 
-  /** Starts the handlers from `emit.next`, after the tier before them settled. */
-  resume(emit: PendingEmit): void {
-    this.startHandlers(emit.event, emit.handlers, emit.next, emit.store, emit.parent, emit);
-  }
-
-  /** Runs `after` middleware for a settled dispatch. */
-  finished(event: BusEvent, result: EmitResult): void {
-    if (this.middleware.length > 0) this.runAfter(event, result);
-  }
-
   private run(
     route: Route,
     original: BusEvent,
@@ -205,16 +195,14 @@ export class Dispatcher implements AwaitedDispatch {
   ): BusEvent | undefined {
     let event = original;
     // A committed outbox event went through middleware (and the transport) before it got here.
-    if (this.middleware.length > 0 && emit?.prepared !== true) {
-      const changed = this.runBefore(event);
+    if (this.middleware.active && emit?.prepared !== true) {
+      const changed = this.middleware.before(event);
       if (changed === undefined) {
         emit?.dropped();
         return undefined;
       }
-      if (changed !== event) {
-        event = changed;
-        if (event.type !== route.type) route = this.parts.routes.routeFor(event.type);
-      }
+      event = changed;
+      route = this.routeOf(route, event);
       // Middleware may have changed the context: read it again.
       store = undefined;
     }
@@ -230,12 +218,17 @@ export class Dispatcher implements AwaitedDispatch {
     if (emit !== undefined) emit.begin(event, handlers, context, parent);
     const started =
       parent === null
-        ? this.startHandlers(event, handlers, 0, context, parent, emit)
-        : this.startInParent(event, handlers, context!, parent, emit);
-    if (emit === undefined && this.middleware.length > 0) {
-      this.runAfter(event, { event, handled: started, failed: [] });
+        ? this.handlers.start(event, handlers, 0, context, parent, emit)
+        : this.handlers.startInParent(event, handlers, context!, parent, emit);
+    if (emit === undefined && this.middleware.active) {
+      this.middleware.after(event, { event, handled: started, failed: [] });
     }
     return event;
+  }
+
+  /** The route of `event`: `route` itself unless middleware changed the event's type. */
+  private routeOf(route: Route, event: BusEvent): Route {
+    return event.type === route.type ? route : this.parts.routes.routeFor(event.type);
   }
 
   /** Counts and keeps the event and tells the observers; their unfinished work is tracked or awaited. */
@@ -259,125 +252,6 @@ export class Dispatcher implements AwaitedDispatch {
     else emit.awaitPublish(publisher.publish(event));
   }
 
-  /**
-   * Starts the handlers of a new dispatch when the emitter's store is the active one: enters the event's context
-   * and enters the emitter's store again after, as `runWith` would, without its callback.
-   */
-  private startInParent(
-    event: BusEvent,
-    handlers: readonly HandlerEntry[],
-    context: EventContextStore,
-    parent: EventContextStore,
-    emit: PendingEmit | undefined,
-  ): number {
-    if (handlers.length === 0) {
-      emit?.allStarted();
-      return 0;
-    }
-    const cls = this.parts.cls;
-    cls.enterWith(context as never);
-    try {
-      return this.loop(event, handlers, 0, context, parent, emit);
-    } finally {
-      cls.enterWith(parent as never);
-    }
-  }
-
-  /** Starts handlers[from..] (in the event's child context when it has one); returns how many it started. */
-  private startHandlers(
-    event: BusEvent,
-    handlers: readonly HandlerEntry[],
-    from: number,
-    context: EventContextStore | null,
-    parent: EventContextStore | null,
-    emit: PendingEmit | undefined,
-  ): number {
-    if (from >= handlers.length) {
-      emit?.allStarted();
-      return 0;
-    }
-    if (context === null) return this.loop(event, handlers, from, null, parent, emit);
-    this.loopEvent = event;
-    this.loopHandlers = handlers;
-    this.loopFrom = from;
-    this.loopStore = context;
-    this.loopParent = parent;
-    this.loopEmit = emit;
-    return this.parts.cls.runWith(context as never, this.startLoop) as number;
-  }
-
-  /** The handler loop inside `runWith`, which passes no arguments: one callback for every dispatch. */
-  private readonly startLoop = (): number =>
-    this.loop(
-      this.loopEvent!,
-      this.loopHandlers,
-      this.loopFrom,
-      this.loopStore,
-      this.loopParent,
-      this.loopEmit,
-    );
-
-  /** Runs handlers[from..] in priority order; an awaited dispatch stops at the end of a tier still running. */
-  private loop(
-    event: BusEvent,
-    handlers: readonly HandlerEntry[],
-    from: number,
-    context: EventContextStore | null,
-    parent: EventContextStore | null,
-    emit: PendingEmit | undefined,
-  ): number {
-    const runner = this.parts.runner;
-    // With more than one handler to run, each gets its own copy of the event's context, entered for its call
-    // (inside the event's context), so that what one handler writes no sibling sees.
-    const ownCopies = context !== null && handlers.length - from > 1;
-    // The event's context itself goes to the first handler of a dispatch; a resumed tier's handlers get copies,
-    // since an earlier tier's first handler may have written to it.
-    let fresh = from === 0 ? context : null;
-    emit?.enterLoop();
-    let started = 0;
-    for (let i = from; i < handlers.length; i++) {
-      const entry = handlers[i];
-      // Awaited delivery: the next priority tier starts only once this one settled.
-      if (emit !== undefined && i > from && entry.priority !== handlers[i - 1].priority && emit.busy()) {
-        emit.leaveLoop(i);
-        return started;
-      }
-      if (entry.active && this.passesFilter(entry, event)) {
-        started++;
-        emit?.started();
-        let store = context;
-        if (ownCopies && entry.ownContext) {
-          // Made from the emitter's store like the first: copying one with symbol keys is a slow path.
-          store = fresh ?? childStore(parent, event);
-          fresh = null;
-          this.parts.cls.enterWith(store as never);
-        }
-        runner.attempt(entry, event, 1, store, emit);
-      }
-    }
-    emit?.leaveLoop(handlers.length);
-    return started;
-  }
-
-  /** Applies the handler's filter and `once`; true when the handler should receive the event. */
-  private passesFilter(entry: HandlerEntry, event: BusEvent): boolean {
-    if (entry.filter !== undefined) {
-      let pass: boolean;
-      try {
-        pass = entry.filter(event);
-      } catch (error) {
-        this.parts.logger.error(
-          `The filter of handler "${entry.name}" threw on "${event.type}": ${errorMessage(error)}`,
-          ...correlationLog(event.correlationId),
-        );
-        return false;
-      }
-      if (!pass) return false;
-    }
-    if (entry.once) this.parts.registry.remove(entry);
-    return true;
-  }
-
   /** The active context store, or null outside any context. */
   private parentStore(): EventContextStore | null {
     return (this.parts.cls.get() as EventContextStore | undefined) ?? null;
@@ -398,31 +272,6 @@ export class Dispatcher implements AwaitedDispatch {
           inFlight.finish();
         },
       );
-    }
-  }
-
-  private runBefore(event: BusEvent): BusEvent | undefined {
-    let current = event;
-    for (const middleware of this.middleware) {
-      if (!middleware.before) continue;
-      const next = middleware.before(current);
-      if (next === false) return undefined;
-      if (next !== undefined && next !== current) current = deepFreeze(next);
-    }
-    return current;
-  }
-
-  private runAfter(event: BusEvent, result: EmitResult): void {
-    for (const middleware of this.middleware) {
-      if (!middleware.after) continue;
-      try {
-        middleware.after(event, result);
-      } catch (error) {
-        this.parts.logger.error(
-          `An after() middleware threw on "${event.type}": ${errorMessage(error)}`,
-          ...correlationLog(event.correlationId),
-        );
-      }
     }
   }
 }
