@@ -9,12 +9,11 @@
  */
 import { Redis } from 'ioredis';
 import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../../support/redis-prefix';
-import { delay } from '../../support/wait';
+import { delay, eventually } from '../../support/wait';
 import { makeEvent, testTransport } from '../support/transport-harness';
 import { FaultProcess, killAll } from './support/fault-process';
 import {
   childSettings,
-  eventually,
   missingOf,
   pendingCount,
   publishTicks,

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../../support/redis-prefix';
 import { startRedisServer, stopRedisServer, type OwnRedisServer } from '../../support/redis-server';
-import { delay } from '../../support/wait';
+import { delay, eventually } from '../../support/wait';
 import { FaultProcess, killAll } from './support/fault-process';
-import { childSettings, eventually, readRecords, report, type Handled } from './support/fault-harness';
+import { childSettings, readRecords, report, type Handled } from './support/fault-harness';
 
 const OUTAGE_MS = 10_000;
 const SETTINGS = { claimIdleMs: 2_000, claimIntervalMs: 250, blockMs: 500 };

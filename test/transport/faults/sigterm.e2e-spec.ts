@@ -8,12 +8,11 @@
  */
 import { Redis } from 'ioredis';
 import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../../support/redis-prefix';
-import { until } from '../../support/wait';
+import { eventually, until } from '../../support/wait';
 import { testTransport } from '../support/transport-harness';
 import { FaultProcess, killAll } from './support/fault-process';
 import {
   childSettings,
-  eventually,
   missingOf,
   pendingCount,
   publishTicks,

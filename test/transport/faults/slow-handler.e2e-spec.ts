@@ -6,7 +6,7 @@
  */
 import { Redis } from 'ioredis';
 import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../../support/redis-prefix';
-import { until } from '../../support/wait';
+import { eventually, until } from '../../support/wait';
 import { testTransport } from '../support/transport-harness';
 import { FaultProcess, killAll } from './support/fault-process';
 import {
@@ -16,7 +16,6 @@ import {
   readRecords,
   report,
   timesHandled,
-  eventually,
 } from './support/fault-harness';
 
 const EVENTS = 30;

@@ -9,17 +9,10 @@
  */
 import { Redis } from 'ioredis';
 import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../../support/redis-prefix';
-import { until } from '../../support/wait';
+import { eventually, until } from '../../support/wait';
 import { testTransport } from '../support/transport-harness';
 import { FaultProcess, killAll } from './support/fault-process';
-import {
-  childSettings,
-  missingOf,
-  publishTicks,
-  readRecords,
-  report,
-  eventually,
-} from './support/fault-harness';
+import { childSettings, missingOf, publishTicks, readRecords, report } from './support/fault-harness';
 
 const FIRST = 2_000;
 const WHILE_STOPPED = 10_000;

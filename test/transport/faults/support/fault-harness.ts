@@ -54,19 +54,6 @@ export function missingOf(records: readonly Handled[], count: number): number[] 
   return missing;
 }
 
-/** Polls `done` every `everyMs` (lists of thousands are read whole: not every 5 ms) until it holds. */
-export async function eventually(
-  done: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  everyMs = 100,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms.`);
-    await delay(everyMs);
-  }
-}
-
 /**
  * Publishes ticks from..from+count-1 (from 0 by default) through `publisher` in batches of `batch`, pausing `pauseMs` between batches: a
  * steady load rather than one burst. Resolves once Redis has every one.
