@@ -14,13 +14,12 @@ import { startRedisServer, stopRedisServer, type OwnRedisServer } from '../../su
 import { postgresFaultDatabase, sqliteFaultDatabase, type FaultDatabase } from './support/fault-database';
 import { commits } from './support/orders';
 import {
-  allDelivered,
   compare,
-  deliveries,
-  eventually,
+  EACH_ONCE,
   outboxChild,
-  published,
+  outcome,
   report,
+  untilAllDelivered,
 } from './support/outbox-harness';
 import { killAll, OutboxProcess } from './support/outbox-process';
 
@@ -65,22 +64,15 @@ function describeAcrossProcesses(name: string, open: () => FaultDatabase | Promi
       const committed = await db.committed();
       expect(committed).toEqual(expected);
 
-      await eventually(async () => {
-        const remote = await deliveries(records, prefix, 'remote');
-        const local = await deliveries(records, prefix, 'local');
-        return allDelivered(committed, remote) && allDelivered(committed, local);
-      }, 120_000);
-      await eventually(async () => (await db!.waiting()).length === 0, 60_000);
+      await untilAllDelivered(records, prefix, committed, db);
       // Closing both apps ends every delivery in hand: nothing can be recorded after this.
       const exits = await Promise.all([producer.stop(), consumer.stop()]);
       expect(exits.map((exit) => exit.code)).toEqual([0, 0]);
 
-      const remote = await deliveries(records, prefix, 'remote');
-      const local = await deliveries(records, prefix, 'local');
-      const stream = await published(server.url, prefix);
-      expect(compare(committed, remote)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
-      expect(compare(committed, local)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
-      expect(compare(committed, stream)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
+      const { remote, local, stream } = await outcome(records, prefix, server.url);
+      expect(compare(committed, remote)).toEqual(EACH_ONCE);
+      expect(compare(committed, local)).toEqual(EACH_ONCE);
+      expect(compare(committed, stream)).toEqual(EACH_ONCE);
       expect(new Set(remote.map((d) => d.child))).toEqual(new Set(['consumer']));
       expect(new Set(local.map((d) => d.child))).toEqual(new Set(['producer']));
       // The consumer handled the very events the producer's relay delivered locally.

@@ -18,15 +18,16 @@ import { startRedisServer, stopRedisServer, type OwnRedisServer } from '../../su
 import { postgresFaultDatabase, sqliteFaultDatabase, type FaultDatabase } from './support/fault-database';
 import { commits } from './support/orders';
 import type { OutboxChildSettings } from './support/outbox-child';
+import { eventually } from '../../support/wait';
 import {
-  allDelivered,
   compare,
   deliveries,
-  eventually,
+  EACH_ONCE,
   heldBy,
   outboxChild,
-  published,
+  outcome,
   report,
+  untilAllDelivered,
 } from './support/outbox-harness';
 import { killAll, OutboxProcess } from './support/outbox-process';
 
@@ -95,19 +96,12 @@ function describeKill(name: string, open: () => FaultDatabase | Promise<FaultDat
       expect(killed.signal).toBe('SIGKILL');
       const restarted = start('restarted');
       await restarted.ready();
-      await eventually(async () => {
-        const remote = await deliveries(records, prefix, 'remote');
-        const local = await deliveries(records, prefix, 'local');
-        return allDelivered(committed, remote) && allDelivered(committed, local);
-      }, 120_000);
-      await eventually(async () => (await db.waiting()).length === 0, 60_000);
+      await untilAllDelivered(records, prefix, committed, db);
       await Promise.all([restarted.stop(), consumer.stop()]);
 
-      const remote = await deliveries(records, prefix, 'remote');
-      const local = await deliveries(records, prefix, 'local');
-      const stream = await published(server.url, prefix);
-      expect(compare(committed, remote)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
-      expect(compare(committed, local)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
+      const { remote, local, stream } = await outcome(records, prefix, server.url);
+      expect(compare(committed, remote)).toEqual(EACH_ONCE);
+      expect(compare(committed, local)).toEqual(EACH_ONCE);
       expect(stream).toHaveLength(committed.length);
       expect(new Set(local.map((d) => d.child))).toEqual(new Set(['restarted']));
       report(`kill -9 with the rows held (${name})`, {
@@ -141,17 +135,13 @@ function describeKill(name: string, open: () => FaultDatabase | Promise<FaultDat
 
       const restarted = start('restarted');
       await restarted.ready();
-      await eventually(async () => {
-        const remote = await deliveries(records, prefix, 'remote');
-        const local = await deliveries(records, prefix, 'local');
-        return allDelivered(committed, remote) && allDelivered(committed, local);
-      }, 120_000);
-      await eventually(async () => (await db.waiting()).length === 0, 60_000);
+      await untilAllDelivered(records, prefix, committed, db);
       await Promise.all([restarted.stop(), consumer.stop()]);
 
-      const remote = compare(committed, await deliveries(records, prefix, 'remote'));
-      const local = compare(committed, await deliveries(records, prefix, 'local'));
-      const stream = compare(committed, await published(server.url, prefix));
+      const delivered = await outcome(records, prefix, server.url);
+      const remote = compare(committed, delivered.remote);
+      const local = compare(committed, delivered.local);
+      const stream = compare(committed, delivered.stream);
       for (const seen of [remote, local, stream]) {
         expect(seen.missing).toEqual([]);
         expect(seen.uncommitted).toEqual([]);

@@ -20,17 +20,17 @@ import {
   stopPostgresServer,
   type OwnPostgresServer,
 } from '../../support/postgres-server';
-import { delay } from '../../support/wait';
+import { delay, eventually } from '../../support/wait';
 import { postgresFaultDatabase, type FaultDatabase } from './support/fault-database';
 import { commits } from './support/orders';
 import {
-  allDelivered,
   compare,
   deliveries,
-  eventually,
+  EACH_ONCE,
   outboxChild,
-  published,
+  outcome,
   report,
+  untilAllDelivered,
 } from './support/outbox-harness';
 import { killAll, OutboxProcess } from './support/outbox-process';
 
@@ -92,22 +92,15 @@ describe('outbox fault: PostgreSQL stopped for 8 s while the app writes and rela
 
     const committed = await db.committed();
     expect(committed.every(commits)).toBe(true);
-    await eventually(async () => {
-      const remote = await deliveries(records, prefix, 'remote');
-      const local = await deliveries(records, prefix, 'local');
-      return allDelivered(committed, remote) && allDelivered(committed, local);
-    }, 120_000);
-    await eventually(async () => (await db!.waiting()).length === 0, 60_000);
+    await untilAllDelivered(records, prefix, committed, db);
     const after = await producer.status();
     const exits = await Promise.all([producer.stop(), consumer.stop()]);
     expect(exits.map((exit) => exit.code)).toEqual([0, 0]);
 
-    const remote = await deliveries(records, prefix, 'remote');
-    const local = await deliveries(records, prefix, 'local');
-    const stream = await published(redis.url, prefix);
-    expect(compare(committed, remote)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
-    expect(compare(committed, local)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
-    expect(compare(committed, stream)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
+    const { remote, local, stream } = await outcome(records, prefix, redis.url);
+    expect(compare(committed, remote)).toEqual(EACH_ONCE);
+    expect(compare(committed, local)).toEqual(EACH_ONCE);
+    expect(compare(committed, stream)).toEqual(EACH_ONCE);
     expect(after).toMatchObject({ status: 'up', rows: 0 });
     const failedButCommitted = placed.failed.filter((f) => committed.includes(f.n)).length;
     report('PostgreSQL stopped for 8 s', {

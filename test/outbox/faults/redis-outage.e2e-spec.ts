@@ -22,15 +22,17 @@ import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../../support/redi
 import { startRedisServer, stopRedisServer, type OwnRedisServer } from '../../support/redis-server';
 import { sqliteFaultDatabase, type FaultDatabase } from './support/fault-database';
 import type { OutboxChildSettings } from './support/outbox-child';
+import { eventually } from '../../support/wait';
 import {
   allDelivered,
   compare,
   deliveries,
-  eventually,
+  EACH_ONCE,
   outboxChild,
-  published,
+  outcome,
   report,
   unacknowledged,
+  untilAllDelivered,
 } from './support/outbox-harness';
 import { killAll, OutboxProcess } from './support/outbox-process';
 
@@ -123,22 +125,15 @@ describe('outbox fault: Redis stopped while the app commits', () => {
       server = await startRedisServer(port, { durableDir: dir });
       const committed = await db.committed();
       expect(committed).toEqual([...before.committed, ...during.committed]);
-      await eventually(async () => {
-        const remote = await deliveries(records, prefix, 'remote');
-        const local = await deliveries(records, prefix, 'local');
-        return allDelivered(committed, remote) && allDelivered(committed, local);
-      }, 120_000);
-      await eventually(async () => (await db!.waiting()).length === 0, 60_000);
+      await untilAllDelivered(records, prefix, committed, db);
       const after = await producer.status();
       const exits = await Promise.all([producer.stop(), consumer.stop()]);
       expect(exits.map((exit) => exit.code)).toEqual([0, 0]);
 
-      const remote = await deliveries(records, prefix, 'remote');
-      const local = await deliveries(records, prefix, 'local');
-      const stream = await published(server.url, prefix);
-      expect(compare(committed, remote)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
-      expect(compare(committed, local)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
-      expect(compare(committed, stream)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
+      const { remote, local, stream } = await outcome(records, prefix, server.url);
+      expect(compare(committed, remote)).toEqual(EACH_ONCE);
+      expect(compare(committed, local)).toEqual(EACH_ONCE);
+      expect(compare(committed, stream)).toEqual(EACH_ONCE);
       expect(after).toMatchObject({ status: 'up', rows: 0 });
       report(`Redis stopped, publish buffer ${buffer}`, {
         committedDuringOutage: during.committed.length,

@@ -18,16 +18,17 @@ import { startRedisServer, stopRedisServer, type OwnRedisServer } from '../../su
 import { postgresFaultDatabase, type FaultDatabase } from './support/fault-database';
 import { commits } from './support/orders';
 import type { OutboxChildSettings } from './support/outbox-child';
+import { eventually } from '../../support/wait';
 import {
-  allDelivered,
   compare,
   deliveries,
-  eventually,
+  EACH_ONCE,
   heldBy,
   outboxChild,
+  outcome,
   outOfOrder,
-  published,
   report,
+  untilAllDelivered,
 } from './support/outbox-harness';
 import { killAll, OutboxProcess } from './support/outbox-process';
 
@@ -93,20 +94,13 @@ describePostgres('outbox: two relays at once on one PostgreSQL database', () => 
     expect([...placedA.failed, ...placedB.failed]).toEqual([]);
     const committed = await db.committed();
     expect(committed).toEqual([...placedA.committed, ...placedB.committed]);
-    await eventually(async () => {
-      const remote = await deliveries(records, prefix, 'remote');
-      const local = await deliveries(records, prefix, 'local');
-      return allDelivered(committed, remote) && allDelivered(committed, local);
-    }, 120_000);
-    await eventually(async () => (await db.waiting()).length === 0, 60_000);
+    await untilAllDelivered(records, prefix, committed, db);
     await Promise.all([a.stop(), b.stop(), consumer.stop()]);
 
-    const remote = await deliveries(records, prefix, 'remote');
-    const local = await deliveries(records, prefix, 'local');
-    const stream = await published(server.url, prefix, PARTITIONS);
-    expect(compare(committed, stream)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
-    expect(compare(committed, remote)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
-    expect(compare(committed, local)).toEqual({ missing: [], uncommitted: [], duplicates: [] });
+    const { remote, local, stream } = await outcome(records, prefix, server.url, PARTITIONS);
+    expect(compare(committed, stream)).toEqual(EACH_ONCE);
+    expect(compare(committed, remote)).toEqual(EACH_ONCE);
+    expect(compare(committed, local)).toEqual(EACH_ONCE);
     const relayedBy = {
       a: local.filter((d) => d.child === 'a').length,
       b: local.filter((d) => d.child === 'b').length,
@@ -149,17 +143,13 @@ describePostgres('outbox: two relays at once on one PostgreSQL database', () => 
     expect(committed).toEqual(placed.committed);
     expect(committed.every(commits)).toBe(true);
 
-    await eventually(async () => {
-      const remote = await deliveries(records, prefix, 'remote');
-      const local = await deliveries(records, prefix, 'local');
-      return allDelivered(committed, remote) && allDelivered(committed, local);
-    }, 180_000);
-    await eventually(async () => (await db.waiting()).length === 0, 60_000);
+    await untilAllDelivered(records, prefix, committed, db, 180_000);
     await Promise.all([writer.stop(), consumer.stop()]);
 
-    const remote = compare(committed, await deliveries(records, prefix, 'remote'));
-    const local = compare(committed, await deliveries(records, prefix, 'local'));
-    const stream = compare(committed, await published(server.url, prefix, PARTITIONS));
+    const delivered = await outcome(records, prefix, server.url, PARTITIONS);
+    const remote = compare(committed, delivered.remote);
+    const local = compare(committed, delivered.local);
+    const stream = compare(committed, delivered.stream);
     for (const seen of [stream, remote, local]) {
       expect(seen.missing).toEqual([]);
       expect(seen.uncommitted).toEqual([]);

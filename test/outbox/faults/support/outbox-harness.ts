@@ -1,6 +1,7 @@
 import { Redis } from 'ioredis';
 import { SHARED_REDIS_URL } from '../../../support/redis-prefix';
-import { delay } from '../../../support/wait';
+import { eventually } from '../../../support/wait';
+import type { FaultDatabase } from './fault-database';
 import type { FaultDatabaseSettings, OutboxChildSettings } from './outbox-child';
 
 /** One line a handler recorded: `<n> <child> <event id> <key>`. */
@@ -61,6 +62,9 @@ export function compare(committed: readonly number[], delivered: readonly { n: n
   return { missing, uncommitted: [...uncommitted].sort((a, b) => a - b), duplicates };
 }
 
+/** What `compare()` gives when every committed order was delivered exactly once. */
+export const EACH_ONCE: Comparison = Object.freeze({ missing: [], uncommitted: [], duplicates: [] });
+
 /** True once every committed order was delivered at least once. */
 export function allDelivered(committed: readonly number[], delivered: readonly Delivery[]): boolean {
   const seen = new Set(delivered.map((d) => d.n));
@@ -82,17 +86,44 @@ export function outOfOrder(delivered: readonly { n: number; key: string }[]): st
   return broken;
 }
 
-/** Polls `done` every `everyMs` until it holds; throws after `timeoutMs`. */
-export async function eventually(
-  done: () => Promise<boolean> | boolean,
-  timeoutMs: number,
-  everyMs = 200,
+/**
+ * Waits until every committed order was handled in the other process (`remote`) and by the relaying instance
+ * (`local`), then until the outbox holds no row.
+ */
+export async function untilAllDelivered(
+  records: Redis,
+  prefix: string,
+  committed: readonly number[],
+  db: FaultDatabase,
+  timeoutMs = 120_000,
 ): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await done())) {
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms.`);
-    await delay(everyMs);
-  }
+  await eventually(async () => {
+    const remote = await deliveries(records, prefix, 'remote');
+    const local = await deliveries(records, prefix, 'local');
+    return allDelivered(committed, remote) && allDelivered(committed, local);
+  }, timeoutMs);
+  await eventually(async () => (await db.waiting()).length === 0, 60_000);
+}
+
+/** What a run delivered: both handlers' records and the transport's stream entries (read once the children stopped). */
+export interface Outcome {
+  readonly remote: Delivery[];
+  readonly local: Delivery[];
+  readonly stream: Published[];
+}
+
+/** Reads the outcome of a run whose transport is the Redis at `redisUrl`. */
+export async function outcome(
+  records: Redis,
+  prefix: string,
+  redisUrl: string,
+  partitions = 1,
+): Promise<Outcome> {
+  return {
+    remote: await deliveries(records, prefix, 'remote'),
+    local: await deliveries(records, prefix, 'local'),
+    stream: await published(redisUrl, prefix, partitions),
+  };
 }
 
 /** Prints figures of a fault test where the run's output shows them (not assertions). */
