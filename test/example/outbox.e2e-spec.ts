@@ -7,9 +7,13 @@ import { OrganizationsService } from '../../src/organizations/organizations.serv
 import { UserEntity } from '../../src/users/user.entity';
 import { UserCreated } from '../../src/users/users.events';
 import { parseExposition } from '../metrics/support/prometheus-text';
-import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../support/postgres';
 import { until } from '../support/wait';
-import { startExampleApp, tempDataDir, type ExampleApp } from './support/example-app';
+import {
+  onBothEngines,
+  startExampleApp,
+  type ExampleApp,
+  type ExampleAppConfig,
+} from './support/example-app';
 
 /** What a listener of the test's own saw when it handled a sign-up. */
 interface Sighting {
@@ -49,7 +53,7 @@ const DOMAIN = /^(user|organization|invite|notification|tournament)\./;
  * The app's domain events go through the outbox: handled once their transaction committed, once each, out of
  * that transaction; never for a transaction that rolled back. The inbox makes the welcome email once per event.
  */
-function outboxBehaves(config: () => Parameters<typeof startExampleApp>[0]) {
+function outboxBehaves(config: () => ExampleAppConfig) {
   let app: ExampleApp;
   let probe: SignUpProbe;
 
@@ -217,19 +221,4 @@ function outboxBehaves(config: () => Parameters<typeof startExampleApp>[0]) {
   });
 }
 
-describe('example app on SQLite: domain events through the outbox and the inbox', () => {
-  const data = tempDataDir();
-  outboxBehaves(() => ({ dataDir: data.dir }));
-  afterAll(() => data.remove());
-});
-
-describePostgres('example app on PostgreSQL: domain events through the outbox and the inbox', () => {
-  const data = tempDataDir();
-  const schema = uniqueSchema('example_outbox');
-  outboxBehaves(() => ({ dataDir: data.dir, databaseUrl: DATABASE_URL, databaseSchema: schema }));
-  // After the app is closed (hooks run in the order they are declared).
-  afterAll(async () => {
-    await dropSchema(schema);
-    data.remove();
-  });
-});
+onBothEngines('domain events through the outbox and the inbox', 'example_outbox', outboxBehaves);

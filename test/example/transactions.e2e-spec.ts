@@ -3,8 +3,12 @@ import { OrganizationEntity } from '../../src/organizations/organization.entity'
 import { OrganizationsRepository } from '../../src/organizations/organizations.repository';
 import { OrganizationsService } from '../../src/organizations/organizations.service';
 import { UsersRepository } from '../../src/users/users.repository';
-import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../support/postgres';
-import { startExampleApp, tempDataDir, type ExampleApp } from './support/example-app';
+import {
+  onBothEngines,
+  startExampleApp,
+  type ExampleApp,
+  type ExampleAppConfig,
+} from './support/example-app';
 
 /** The error `promise` rejects with (fails when it resolves). */
 async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
@@ -17,7 +21,7 @@ async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
 }
 
 /** A service's `@Transactional()` work either commits whole or leaves nothing behind; conflicts stay 409. */
-function transactionsBehave(config: () => Parameters<typeof startExampleApp>[0]) {
+function transactionsBehave(config: () => ExampleAppConfig) {
   let app: ExampleApp;
 
   beforeAll(async () => {
@@ -137,19 +141,4 @@ function transactionsBehave(config: () => Parameters<typeof startExampleApp>[0])
   });
 }
 
-describe('example app on SQLite: transactions and conflicts', () => {
-  const data = tempDataDir();
-  transactionsBehave(() => ({ dataDir: data.dir }));
-  afterAll(() => data.remove());
-});
-
-describePostgres('example app on PostgreSQL: transactions and conflicts', () => {
-  const data = tempDataDir();
-  const schema = uniqueSchema('example_tx');
-  transactionsBehave(() => ({ dataDir: data.dir, databaseUrl: DATABASE_URL, databaseSchema: schema }));
-  // After the app is closed (hooks run in the order they are declared).
-  afterAll(async () => {
-    await dropSchema(schema);
-    data.remove();
-  });
-});
+onBothEngines('transactions and conflicts', 'example_tx', transactionsBehave);

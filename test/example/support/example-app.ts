@@ -10,6 +10,7 @@ import { AppModule } from '../../../src/app.module';
 import { APP_CONFIG, loadAppConfig, type AppConfig } from '../../../src/config/app.config';
 import { setupOpenApi } from '../../../src/openapi/openapi.setup';
 import { FIRST_ADMIN_USERNAME } from '../../../src/users/first-admin.seeder';
+import { DATABASE_URL, describePostgres, dropSchema, uniqueSchema } from '../../support/postgres';
 import { until } from '../../support/wait';
 
 /** The first administrator's password in tests (`ADMIN_PASSWORD`), unless a test sets `adminPassword` itself. */
@@ -68,6 +69,36 @@ export function tempDataDir(): { dir: string; remove(): void } {
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** What a test may set of the app's config: a data directory at least. */
+export type ExampleAppConfig = Partial<AppConfig> & { dataDir: string };
+
+/**
+ * Declares `suite` twice: on a SQLite file ("example app on SQLite: <title>") and on a PostgreSQL schema of its own
+ * ("example app on PostgreSQL: <title>", skipped when PostgreSQL is unreachable). `suite` starts its app with the
+ * config it is given; the data directory and the schema are removed after the suite's own `afterAll` hooks (which
+ * close the app).
+ */
+export function onBothEngines(
+  title: string,
+  schemaPrefix: string,
+  suite: (config: () => ExampleAppConfig) => void,
+): void {
+  describe(`example app on SQLite: ${title}`, () => {
+    const data = tempDataDir();
+    suite(() => ({ dataDir: data.dir }));
+    afterAll(() => data.remove());
+  });
+  describePostgres(`example app on PostgreSQL: ${title}`, () => {
+    const data = tempDataDir();
+    const schema = uniqueSchema(schemaPrefix);
+    suite(() => ({ dataDir: data.dir, databaseUrl: DATABASE_URL, databaseSchema: schema }));
+    afterAll(async () => {
+      await dropSchema(schema);
+      data.remove();
+    });
+  });
+}
+
 /**
  * Boots the real `AppModule` as `npm start` does (OpenAPI at /docs included), listening on 127.0.0.1 and a free
  * port. The config is the defaults of an empty environment, except: no invite sweep, the admin password
@@ -75,7 +106,7 @@ export function tempDataDir(): { dir: string; remove(): void } {
  * added beside the app (a test's own listener, say).
  */
 export async function startExampleApp(
-  config: Partial<AppConfig> & { dataDir: string },
+  config: ExampleAppConfig,
   logger: LoggerService | LogLevel[] | false = ['error'],
   providers: Provider[] = [],
 ): Promise<ExampleApp> {
