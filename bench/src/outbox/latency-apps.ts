@@ -19,8 +19,7 @@ import { Column, DataSource, Entity, PrimaryColumn, type DataSourceOptions } fro
 import { monotonicMs, orderPayload, type OrderPayload } from '../redis/bench-event';
 import { benchLogger } from '../redis/ours-bus';
 import { REDIS_URL } from '../redis/shared-redis';
-
-export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { DATABASE_URL } from '../postgres';
 
 /** Where a writer and its relay meet: a PostgreSQL schema or an SQLite file. */
 export type LatencyDatabase = { kind: 'postgres'; schema: string } | { kind: 'sqlite'; file: string };

@@ -19,8 +19,8 @@ import {
 } from 'nestjs-event-bus';
 import { median } from '../harness';
 import { rowsFrom, target, type RunSettings, type ScenarioResult, type TargetResult } from '../scenario';
+import { DATABASE_URL, postgresUp } from '../postgres';
 
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const Audited = defineEvent<{ orderId: string; amount: number; items: { sku: string; qty: number }[] }>(
   'order.placed',
   { audit: true },
@@ -343,16 +343,4 @@ function postgresBackend(): Backend {
       await admin.end();
     },
   };
-}
-
-async function postgresUp(): Promise<boolean> {
-  const pool = new Pool({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000, max: 1 });
-  try {
-    await pool.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await pool.end();
-  }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'pg';
-import { DATABASE_URL, type LatencyDatabase } from '../outbox/latency-apps';
+import type { LatencyDatabase } from '../outbox/latency-apps';
 import { ChildHandle, stopAll } from '../redis/child-handle';
 import { median } from '../harness';
 import { percentile } from '../redis/rounds';
@@ -15,6 +15,7 @@ import {
   type ScenarioResult,
   type TargetResult,
 } from '../scenario';
+import { DATABASE_URL, postgresUp } from '../postgres';
 
 const TITLE = 'transactional outbox: commit -> published, writer and relay in two processes';
 /** Commits per second of each writer: one transaction at a time, as a steady trickle of requests would. */
@@ -181,18 +182,6 @@ async function collect(relay: ChildHandle, commits: readonly [string, number][])
     }
   }
   return latencies;
-}
-
-async function postgresUp(): Promise<boolean> {
-  const pool = new Pool({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000, max: 1 });
-  try {
-    await pool.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await pool.end();
-  }
 }
 
 async function adminQuery(statements: readonly string[]): Promise<void> {

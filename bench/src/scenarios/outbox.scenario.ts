@@ -21,8 +21,7 @@ import {
   type ScenarioResult,
   type TargetResult,
 } from '../scenario';
-
-const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+import { DATABASE_URL, postgresUp } from '../postgres';
 
 /** One database as an application uses it: its own connection, a plain table, and the outbox store. */
 interface Backend {
@@ -270,16 +269,4 @@ async function postgresBackend(): Promise<Backend> {
       await pool.end();
     },
   };
-}
-
-async function postgresUp(): Promise<boolean> {
-  const pool = new Pool({ connectionString: DATABASE_URL, connectionTimeoutMillis: 3000, max: 1 });
-  try {
-    await pool.query('SELECT 1');
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await pool.end();
-  }
 }
