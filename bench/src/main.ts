@@ -9,6 +9,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { asyncScenario } from './scenarios/async.scenario';
 import { auditScenario } from './scenarios/audit.scenario';
 import { contextScenario } from './scenarios/context.scenario';
+import { emitInstructionsScenario } from './scenarios/emit-instructions.scenario';
 import { fanoutScenario } from './scenarios/fanout.scenario';
 import { historyScenario } from './scenarios/history.scenario';
 import { httpInstructionsScenario } from './scenarios/http-instructions.scenario';
@@ -35,6 +36,7 @@ const SCENARIOS: Record<string, (settings: RunSettings) => Promise<ScenarioResul
   fanout10: fanoutScenario,
   wildcard: wildcardScenario,
   async: asyncScenario,
+  'emit-instructions': emitInstructionsScenario,
   http: httpScenario,
   'http-instructions': httpInstructionsScenario,
   memory: memoryScenario,

@@ -167,15 +167,15 @@ export const HOT_PATH_CHANGES: readonly string[] = [
     "ours-full's instructions; without them single went ~1.17x -> ~0.83-0.92x. The handler's child context " +
     '(AsyncLocalStorage.run outside a request context) is ~540 instructions, and copying a request store with ' +
     'symbol keys (Object.assign, the only cheap exact copy) ~640 in a context: both are the contract.',
-  'The floor of the single target, counted again on the Intel Xeon host of this page (callgrind, one process ' +
-    'per candidate, 20,000 emits after 200,000 uncounted; mutator = without the collector and compilers): ' +
-    '@nestjs/event-emitter 3,234 instructions per emit, ours-full 4,234 (1.31x), ours-full with Object.freeze ' +
-    'made a no-op in the process 3,246 (1.00x). The two freezes the contract needs (the payload copy and the ' +
-    "event; each a C++ builtin call, a search of the map's transitions and a migration to the frozen map) are the " +
-    'whole difference: the rest of the path is at parity, and 0.8x would need ~2,590. Three megamorphic keyed ' +
-    "loads per emit (~130 instructions each) are in Node's AsyncLocalStorage: getStore at the emit and two in " +
-    "run() around the handlers; entering the child context with enterWith on nestjs-cls's AsyncLocalStorage and " +
-    "restoring the emitter's after saved ~150 (3.5%) but needs a private field of nestjs-cls: not kept.",
+  'The floor of the single target (emit-instructions, 2026-12-03, Intel Xeon host): @nestjs/event-emitter ' +
+    '4,099 instructions per emit, ours-full 4,463 (1.09x), ours-full with Object.freeze made a no-op in its ' +
+    'process 3,481 (0.85x). The two freezes the contract needs (the payload copy and the event; each a C++ ' +
+    "builtin call, a search of the map's transitions and a migration to the frozen map) are ~980 instructions, " +
+    'more than the whole gap to @nestjs/event-emitter; 0.8x would need ~3,280, below the path without them. Three ' +
+    "megamorphic keyed loads per emit (~130 instructions each) are in Node's AsyncLocalStorage: getStore at the " +
+    "emit and two in run() around the handlers; entering the child context with enterWith on nestjs-cls's " +
+    "AsyncLocalStorage and restoring the emitter's after saved ~150 in a driver of its own, but needs a private " +
+    'field of nestjs-cls: not kept.',
   'HTTP request events: the reporter reads the route as its platform keeps it and looks for a store filed under ' +
     'the request only when the app set up nestjs-cls itself (learnt when the middleware mounts): +6.8% -> +6.7% ' +
     'of the bare app, GC and JIT excluded. What the module adds per request, from variants counted like the bench ' +

@@ -2,6 +2,7 @@
 // and kill it by its pid (SIGKILL where a scenario needs a crash).
 import { fork, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
+import type { Launcher } from '../http-servers';
 
 /** A message between a scenario and its children: a `kind` and whatever else the kind carries. */
 export interface ChildMessage {
@@ -18,10 +19,17 @@ export class ChildHandle {
   private exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
   private readonly exitWaiters: (() => void)[] = [];
 
-  constructor(script: string, args: readonly string[], execArgv: readonly string[] = []) {
+  /** `launcher`: start Node through a wrapper (valgrind), whose arguments come before `execArgv`. */
+  constructor(
+    script: string,
+    args: readonly string[],
+    execArgv: readonly string[] = [],
+    launcher?: Launcher,
+  ) {
     this.process = fork(join(__dirname, '..', 'children', script), [...args], {
-      execArgv: [...execArgv],
+      execArgv: [...(launcher?.args ?? []), ...execArgv],
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      ...(launcher ? { execPath: launcher.command } : {}),
     });
     this.process.on('message', (raw) => this.receive(raw as ChildMessage));
     this.process.on('exit', (code, signal) => {
