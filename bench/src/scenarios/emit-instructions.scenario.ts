@@ -60,7 +60,7 @@ interface Counts {
 /**
  * Instructions per operation of the emit scenarios' candidates, counted by callgrind: each candidate runs alone
  * in a process under callgrind, its warm-up uncounted, then `counted` operations with counting on. Instruction
- * counts repeat within about 1% from run to run where wall-clock ratios on a shared 2-core host move by 10-20%,
+ * counts repeat within a few percent from run to run where wall-clock ratios on a shared 2-core host move by 10-20%,
  * and an ablation row shows what the two Object.freeze calls of each emit cost. Reported, not judged: the targets
  * of these operations are the wall-clock ones of their own scenarios.
  */
