@@ -69,6 +69,16 @@ export function encodeEvent(event: BusEvent, trace?: EventTraceContext): Encoded
   return { headers, body: bodyOf(event) };
 }
 
+/** The trace context `encodeEvent` put in `headers` (`traceparent`, with `tracestate` when there is one), if any. */
+export function traceOfHeaders(
+  headers: Readonly<Record<string, string | undefined>>,
+): EventTraceContext | undefined {
+  const traceparent = headers[EVENT_HEADERS.traceparent];
+  if (traceparent === undefined) return undefined;
+  const tracestate = headers[EVENT_HEADERS.tracestate];
+  return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
+}
+
 /**
  * Decodes an event a transport carried: parses `body` (JSON with `__proto__` keys kept as plain data), checks
  * every field with the envelope rules and the payload and metadata as plain JSON, checks that the headers

@@ -4,7 +4,7 @@ import type { OutboxEntry, OutboxRecord, SqlExecutor } from '../bus/ports/outbox
 import { errorMessage } from '../common/error-message';
 import { OUTBOX_FRAME_KEY, type EventContextStore } from '../context/context.keys';
 import type { BusEvent } from '../event/bus-event.interface';
-import { decodeEvent, encodeEvent, EVENT_HEADERS, type EventTraceContext } from '../event/event.codec';
+import { decodeEvent, encodeEvent, traceOfHeaders } from '../event/event.codec';
 import type { ResolvedOutboxOptions } from './outbox-module.options';
 import type { OutboxDeliver, ResolvedOutboxRelayOptions } from './outbox.options';
 import { executorResolver } from './sql-executors';
@@ -145,14 +145,6 @@ export class BusOutbox implements EventOutbox, FrameOutbox {
     if (bus === undefined) throw new Error('The outbox has no bus to deliver to.');
     const event = decodeEvent(record.headers, record.body);
     // Two bytes a character: the heap estimate the history's byte bound needs.
-    await bus.deliver(event, 2 * record.body.length, traceOf(record.headers));
+    await bus.deliver(event, 2 * record.body.length, traceOfHeaders(record.headers));
   }
-}
-
-/** The trace context kept beside a row, if any. */
-function traceOf(headers: Readonly<Record<string, string>>): EventTraceContext | undefined {
-  const traceparent = headers[EVENT_HEADERS.traceparent];
-  if (traceparent === undefined) return undefined;
-  const tracestate = headers[EVENT_HEADERS.tracestate];
-  return tracestate === undefined ? { traceparent } : { traceparent, tracestate };
 }

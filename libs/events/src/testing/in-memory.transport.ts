@@ -12,7 +12,7 @@ import type {
 } from '../bus/ports/event-transport.port';
 import { backoffDelay } from '../common/backoff';
 import type { BusEvent } from '../event/bus-event.interface';
-import { decodeEvent, encodeEvent, EVENT_HEADERS, type EventTraceContext } from '../event/event.codec';
+import { decodeEvent, encodeEvent, traceOfHeaders, type EventTraceContext } from '../event/event.codec';
 import { InMemoryBroker, type BrokerConsumer, type BrokerGroup, type PendingEntry } from './in-memory.broker';
 
 /** Options of `InMemoryTransport`; times are short by default, for tests. */
@@ -237,10 +237,8 @@ export class InMemoryTransport implements EventTransport, BrokerConsumer {
 
 /** `{ trace }` when the headers carry a trace context (a delivery's `trace`), else nothing. */
 function traceOf(headers: Readonly<Record<string, string>>): { trace?: EventTraceContext } {
-  const traceparent = headers[EVENT_HEADERS.traceparent];
-  if (traceparent === undefined) return {};
-  const tracestate = headers[EVENT_HEADERS.tracestate];
-  return { trace: tracestate === undefined ? { traceparent } : { traceparent, tracestate } };
+  const trace = traceOfHeaders(headers);
+  return trace === undefined ? {} : { trace };
 }
 
 function letterOf(event: BusEvent, handler: string, error: Error, attempts: number): DeadLetter {
