@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Logger, type LoggerService } from '@nestjs/common';
 import { backoffDelay, type Backoff } from '../common/backoff';
+import { withTimeout } from '../common/with-timeout';
 import { errorMessage } from '../common/error-message';
 import type { OutboxRecord, OutboxStore } from '../bus/ports/outbox-store.port';
 import {
@@ -128,14 +129,10 @@ export class OutboxRelay {
     if (!loop) return;
     this.stopping = true;
     this.endSleep();
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = await Promise.race([
-      loop.then(() => false),
-      new Promise<boolean>((resolve) => {
-        timer = setTimeout(() => resolve(true), this.options.shutdownTimeoutMs);
-      }),
-    ]);
-    clearTimeout(timer);
+    const gaveUp = await withTimeout(loop, this.options.shutdownTimeoutMs, () => new Error('timeout')).then(
+      () => false,
+      () => true,
+    );
     if (gaveUp) {
       this.epoch++;
       this.queue = Promise.resolve();
