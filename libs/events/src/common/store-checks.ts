@@ -17,3 +17,29 @@ export function checkIdentifier(
   }
   return name;
 }
+
+/**
+ * Checks a whole-number option of a store (`busyTimeoutMs`, a thread count); throws `ErrorClass` (the calling
+ * feature's store error) naming `store`, the least value and what it means, when `value` is not a whole number of
+ * at least `min`.
+ */
+export function checkWholeNumber(
+  store: string,
+  option: string,
+  value: number,
+  { min, meaning }: { min: number; meaning: string },
+  ErrorClass: StoreErrorClass,
+): number {
+  if (!Number.isInteger(value) || value < min) {
+    throw new ErrorClass(
+      `${store}: ${option} must be a whole number of at least ${min} (${meaning}), got ${String(value)}.`,
+    );
+  }
+  return value;
+}
+
+/** `busyTimeoutMs` of the SQLite stores: how long a write waits while another connection holds the lock. */
+export const BUSY_TIMEOUT_RULE = Object.freeze({
+  min: 0,
+  meaning: '0 fails at once when another connection holds the lock',
+});

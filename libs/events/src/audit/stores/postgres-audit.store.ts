@@ -14,7 +14,7 @@ import type {
   ChainTextSource,
 } from '../audit.interfaces';
 import { loadDriver } from '../../common/load-driver';
-import { checkIdentifier } from '../../common/sql-identifier';
+import { checkIdentifier } from '../../common/store-checks';
 import {
   AUDIT_COLUMNS,
   selectRows,

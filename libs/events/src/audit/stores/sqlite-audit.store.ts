@@ -19,7 +19,7 @@ import type {
 import { VERIFY_PAGE } from '../chain-walk';
 import { checkRangeOnThread } from './sqlite-verify.worker';
 import { loadDriver } from '../../common/load-driver';
-import { checkIdentifier } from '../../common/sql-identifier';
+import { BUSY_TIMEOUT_RULE, checkIdentifier, checkWholeNumber } from '../../common/store-checks';
 import {
   AUDIT_COLUMNS,
   selectRows,
@@ -87,16 +87,18 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
     this.table = checkIdentifier('SqliteAuditStore', 'table', options.table ?? 'audit_log', AuditStoreError);
     this.synchronous = options.synchronous ?? 'full';
     this.verifyThreads = checkWholeNumber(
+      'SqliteAuditStore',
       'verifyThreads',
       options.verifyThreads ?? Math.min(4, availableParallelism()),
-      1,
-      '1 checks on the main thread only',
+      { min: 1, meaning: '1 checks on the main thread only' },
+      AuditStoreError,
     );
     this.busyTimeoutMs = checkWholeNumber(
+      'SqliteAuditStore',
       'busyTimeoutMs',
       options.busyTimeoutMs ?? 5000,
-      0,
-      '0 fails at once when another connection holds the lock',
+      BUSY_TIMEOUT_RULE,
+      AuditStoreError,
     );
     this.Driver = loadDriver<SqliteDriver>('better-sqlite3', 'SqliteAuditStore', AuditStoreError);
     this.chainTextSql = `SELECT seq, ${CHAIN_TEXT}, hash, key_id FROM ${this.table} WHERE seq BETWEEN ? AND ? ORDER BY seq`;
@@ -262,15 +264,6 @@ export class SqliteAuditStore implements AuditStore, ChainTextSource, ParallelCh
       throw new AuditStoreError(`SqliteAuditStore("${this.path}") is not open: call init() first.`);
     return this.db;
   }
-}
-
-function checkWholeNumber(option: string, value: number, min: number, meaning: string): number {
-  if (!Number.isInteger(value) || value < min) {
-    throw new AuditStoreError(
-      `SqliteAuditStore: ${option} must be a whole number of at least ${min} (${meaning}), got ${String(value)}.`,
-    );
-  }
-  return value;
 }
 
 // The string values' text is written between plain quotes, which is their canonical JSON only when none holds a

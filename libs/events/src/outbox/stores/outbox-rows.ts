@@ -1,4 +1,4 @@
-import { checkIdentifier } from '../../common/sql-identifier';
+import { checkIdentifier } from '../../common/store-checks';
 import type { OutboxEntry, OutboxRecord } from '../../bus/ports/outbox-store.port';
 import { OutboxStoreError } from '../outbox.errors';
 

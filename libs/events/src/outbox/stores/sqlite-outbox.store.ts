@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type BetterSqlite3 from 'better-sqlite3';
 import { errorMessage } from '../../common/error-message';
 import { loadDriver } from '../../common/load-driver';
+import { BUSY_TIMEOUT_RULE, checkWholeNumber } from '../../common/store-checks';
 import type {
   OutboxDepth,
   OutboxEntry,
@@ -73,11 +74,13 @@ export class SqliteOutboxStore implements OutboxStore {
     this.file = options.file === ':memory:' ? options.file : resolve(options.file);
     this.table = tableName(store, 'table', options.table, DEFAULT_OUTBOX_TABLE);
     this.inboxTable = tableName(store, 'inboxTable', options.inboxTable, DEFAULT_INBOX_TABLE);
-    const busy = options.busyTimeoutMs ?? 5000;
-    if (!Number.isInteger(busy) || busy < 0) {
-      throw new OutboxStoreError(`${store}: busyTimeoutMs must be a whole number >= 0, received ${busy}.`);
-    }
-    this.busyTimeoutMs = busy;
+    this.busyTimeoutMs = checkWholeNumber(
+      store,
+      'busyTimeoutMs',
+      options.busyTimeoutMs ?? 5000,
+      BUSY_TIMEOUT_RULE,
+      OutboxStoreError,
+    );
     this.description = `SQLite ${this.file} (tables ${this.table}, ${this.inboxTable})`;
     this.Driver = loadDriver<SqliteDriver>('better-sqlite3', store, OutboxStoreError);
   }
