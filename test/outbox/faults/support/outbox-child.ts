@@ -1,12 +1,6 @@
 import 'reflect-metadata';
 import { createInterface } from 'node:readline';
-import {
-  Module,
-  type DynamicModule,
-  type INestApplicationContext,
-  type LoggerService,
-  type Type,
-} from '@nestjs/common';
+import { Module, type DynamicModule, type INestApplicationContext, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
@@ -24,6 +18,7 @@ import { RedisStreamsTransport, type RedisStreamsTransportOptions } from 'nestjs
 import { DataSource, type DataSourceOptions } from 'typeorm';
 import { OrderRow, Orders } from './orders';
 import { Records, SETTINGS } from './records';
+import { StdoutLogger } from '../../../support/stdout-logger';
 
 /** The database a producer writes to: an SQLite file, or a schema on a PostgreSQL server. */
 export type FaultDatabaseSettings =
@@ -57,19 +52,6 @@ export function childSettings(): OutboxChildSettings {
   const raw = process.env.OUTBOX_FAULT_SETTINGS;
   if (raw === undefined) throw new Error('OUTBOX_FAULT_SETTINGS is not set: run this fixture from its test');
   return JSON.parse(raw) as OutboxChildSettings;
-}
-
-/** Prints log lines to stdout, where the test reads them (warnings of the relay, the transport, TypeORM). */
-class StdoutLogger implements LoggerService {
-  log(message: unknown): void {
-    process.stdout.write(`log ${String(message)}\n`);
-  }
-  warn(message: unknown): void {
-    process.stdout.write(`warn ${String(message)}\n`);
-  }
-  error(message: unknown): void {
-    process.stdout.write(`error ${String(message)}\n`);
-  }
 }
 
 /** One scenario's child: its service, listeners, and whether it writes orders through the outbox. */

@@ -3,7 +3,6 @@ import {
   Inject,
   Injectable,
   Module,
-  type LoggerService,
   type OnApplicationShutdown,
   type Provider,
   type Type,
@@ -13,6 +12,7 @@ import type { INestApplicationContext } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { defineEvent, EventsModule, type EventsModuleOptions } from 'nestjs-event-bus';
 import { RedisStreamsTransport, type RedisStreamsTransportOptions } from 'nestjs-event-bus/redis';
+import { StdoutLogger } from '../../../support/stdout-logger';
 
 /** The distributed event every fault scenario publishes: `n` numbers it within its lane. */
 export const Tick = defineEvent<{ n: number; lane?: string }>('fault.tick', { distributed: true });
@@ -77,19 +77,6 @@ export class Records implements OnApplicationShutdown {
 
   async onApplicationShutdown(): Promise<void> {
     await this.redis.quit().catch(() => this.redis.disconnect());
-  }
-}
-
-/** Prints the transport's one-line logs to stdout, where the test reads them. */
-class StdoutLogger implements LoggerService {
-  log(message: unknown): void {
-    process.stdout.write(`log ${String(message)}\n`);
-  }
-  warn(message: unknown): void {
-    process.stdout.write(`warn ${String(message)}\n`);
-  }
-  error(message: unknown): void {
-    process.stdout.write(`error ${String(message)}\n`);
   }
 }
 
