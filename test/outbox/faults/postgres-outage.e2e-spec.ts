@@ -23,15 +23,7 @@ import {
 import { delay, eventually } from '../../support/wait';
 import { postgresFaultDatabase, type FaultDatabase } from './support/fault-database';
 import { commits } from './support/orders';
-import {
-  compare,
-  deliveries,
-  EACH_ONCE,
-  outboxChild,
-  outcome,
-  report,
-  untilAllDelivered,
-} from './support/outbox-harness';
+import { deliveries, expectEachDeliveredOnce, outboxChild, report } from './support/outbox-harness';
 import { killAll, OutboxProcess } from './support/outbox-process';
 
 const OUTAGE_MS = 8_000;
@@ -92,16 +84,10 @@ describe('outbox fault: PostgreSQL stopped for 8 s while the app writes and rela
 
     const committed = await db.committed();
     expect(committed.every(commits)).toBe(true);
-    await untilAllDelivered(records, prefix, committed, db);
-    const after = await producer.status();
-    const exits = await Promise.all([producer.stop(), consumer.stop()]);
-    expect(exits.map((exit) => exit.code)).toEqual([0, 0]);
-
-    const { remote, local, stream } = await outcome(records, prefix, redis.url);
-    expect(compare(committed, remote)).toEqual(EACH_ONCE);
-    expect(compare(committed, local)).toEqual(EACH_ONCE);
-    expect(compare(committed, stream)).toEqual(EACH_ONCE);
-    expect(after).toMatchObject({ status: 'up', rows: 0 });
+    const { remote, after } = await expectEachDeliveredOnce(
+      { records, prefix, redisUrl: redis.url, db, producer, consumer },
+      committed,
+    );
     const failedButCommitted = placed.failed.filter((f) => committed.includes(f.n)).length;
     report('PostgreSQL stopped for 8 s', {
       committed: committed.length,

@@ -25,14 +25,11 @@ import type { OutboxChildSettings } from './support/outbox-child';
 import { eventually } from '../../support/wait';
 import {
   allDelivered,
-  compare,
   deliveries,
-  EACH_ONCE,
+  expectEachDeliveredOnce,
   outboxChild,
-  outcome,
   report,
   unacknowledged,
-  untilAllDelivered,
 } from './support/outbox-harness';
 import { killAll, OutboxProcess } from './support/outbox-process';
 
@@ -125,16 +122,10 @@ describe('outbox fault: Redis stopped while the app commits', () => {
       server = await startRedisServer(port, { durableDir: dir });
       const committed = await db.committed();
       expect(committed).toEqual([...before.committed, ...during.committed]);
-      await untilAllDelivered(records, prefix, committed, db);
-      const after = await producer.status();
-      const exits = await Promise.all([producer.stop(), consumer.stop()]);
-      expect(exits.map((exit) => exit.code)).toEqual([0, 0]);
-
-      const { remote, local, stream } = await outcome(records, prefix, server.url);
-      expect(compare(committed, remote)).toEqual(EACH_ONCE);
-      expect(compare(committed, local)).toEqual(EACH_ONCE);
-      expect(compare(committed, stream)).toEqual(EACH_ONCE);
-      expect(after).toMatchObject({ status: 'up', rows: 0 });
+      const { remote, after } = await expectEachDeliveredOnce(
+        { records, prefix, redisUrl: server.url, db, producer, consumer },
+        committed,
+      );
       report(`Redis stopped, publish buffer ${buffer}`, {
         committedDuringOutage: during.committed.length,
         maxAttemptsDuringOutage: Math.max(...waiting.map((row) => row.attempts)),

@@ -3,6 +3,7 @@ import { SHARED_REDIS_URL } from '../../../support/redis-prefix';
 import { eventually } from '../../../support/wait';
 import type { FaultDatabase } from './fault-database';
 import type { FaultDatabaseSettings, OutboxChildSettings } from './outbox-child';
+import type { OutboxProcess, OutboxStatus } from './outbox-process';
 
 /** One line a handler recorded: `<n> <child> <event id> <key>`. */
 export interface Delivery {
@@ -124,6 +125,38 @@ export async function outcome(
     local: await deliveries(records, prefix, 'local'),
     stream: await published(redisUrl, prefix, partitions),
   };
+}
+
+/** A producer and a consumer process of one run, the test's record lists and the run's transport. */
+export interface OutboxRun {
+  readonly records: Redis;
+  readonly prefix: string;
+  readonly redisUrl: string;
+  readonly db: FaultDatabase;
+  readonly producer: OutboxProcess;
+  readonly consumer: OutboxProcess;
+}
+
+/**
+ * The end of a fault run: waits until every committed order is handled in both processes and the outbox is
+ * empty, reads the producer's outbox status, stops both children (each must exit with 0), then expects every
+ * committed order exactly once in the remote, local and published lists, and the outbox up and empty. Returns
+ * what it read, for the run's figures.
+ */
+export async function expectEachDeliveredOnce(
+  run: OutboxRun,
+  committed: readonly number[],
+): Promise<Outcome & { readonly after: OutboxStatus }> {
+  await untilAllDelivered(run.records, run.prefix, committed, run.db);
+  const after = await run.producer.status();
+  const exits = await Promise.all([run.producer.stop(), run.consumer.stop()]);
+  expect(exits.map((exit) => exit.code)).toEqual([0, 0]);
+  const delivered = await outcome(run.records, run.prefix, run.redisUrl);
+  expect(compare(committed, delivered.remote)).toEqual(EACH_ONCE);
+  expect(compare(committed, delivered.local)).toEqual(EACH_ONCE);
+  expect(compare(committed, delivered.stream)).toEqual(EACH_ONCE);
+  expect(after).toMatchObject({ status: 'up', rows: 0 });
+  return { ...delivered, after };
 }
 
 /** Prints figures of a fault test where the run's output shows them (not assertions). */
