@@ -166,6 +166,16 @@ async function relayRate(backend: Backend, count: number): Promise<number> {
 }
 
 /** A typical event: the Redis scenarios' 300-byte order payload in the bus's envelope, with the codec's headers. */
+/** Writes `count` bench events through `enqueue`, 1,000 per transaction. */
+async function fillOutbox(
+  count: number,
+  enqueue: (entries: OutboxEntry[]) => Promise<unknown>,
+): Promise<void> {
+  for (let i = 0; i < count; i += 1000) {
+    await enqueue(Array.from({ length: Math.min(1000, count - i) }, (_, j) => benchEntry(i + j)));
+  }
+}
+
 function benchEntry(n: number): OutboxEntry {
   const body = rawBody(orderPayload(n), 'bench');
   const { id } = JSON.parse(body) as { id: string };
@@ -219,12 +229,7 @@ async function sqliteBackend(): Promise<Backend> {
         run(plainSql, [e.eventId, e.type, e.key, JSON.stringify(e.headers), e.body, Date.now()]),
       ),
     outboxTx: (e) => inTransaction(() => store.enqueue(run, [e])),
-    async fill(count) {
-      for (let i = 0; i < count; i += 1000) {
-        const slice = Array.from({ length: Math.min(1000, count - i) }, (_, j) => benchEntry(i + j));
-        await inTransaction(() => store.enqueue(run, slice));
-      }
-    },
+    fill: (count) => fillOutbox(count, (entries) => inTransaction(() => store.enqueue(run, entries))),
     async cleanup() {
       await store.close();
       app.close();
@@ -256,12 +261,7 @@ async function postgresBackend(): Promise<Backend> {
     plainTx: (e) =>
       inTransaction(() => run(plainSql, [e.eventId, e.type, e.key, JSON.stringify(e.headers), e.body])),
     outboxTx: (e) => inTransaction(() => store.enqueue(run, [e])),
-    async fill(count) {
-      for (let i = 0; i < count; i += 1000) {
-        const slice = Array.from({ length: Math.min(1000, count - i) }, (_, j) => benchEntry(i + j));
-        await inTransaction(() => store.enqueue(run, slice));
-      }
-    },
+    fill: (count) => fillOutbox(count, (entries) => inTransaction(() => store.enqueue(run, entries))),
     async cleanup() {
       await store.close();
       await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
