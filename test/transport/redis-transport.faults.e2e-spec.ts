@@ -7,6 +7,10 @@ import { freePort, startRedisServer, stopRedisServer, type OwnRedisServer } from
 import { until } from '../support/wait';
 import { consumeAs, FakeBus, makeEvent, testTransport } from './support/transport-harness';
 
+/** The publisher buffers once its own connection has seen Redis go; the reader (and so `up`) may notice first. */
+const untilPublisherOffline = (transport: RedisStreamsTransport) =>
+  until(async () => (await transport.health()).details.commands !== 'ready');
+
 describe('RedisStreamsTransport: Redis faults (a redis-server of its own)', () => {
   let server: OwnRedisServer | undefined;
   const open: RedisStreamsTransport[] = [];
@@ -43,7 +47,7 @@ describe('RedisStreamsTransport: Redis faults (a redis-server of its own)', () =
     await until(() => bus.reports.length === 1);
 
     await stopRedisServer(server);
-    await until(async () => !(await transport.health()).up);
+    await untilPublisherOffline(transport);
     const waiting = transport.publish([1, 2, 3].map((n) => makeEvent('user.created', { n })));
     let sent = false;
     void waiting.then(() => (sent = true));
@@ -70,7 +74,7 @@ describe('RedisStreamsTransport: Redis faults (a redis-server of its own)', () =
     const { transport } = make(server.url, { publishBuffer: { maxEvents: 3 } });
     await transport.publish([makeEvent('user.created', { n: 0 })]);
     await stopRedisServer(server);
-    await until(async () => !(await transport.health()).up);
+    await untilPublisherOffline(transport);
     const kept = transport.publish([
       makeEvent('user.created', { n: 1 }),
       makeEvent('user.created', { n: 2 }),
@@ -90,7 +94,7 @@ describe('RedisStreamsTransport: Redis faults (a redis-server of its own)', () =
     const { transport } = make(server.url, { shutdownTimeoutMs: 200 });
     await transport.consume(new FakeBus().deliver, consumeAs('svc'));
     await stopRedisServer(server);
-    await until(async () => !(await transport.health()).up);
+    await untilPublisherOffline(transport);
     const lost = transport.publish([makeEvent('user.created', {})]);
     const started = Date.now();
     await transport.close();
