@@ -138,6 +138,35 @@ export function describeRelayOn(backend: () => OutboxBackend): void {
     expect((await store.inspect()).rows).toBe(0);
   }, 30_000);
 
+  it('renews the lease of a batch slower than leaseMs, so that another relay does not deliver it again', async () => {
+    const store = db.store();
+    await store.prepare();
+    const all = Array.from({ length: 4 }, (_, i) => entry(`k${i % 2}`, i));
+    await commit(db, store, all);
+    const delivered: { relay: string; eventId: string }[] = [];
+    const options = { leaseMs: 300, pollIntervalMs: 20 };
+    let slowStarted = false;
+    const slow = relays.make(
+      db.store(),
+      async (record) => {
+        slowStarted = true;
+        await new Promise((resolve) => setTimeout(resolve, 1_200));
+        delivered.push({ relay: 'slow', eventId: record.eventId });
+      },
+      options,
+    );
+    await slow.start();
+    await until(() => slowStarted);
+    const other = relays.make(
+      db.store(),
+      async (record) => void delivered.push({ relay: 'other', eventId: record.eventId }),
+      options,
+    );
+    await other.start();
+    await until(async () => delivered.length === all.length && (await store.inspect()).rows === 0, 20_000);
+    expect(delivered).toEqual(all.map((e) => ({ relay: 'slow', eventId: e.eventId })));
+  }, 30_000);
+
   it('wake() claims at once, without waiting for the poll interval', async () => {
     const store = db.store();
     await store.prepare();

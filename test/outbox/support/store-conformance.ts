@@ -101,6 +101,18 @@ export function describeOutboxStoreContract(backend: () => OutboxBackend): void 
     expect((await store.inspect()).rows).toBe(0);
   });
 
+  it('renew() extends the lease of the rows that owner still holds, and of no other', async () => {
+    await commit(db, store, [entry('a', 1), entry('b', 2)]);
+    const [mine, theirs] = await store.claim('relay-a', 10, 150);
+    await store.renew!('relay-a', [mine.seq], LONG_LEASE);
+    await store.renew!('relay-b', [theirs.seq], LONG_LEASE);
+    let taken: OutboxRecord[] = [];
+    await until(async () => (taken = await store.claim('relay-c', 10, LONG_LEASE)).length > 0);
+    expect(taken.map((r) => r.seq)).toEqual([theirs.seq]);
+    await store.complete('relay-a', [mine.seq]);
+    expect((await store.inspect()).rows).toBe(1);
+  });
+
   it('complete() deletes only the rows leased to that owner', async () => {
     await commit(db, store, [entry('a', 1), entry('b', 2), entry('c', 3)]);
     const mine = await store.claim('relay-a', 2, LONG_LEASE);

@@ -14,7 +14,11 @@ export type OutboxDeliver = (record: OutboxRecord) => Promise<void>;
 export interface OutboxRelayOptions {
   /** Rows claimed at once; default 100 (also the bound of duplicates when a relay dies mid-batch). */
   batchSize?: number;
-  /** How long a claim holds its rows before another relay may take them; default 30000 ms. */
+  /**
+   * How long a claim holds its rows before another relay may take them; default 30000 ms (at least 100). While a
+   * batch's deliveries run, the relay renews the lease every third of it, so only a relay that died or stopped
+   * answering loses its rows.
+   */
   leaseMs?: number;
   /** Sleep between claims when the outbox looked empty (a safety net beside `wake()`); default 1000 ms. */
   pollIntervalMs?: number;

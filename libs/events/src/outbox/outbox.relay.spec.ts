@@ -49,6 +49,15 @@ class FakeStore implements OutboxStore {
     this.rows = this.rows.filter((row) => !(row.owner === owner && seqs.includes(row.seq)));
   }
   async release(): Promise<void> {}
+  renewals: string[][] = [];
+  failRenewals = 0;
+  async renew(_owner: string, seqs: readonly string[]): Promise<void> {
+    if (this.failRenewals > 0) {
+      this.failRenewals--;
+      throw new Error('connection reset');
+    }
+    this.renewals.push([...seqs]);
+  }
   async inspect(): Promise<OutboxDepth> {
     return { rows: this.rows.length, oldestAt: undefined };
   }
@@ -153,6 +162,35 @@ describe('OutboxRelay', () => {
     expect(delivered).toEqual(['1', '2', '3']);
     expect(store.rows).toHaveLength(0);
     expect(store.claims).toBe(1);
+  });
+
+  it("renews a slow batch's lease every third of leaseMs until it is settled; a failed renewal is counted and logged once", async () => {
+    jest.useFakeTimers();
+    const store = new FakeStore();
+    store.add(2);
+    store.failRenewals = 2;
+    let finish!: () => void;
+    const log = logger();
+    const relay = new OutboxRelay(
+      store,
+      (record) => (record.seq === '1' ? new Promise((r) => (finish = r)) : Promise.resolve()),
+      {
+        leaseMs: 300,
+        logger: log,
+      },
+    );
+    const batch = relay.flushOnce();
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(store.renewals).toEqual(Array.from({ length: 8 }, () => ['1', '2']));
+    expect(relay.stats().storeFailures).toBe(2);
+    expect(log.warn).toHaveBeenCalledTimes(1);
+    expect(log.warn).toHaveBeenCalledWith(
+      expect.stringContaining('renewing the lease of 2 rows at fake failed'),
+    );
+    finish();
+    await expect(batch).resolves.toEqual({ claimed: 2, delivered: 2, released: 0 });
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(store.renewals).toHaveLength(8);
   });
 
   it('names itself <host>:<pid>:<random>, uniquely, unless given an owner', () => {

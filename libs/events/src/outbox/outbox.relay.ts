@@ -33,7 +33,7 @@ export interface OutboxRelayStats {
   readonly published: number;
   /** Deliveries that failed (each retried later). */
   readonly failures: number;
-  /** Store calls (claim, complete, release) that failed. */
+  /** Store calls (claim, renew, complete, release) that failed. */
   readonly storeFailures: number;
   /** The latest failure of either kind. */
   readonly lastError: { readonly message: string; readonly at: Date } | undefined;
@@ -206,6 +206,19 @@ export class OutboxRelay {
     const records = await this.store.claim(this.owner, this.options.batchSize, this.options.leaseMs);
     if (records.length === 0) return { claimed: 0, delivered: 0, released: 0 };
     this.counters.batches++;
+    const stopRenewing = this.keepLeased(
+      records.map((record) => record.seq),
+      epoch,
+    );
+    try {
+      return await this.deliverBatch(records, epoch);
+    } finally {
+      stopRenewing();
+    }
+  }
+
+  /** Delivers claimed rows in order, then deletes the delivered ones and gives back the failed ones. */
+  private async deliverBatch(records: readonly OutboxRecord[], epoch: number): Promise<OutboxFlushResult> {
     const delivered: string[] = [];
     const releases = new Map<string, Release>();
     /** The release a key's failed row went into: its later rows go there too. */
@@ -230,6 +243,41 @@ export class OutboxRelay {
     await this.settle(delivered, [...releases.values()]);
     const released = records.length - delivered.length;
     return { claimed: records.length, delivered: delivered.length, released };
+  }
+
+  /**
+   * Renews the lease of a batch's rows every third of `leaseMs` until the returned function is called, or until
+   * `stop()` gave up on the batch (another relay takes the rows over then). A failed renewal counts as a store
+   * failure; the next one tries again.
+   */
+  private keepLeased(seqs: readonly string[], epoch: number): () => void {
+    const renewLease = this.store.renew?.bind(this.store);
+    if (renewLease === undefined) return () => undefined;
+    const everyMs = Math.floor(this.options.leaseMs / 3);
+    let renewing = false;
+    let warned = false;
+    const renew = () => {
+      if (epoch !== this.epoch) return clearInterval(timer);
+      if (renewing) return;
+      renewing = true;
+      renewLease(this.owner, seqs, this.options.leaseMs)
+        .catch((error: unknown) => {
+          const message = errorMessage(error);
+          this.counters.storeFailures++;
+          this.lastError = { message, at: new Date() };
+          if (warned) return;
+          warned = true;
+          this.logger.warn(
+            `OutboxRelay: renewing the lease of ${seqs.length} rows at ${this.store.description} failed ` +
+              `(${message}); it tries again in ${everyMs} ms. Rows whose lease runs out meanwhile may be ` +
+              `delivered again by another relay.`,
+          );
+        })
+        .finally(() => (renewing = false));
+    };
+    // A timer of the batch in hand: it does not keep the process alive on its own.
+    const timer = setInterval(renew, everyMs).unref();
+    return () => clearInterval(timer);
   }
 
   /** Deletes the delivered rows and gives back the failed ones; throws the first store error after trying both. */

@@ -19,6 +19,12 @@ export interface OutboxStore {
    * `key` is not part of this claim, so a key's rows are published in order even with several relays.
    */
   claim(owner: string, limit: number, leaseMs: number): Promise<OutboxRecord[]>;
+  /**
+   * Extends to `leaseMs` from now the lease of those of `seqs` that `owner` still holds, so that a batch whose
+   * deliveries run longer than one lease is not taken over (and delivered again) by another relay. Optional: a
+   * store without it keeps the first lease, and a slow batch may then be delivered twice.
+   */
+  renew?(owner: string, seqs: readonly string[], leaseMs: number): Promise<void>;
   /** Deletes rows `owner` published (its lease must still hold them; others are left alone). */
   complete(owner: string, seqs: readonly string[]): Promise<void>;
   /** Gives rows back after a failed publish: not due again before `retryAt`, `attempts` + 1, `error` kept. */

@@ -196,6 +196,15 @@ export class PostgresOutboxStore implements OutboxStore {
     return bySeq(rows.map(toRecord));
   }
 
+  async renew(owner: string, seqs: readonly string[], leaseMs: number): Promise<void> {
+    if (seqs.length === 0) return;
+    await this.pool().query(
+      `UPDATE ${this.qualified} SET lease_until = now() + $3 * interval '1 millisecond'
+       WHERE lease_owner = $1 AND seq = ANY($2::bigint[])`,
+      [owner, seqs, leaseMs],
+    );
+  }
+
   async complete(owner: string, seqs: readonly string[]): Promise<void> {
     if (seqs.length === 0) return;
     await this.pool().query(

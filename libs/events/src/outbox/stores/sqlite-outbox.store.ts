@@ -33,6 +33,7 @@ type Statement = BetterSqlite3.Statement;
 
 interface Statements {
   claim: Statement;
+  renew: Statement;
   complete: Statement;
   release: Statement;
   inspect: Statement;
@@ -142,6 +143,12 @@ export class SqliteOutboxStore implements OutboxStore {
     return bySeq(rows.map(toRecord));
   }
 
+  async renew(owner: string, seqs: readonly string[], leaseMs: number): Promise<void> {
+    if (seqs.length === 0) return;
+    const { renew } = this.statementsOf();
+    await this.whenFree(() => renew.run({ owner, seqs: seqList(seqs), until: Date.now() + leaseMs }));
+  }
+
   async complete(owner: string, seqs: readonly string[]): Promise<void> {
     if (seqs.length === 0) return;
     const { complete } = this.statementsOf();
@@ -220,6 +227,9 @@ export class SqliteOutboxStore implements OutboxStore {
           )
         )
         RETURNING ${RECORD_COLUMNS}`),
+      renew: db.prepare(
+        `UPDATE ${t} SET lease_until = @until WHERE lease_owner = @owner AND seq IN (SELECT value FROM json_each(@seqs))`,
+      ),
       complete: db.prepare(
         `DELETE FROM ${t} WHERE lease_owner = @owner AND seq IN (SELECT value FROM json_each(@seqs))`,
       ),
