@@ -20,7 +20,10 @@ export interface OutboxRelayOptions {
    * answering loses its rows.
    */
   leaseMs?: number;
-  /** Sleep between claims when the outbox looked empty (a safety net beside `wake()`); default 1000 ms. */
+  /**
+   * Time from one claim to the next while the outbox looks empty (a safety net beside `wake()`), however long the
+   * batch in between took; default 1000 ms.
+   */
   pollIntervalMs?: number;
   /** Delay before retrying a row whose delivery failed once; it doubles per failure up to `maxRetryDelayMs`. Default 100 ms. */
   retryDelayMs?: number;

@@ -138,6 +138,25 @@ describe('OutboxRelay', () => {
     expect(relay.stats().running).toBe(false);
   });
 
+  it('claims every pollIntervalMs, counting the time a batch took', async () => {
+    jest.useFakeTimers();
+    const store = new FakeStore();
+    store.add(1);
+    const relay = new OutboxRelay(store, () => new Promise((resolve) => setTimeout(resolve, 100)), {
+      pollIntervalMs: 250,
+      logger: logger(),
+    });
+    await relay.start();
+    expect(store.claims).toBe(1);
+    await jest.advanceTimersByTimeAsync(249);
+    expect(store.claims).toBe(1);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(store.claims).toBe(2);
+    await jest.advanceTimersByTimeAsync(250);
+    expect(store.claims).toBe(3);
+    await relay.stop();
+  });
+
   it('stop() finishes the batch in hand, deleting what it delivered, then resolves', async () => {
     const store = new FakeStore();
     store.add(3);

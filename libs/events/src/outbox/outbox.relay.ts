@@ -180,6 +180,7 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     while (!this.stopping) {
       let result: OutboxFlushResult;
+      const claimedAt = Date.now();
       try {
         result = await this.flushOnce();
         this.storeRecovered();
@@ -193,7 +194,9 @@ export class OutboxRelay {
         await nextTurn();
         continue;
       }
-      await this.pause(this.options.pollIntervalMs, true);
+      // A claim every pollIntervalMs, however long the batch took: a row committed just after a claim waits one
+      // interval, not one interval plus a batch.
+      await this.pause(Math.max(0, claimedAt + this.options.pollIntervalMs - Date.now()), true);
     }
   }
 
