@@ -13,6 +13,7 @@ import { FaultProcess, killAll } from './support/fault-process';
 import {
   childSettings,
   heldBy,
+  killWhileHolding,
   missingOf,
   pendingCount,
   publishTicks,
@@ -57,8 +58,7 @@ describe('fault: kill -9 one of three consumer processes mid-stream', () => {
     await until(async () => (await redis.llen(`${prefix}:handled`)) >= EVENTS * 0.3, 60_000);
     // Kill it while it holds entries (read, not yet acknowledged): they are what a peer must claim.
     const holds = async () => (await redis.xpending(stream, 'counter', '-', '+', 1, names[0])).length > 0;
-    await until(holds, 10_000);
-    const killedAt = victim.signal('SIGKILL');
+    const killedAt = await killWhileHolding(victim, holds);
     const orphans = await heldBy(redis, stream, 'counter', names[0]);
     await victim.exited;
     await publishing;

@@ -67,7 +67,10 @@ describe('fault: SIGTERM during load', () => {
     const termB = b.signal('SIGTERM');
     const backFromB = watchHandBacks(redis, stream, 'workers', names[1], b.exited);
     const [exitA, exitB] = await Promise.all([a.exited, b.exited]);
-    const watched = [...(await backFromA), ...(await backFromB)];
+    const watched = [
+      ...(await backFromA).map((entry) => ({ ...entry, from: 'a' })),
+      ...(await backFromB).map((entry) => ({ ...entry, from: 'b' })),
+    ];
     await publishing;
     await eventually(
       async () => missingOf(await readRecords(redis, prefix, 'handled'), EVENTS).length === 0,
@@ -87,16 +90,16 @@ describe('fault: SIGTERM during load', () => {
     expect(missingOf(records, EVENTS)).toEqual([]);
     expect(handedBack[0] + handedBack[1]).toBeGreaterThan(0);
     expect(peer.alive).toBe(true);
-    // What the watch saw handed back, the peer started after the hand-back.
-    const byPeer = (n: number, after: number) =>
-      records.find((r) => r.n === n && r.child === 'c' && r.at >= after);
-    expect(watched.filter((entry) => byPeer(entry.n, entry.at) === undefined)).toEqual([]);
+    // What the watch saw handed back, another consumer started after the hand-back (b, too, until it stops).
+    const byPeer = (entry: (typeof watched)[number]) =>
+      records.find((r) => r.n === entry.n && r.child !== entry.from && r.at >= entry.at);
+    expect(watched.filter((entry) => byPeer(entry) === undefined)).toEqual([]);
     report('SIGTERM two of three consumers under load', {
       events: EVENTS,
       exitMs: [exitA.at - termA, exitB.at - termB],
       closeMs: [a.stats().closeMs, b.stats().closeMs],
       handedBack,
-      handBackToPeerStartMs: Math.max(0, ...watched.map((entry) => byPeer(entry.n, entry.at)!.at - entry.at)),
+      handBackToPeerStartMs: Math.max(0, ...watched.map((entry) => byPeer(entry)!.at - entry.at)),
       watchedHandBacks: watched.length,
       duplicates: [...times.values()].filter((count) => count > 1).length,
       handledBy: Object.fromEntries(

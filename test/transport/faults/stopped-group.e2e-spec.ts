@@ -12,7 +12,14 @@ import { deletePrefix, SHARED_REDIS_URL, uniquePrefix } from '../../support/redi
 import { eventually, until } from '../../support/wait';
 import { testTransport } from '../support/transport-harness';
 import { FaultProcess, killAll } from './support/fault-process';
-import { childSettings, missingOf, publishTicks, readRecords, report } from './support/fault-harness';
+import {
+  childSettings,
+  killWhileHolding,
+  missingOf,
+  publishTicks,
+  readRecords,
+  report,
+} from './support/fault-harness';
 
 const FIRST = 2_000;
 const WHILE_STOPPED = 10_000;
@@ -55,8 +62,7 @@ describe('fault: a stopped group plus trimming', () => {
     await until(async () => (await redis.llen(`${prefix}:handled:shipping`)) >= FIRST / 2, 30_000);
     const holds = async () =>
       (await redis.xpending(stream, 'shipping', '-', '+', 1, shippingName)).length > 0;
-    await until(holds, 10_000);
-    shipping.signal('SIGKILL');
+    await killWhileHolding(shipping, holds);
     await shipping.exited;
     const held = Number((await redis.xpending(stream, 'shipping'))[0]);
     await first;

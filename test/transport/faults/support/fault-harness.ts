@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { RedisStreamsTransport, RedisStreamsTransportOptions } from 'nestjs-event-bus/redis';
+import type { TestChild } from '../../../support/child-process';
 import { SHARED_REDIS_URL } from '../../../support/redis-prefix';
 import { delay } from '../../../support/wait';
 import { makeEvent } from '../../support/transport-harness';
@@ -132,16 +133,38 @@ export async function watchHandBacks(
   let stopped = false;
   void stop.finally(() => (stopped = true));
   while (!stopped) {
+    // Read before asking: a peer may claim an entry between Redis's answer and this process reading it.
+    const polledAt = Date.now();
     const rows = (await redis.xpending(stream, group, '-', '+', 1_000, consumer)) as [
       string,
       string,
       number,
     ][];
-    for (const [id, , idle] of rows) if (idle > 100_000_000 && !seen.has(id)) seen.set(id, Date.now());
+    for (const [id, , idle] of rows) if (idle > 100_000_000 && !seen.has(id)) seen.set(id, polledAt);
     await delay(20);
   }
   const numbers = new Map((await ticksOf(redis, stream, [...seen.keys()])).map((e) => [e.id, e.n]));
   return [...seen].map(([id, at]) => ({ id, n: numbers.get(id) ?? -1, at }));
+}
+
+/**
+ * SIGKILLs `child` at a moment `holds()` is true. The child is stopped (SIGSTOP) before each question, so that it
+ * cannot acknowledge what it held between Redis's answer and the kill; when it held nothing it runs on for a
+ * moment. Returns when the kill was sent (the test's clock).
+ */
+export async function killWhileHolding(
+  child: TestChild,
+  holds: () => Promise<boolean>,
+  timeoutMs = 10_000,
+): Promise<number> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    child.signal('SIGSTOP');
+    if (await holds()) return child.signal('SIGKILL');
+    child.signal('SIGCONT');
+    if (Date.now() > deadline) throw new Error(`the child held no entries within ${timeoutMs} ms`);
+    await delay(10);
+  }
 }
 
 /** Pending entries of `group` on `stream` (the XPENDING summary's count; 0 when the group is gone). */
