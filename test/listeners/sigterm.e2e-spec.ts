@@ -40,7 +40,8 @@ function runAndTerminate(env: Record<string, string>): Promise<ChildRun> {
   return new Promise((resolve, reject) => {
     const proc = spawn(process.execPath, [child], {
       cwd: root,
-      env: { ...process.env, EVENT_BUS_DIST: builtEntry, ...env },
+      // The handler outlasts the signal's round trip (child stdout, this process, kill) on a loaded machine.
+      env: { ...process.env, EVENT_BUS_DIST: builtEntry, HANDLER_MS: '3000', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

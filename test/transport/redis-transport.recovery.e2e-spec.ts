@@ -94,12 +94,13 @@ describe('RedisStreamsTransport: retries, dead letters and recovery', () => {
     const { transport: publisher } = make();
     await redis.xgroup('CREATE', `${prefix}:{main}`, 'svc', '$', 'MKSTREAM');
     await publisher.publish([makeEvent('order.placed', { n: 1 }), makeEvent('order.placed', { n: 2 })]);
+    // Before the read: Redis counts the entries' idle time from it.
+    const started = Date.now();
     await redis.xreadgroup('GROUP', 'svc', 'dead-consumer', 'COUNT', 10, 'STREAMS', `${prefix}:{main}`, '>');
     const { transport, logger } = make({ claimIdleMs: 300 });
     const bus = new FakeBus();
-    const started = Date.now();
     await transport.consume(bus.deliver, consumeAs('svc'));
-    await until(() => bus.deliveries.length === 2, 5_000);
+    await until(() => bus.reports.length === 2, 5_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(250);
     expect(bus.events.map((event) => event.data)).toEqual([{ n: 1 }, { n: 2 }]);
     expect(await pending()).toBe(0);
@@ -108,15 +109,16 @@ describe('RedisStreamsTransport: retries, dead letters and recovery', () => {
   });
 
   it('does not let a peer claim a slow delivery: the heartbeat keeps it', async () => {
-    const slow = new FakeBus({ work: () => delay(1_200) });
-    const { transport: a } = make({ claimIdleMs: 300 });
+    // Two and a half claimIdleMs of work; the heartbeat every third of it leaves room for event-loop lag.
+    const slow = new FakeBus({ work: () => delay(2_500) });
+    const { transport: a } = make({ claimIdleMs: 1_000 });
     await a.consume(slow.deliver, consumeAs('svc'));
     await a.publish([makeEvent('report.build', { n: 1 }), makeEvent('report.build', { n: 2 })]);
     await until(() => slow.deliveries.length === 2);
     const peer = new FakeBus();
-    const { transport: b } = make({ claimIdleMs: 300 });
+    const { transport: b } = make({ claimIdleMs: 1_000 });
     await b.consume(peer.deliver, consumeAs('svc'));
-    await until(() => slow.reports.length === 2, 5_000);
+    await until(() => slow.reports.length === 2, 10_000);
     await delay(400);
     expect(peer.deliveries).toEqual([]);
     expect((await b.stats()).claimed).toBe(0);

@@ -84,8 +84,9 @@ describe('RedisStreamsTransport: retention', () => {
   });
 
   it('lets one instance trim at a time (the trim lock)', async () => {
-    const a = await consuming({ retention: { maxAgeMs: 1, intervalMs: 50 } });
-    const b = await consuming({ retention: { maxAgeMs: 1, intervalMs: 50 } });
+    // The lock lives three intervals (900 ms): an event-loop stall shorter than that does not hand it over.
+    const a = await consuming({ retention: { maxAgeMs: 1, intervalMs: 300 } });
+    const b = await consuming({ retention: { maxAgeMs: 1, intervalMs: 300 } });
     await a.transport.publish(Array.from({ length: 30 }, (_, i) => makeEvent('metric.sampled', { i })));
     await until(() => a.bus.reports.length + b.bus.reports.length === 30);
     await until(async () => (await redis.xlen(stream)) === 0, 5_000);
