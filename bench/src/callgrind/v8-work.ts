@@ -29,3 +29,13 @@ export function splitV8Work(profile: CallgrindProfile): InstructionSplit {
   const either = costUnder(profile, (name) => GC.test(name) || JIT.test(name));
   return { total: profile.total, gc, jit, mutator: profile.total - either };
 }
+
+/** A split divided by the operations (requests, emits) it counted. */
+export function perOperation(split: InstructionSplit, operations: number): InstructionSplit {
+  return {
+    total: split.total / operations,
+    gc: split.gc / operations,
+    jit: split.jit / operations,
+    mutator: split.mutator / operations,
+  };
+}

@@ -1,5 +1,8 @@
 // Running a child process under callgrind and steering it from the bench with callgrind_control.
 import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { Launcher } from '../http-servers';
 
@@ -40,4 +43,19 @@ export async function instrumentation(pid: number, on: boolean): Promise<void> {
 /** Writes the counts since the last dump to the next numbered file and zeroes them. */
 export async function dump(pid: number): Promise<void> {
   await run('callgrind_control', ['--dump', String(pid)]);
+}
+
+/**
+ * Runs `work` with a directory for callgrind's dumps: BENCH_CALLGRIND_DIR when set (kept there, for
+ * callgrind_annotate), else a temporary one removed afterwards.
+ */
+export async function withDumpDir<T>(prefix: string, work: (dir: string) => Promise<T>): Promise<T> {
+  const keep = process.env.BENCH_CALLGRIND_DIR;
+  const dir = keep ? resolve(keep) : mkdtempSync(join(tmpdir(), `${prefix}-`));
+  mkdirSync(dir, { recursive: true });
+  try {
+    return await work(dir);
+  } finally {
+    if (!keep) rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -20,81 +20,91 @@ interface Candidate {
   close(): Promise<void>;
 }
 
-/** Runs `run` inside one nestjs-cls context with a correlation id set, as a request would. */
-function inContext(cls: ClsService, set: () => void, run: () => void): void {
-  cls.run(() => {
-    set();
-    run();
-  });
+/** An app the candidate closes when the scenario ends. */
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** A candidate that makes `operation(i)` n times in a row, inside one nestjs-cls context when given `context`. */
+function repeated(
+  app: Closable,
+  operation: (i: number) => unknown,
+  context?: { cls: ClsService; set: () => void },
+): Candidate {
+  const run = (n: number) => {
+    for (let i = 0; i < n; i++) operation(i);
+  };
+  return {
+    run:
+      context === undefined
+        ? run
+        : (n) =>
+            context.cls.run(() => {
+              context.set();
+              run(n);
+            }),
+    close: () => app.close(),
+  };
+}
+
+/** A candidate that awaits each `operation(i)` before the next. */
+function awaitedEach(app: Closable, operation: (i: number) => Promise<unknown>): Candidate {
+  return {
+    run: async (n) => {
+      for (let i = 0; i < n; i++) await operation(i);
+    },
+    close: () => app.close(),
+  };
 }
 
 const CANDIDATES: Readonly<Record<string, () => Promise<Candidate>>> = {
   async 'single/@nestjs/event-emitter'() {
     const ee = await createEventEmitterApp('single');
-    return { run: (n) => repeat(n, (i) => ee.emitter.emit(TYPE, payload(i))), close: () => ee.app.close() };
+    return repeated(ee.app, (i) => ee.emitter.emit(TYPE, payload(i)));
   },
   async 'single/ours-full'() {
     const ours = await createOursApp('single');
-    return { run: (n) => repeat(n, (i) => ours.bus.emit(TYPE, payload(i))), close: () => ours.app.close() };
+    return repeated(ours.app, (i) => ours.bus.emit(TYPE, payload(i)));
   },
   async 'single/ours-lean'() {
     const ours = await createOursApp('single', 'lean');
-    return { run: (n) => repeat(n, (i) => ours.bus.emit(TYPE, payload(i))), close: () => ours.app.close() };
+    return repeated(ours.app, (i) => ours.bus.emit(TYPE, payload(i)));
   },
   async 'single/@nestjs/cqrs'() {
     const cqrs = await createCqrsApp();
-    return {
-      run: (n) => repeat(n, (i) => cqrs.eventBus.publish(new UserCreatedEvent('user-1', i))),
-      close: () => cqrs.app.close(),
-    };
+    return repeated(cqrs.app, (i) => cqrs.eventBus.publish(new UserCreatedEvent('user-1', i)));
   },
   async 'context/@nestjs/event-emitter + nestjs-cls'() {
     const ee = await createEventEmitterApp('context');
-    const set = () => ee.cls.set(CORRELATION_KEY, CORRELATION_ID);
-    return {
-      run: (n) => inContext(ee.cls, set, () => repeat(n, (i) => ee.emitter.emit(TYPE, payload(i)))),
-      close: () => ee.app.close(),
-    };
+    return repeated(ee.app, (i) => ee.emitter.emit(TYPE, payload(i)), {
+      cls: ee.cls,
+      set: () => ee.cls.set(CORRELATION_KEY, CORRELATION_ID),
+    });
   },
   async 'context/ours-full'() {
     const ours = await createOursApp('context');
-    const set = () => ours.context.setCorrelationId(CORRELATION_ID);
-    return {
-      run: (n) => inContext(ours.cls, set, () => repeat(n, (i) => ours.bus.emit(TYPE, payload(i)))),
-      close: () => ours.app.close(),
-    };
+    return repeated(ours.app, (i) => ours.bus.emit(TYPE, payload(i)), {
+      cls: ours.cls,
+      set: () => ours.context.setCorrelationId(CORRELATION_ID),
+    });
   },
   async 'async/@nestjs/event-emitter'() {
     const ee = await createEventEmitterApp('async');
-    return {
-      run: async (n) => {
-        for (let i = 0; i < n; i++) await ee.emitter.emitAsync(TYPE, payload(i));
-      },
-      close: () => ee.app.close(),
-    };
+    return awaitedEach(ee.app, (i) => ee.emitter.emitAsync(TYPE, payload(i)));
   },
   async 'async/ours-full'() {
     const ours = await createOursApp('async');
-    return {
-      run: async (n) => {
-        for (let i = 0; i < n; i++) await ours.bus.emitAsync(TYPE, payload(i));
-      },
-      close: () => ours.app.close(),
-    };
+    return awaitedEach(ours.app, (i) => ours.bus.emitAsync(TYPE, payload(i)));
   },
   async 'fanout10/@nestjs/event-emitter'() {
     const ee = await createEventEmitterApp('fanout', { wildcard: true });
-    return { run: (n) => repeat(n, (i) => ee.emitter.emit(TYPE, payload(i))), close: () => ee.app.close() };
+    return repeated(ee.app, (i) => ee.emitter.emit(TYPE, payload(i)));
   },
   async 'fanout10/ours-full'() {
     const ours = await createOursApp('fanout');
-    return { run: (n) => repeat(n, (i) => ours.bus.emit(TYPE, payload(i))), close: () => ours.app.close() };
+    return repeated(ours.app, (i) => ours.bus.emit(TYPE, payload(i)));
   },
 };
-
-function repeat(n: number, operation: (i: number) => unknown): void {
-  for (let i = 0; i < n; i++) operation(i);
-}
 
 /** `count` operations in batches, each batch's promise jobs run before the next. */
 async function operate(candidate: Candidate, count: number): Promise<void> {

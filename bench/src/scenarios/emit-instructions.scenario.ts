@@ -1,9 +1,13 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readCallgrindProfile } from '../callgrind/profile';
-import { splitV8Work, type InstructionSplit } from '../callgrind/v8-work';
-import { callgrindLauncher, callgrindUnavailable, dump, instrumentation } from '../callgrind/valgrind';
+import { perOperation, splitV8Work, type InstructionSplit } from '../callgrind/v8-work';
+import {
+  callgrindLauncher,
+  callgrindUnavailable,
+  dump,
+  instrumentation,
+  withDumpDir,
+} from '../callgrind/valgrind';
 import { ChildHandle } from '../redis/child-handle';
 import {
   reported,
@@ -72,32 +76,30 @@ export async function emitInstructionsScenario(settings: RunSettings): Promise<S
   if (unavailable)
     return { ...base(counts), procedure: `Not measured: ${unavailable}.`, rows: [], targets: [], notes: [] };
 
-  const keep = process.env.BENCH_CALLGRIND_DIR;
-  const dir = keep ? resolve(keep) : mkdtempSync(join(tmpdir(), 'bench-emit-callgrind-'));
   const rows: ResultRow[] = [];
   const targets: TargetResult[] = [];
   const jitAndGc: string[] = [];
-  try {
+  await withDumpDir('bench-emit-callgrind', async (dir) => {
     for (const operation of counts.operations) {
-      const [reference, ...others] = OPERATIONS[operation].slice(0, counts.candidates);
-      const referenceSplit = await count(reference, dir, counts);
-      rows.push(row(reference, referenceSplit.mutator, 1));
-      jitAndGc.push(`${label(reference)} ${format(referenceSplit.gc + referenceSplit.jit)}`);
-      for (const counted of others) {
+      const candidates = OPERATIONS[operation].slice(0, counts.candidates);
+      let reference: InstructionSplit | undefined;
+      for (const counted of candidates) {
         const split = await count(counted, dir, counts);
-        const ratio = split.mutator / referenceSplit.mutator;
+        reference ??= split;
+        const ratio = split.mutator / reference.mutator;
         rows.push(row(counted, split.mutator, ratio));
         jitAndGc.push(`${label(counted)} ${format(split.gc + split.jit)}`);
         if (counted.candidate === 'ours-full' && counted.noFreeze !== true) {
           targets.push(
-            reported(`instructions per operation, ${operation}: ours-full / ${reference.candidate}`, ratio),
+            reported(
+              `instructions per operation, ${operation}: ours-full / ${candidates[0].candidate}`,
+              ratio,
+            ),
           );
         }
       }
     }
-  } finally {
-    if (!keep) rmSync(dir, { recursive: true, force: true });
-  }
+  });
   return {
     ...base(counts),
     rows,
@@ -127,13 +129,7 @@ async function count(counted: Counted, dir: string, counts: Counts): Promise<Ins
   } finally {
     await child.stop(60_000);
   }
-  const split = splitV8Work(readCallgrindProfile(`${outFile}.1`));
-  return {
-    total: split.total / counts.counted,
-    gc: split.gc / counts.counted,
-    jit: split.jit / counts.counted,
-    mutator: split.mutator / counts.counted,
-  };
+  return perOperation(splitV8Work(readCallgrindProfile(`${outFile}.1`)), counts.counted);
 }
 
 function label(counted: Counted): string {

@@ -1,9 +1,13 @@
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { readCallgrindProfile } from '../callgrind/profile';
-import { splitV8Work, type InstructionSplit } from '../callgrind/v8-work';
-import { callgrindLauncher, callgrindUnavailable, dump, instrumentation } from '../callgrind/valgrind';
+import { perOperation, splitV8Work, type InstructionSplit } from '../callgrind/v8-work';
+import {
+  callgrindLauncher,
+  callgrindUnavailable,
+  dump,
+  instrumentation,
+  withDumpDir,
+} from '../callgrind/valgrind';
 import {
   CONNECTIONS,
   SERVER_APPS,
@@ -55,11 +59,7 @@ export async function httpInstructionsScenario(settings: RunSettings): Promise<S
   const splits = new Map<ServerMode, InstructionSplit>();
   const spreads: string[] = [];
   const failures: string[] = [];
-  // BENCH_CALLGRIND_DIR keeps the dumps there (for callgrind_annotate); otherwise they go to a temp dir.
-  const keep = process.env.BENCH_CALLGRIND_DIR;
-  const dir = keep ? resolve(keep) : mkdtempSync(join(tmpdir(), 'bench-callgrind-'));
-  mkdirSync(dir, { recursive: true });
-  try {
+  await withDumpDir('bench-callgrind', async (dir) => {
     for (const mode of counts.modes) {
       const counted = await countPerRequest(mode, join(dir, `${mode}.out`), counts);
       splits.set(mode, counted.split);
@@ -67,9 +67,7 @@ export async function httpInstructionsScenario(settings: RunSettings): Promise<S
       spreads.push(`${mode} ${format(Math.min(...windows))}-${format(Math.max(...windows))}`);
       if (counted.failed > 0) failures.push(`${mode}: ${counted.failed} (${counted.errors.join('; ')})`);
     }
-  } finally {
-    if (!keep) rmSync(dir, { recursive: true, force: true });
-  }
+  });
 
   const bare = splits.get('bare')!;
   const events = splits.get('events')!;
@@ -142,22 +140,13 @@ async function countPerRequest(
   const requests = answered.reduce((sum, n) => sum + n, 0);
   const sum = (part: keyof InstructionSplit) => counted.reduce((total, split) => total + split[part], 0);
   return {
-    split: perRequest(
+    split: perOperation(
       { total: sum('total'), gc: sum('gc'), jit: sum('jit'), mutator: sum('mutator') },
       requests,
     ),
-    windows: counted.map((split, w) => perRequest(split, answered[w])),
+    windows: counted.map((split, w) => perOperation(split, answered[w])),
     failed,
     errors: [...errors],
-  };
-}
-
-function perRequest(split: InstructionSplit, requests: number): InstructionSplit {
-  return {
-    total: split.total / requests,
-    gc: split.gc / requests,
-    jit: split.jit / requests,
-    mutator: split.mutator / requests,
   };
 }
 
