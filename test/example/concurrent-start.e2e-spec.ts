@@ -24,7 +24,8 @@ function openDatabase(
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', reject);
-    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    // 'close', not 'exit': the child may have exited before its output was all read.
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
   });
 }
 

@@ -27,6 +27,8 @@ export class TestChild {
   readonly exited: Promise<ChildExit>;
   private readonly child: ChildProcess;
   private text = '';
+  /** Exited and its output all read. */
+  private closed = false;
   private readonly listeners = new Set<() => void>();
 
   constructor(file: string, options: ChildOptions) {
@@ -42,9 +44,14 @@ export class TestChild {
     this.child.stderr!.on('data', keep);
     // A killed child's stdin reports EPIPE on the next write: nothing to do about it.
     this.child.stdin?.on('error', () => undefined);
+    // Timed at 'exit', settled at 'close': by then the child's output has all been read, for what a test
+    // reads of it after the exit.
     this.exited = new Promise((resolve) => {
-      this.child.once('exit', (code, signal) => {
-        resolve({ code, signal, at: Date.now() });
+      let at = 0;
+      this.child.once('exit', () => (at = Date.now()));
+      this.child.once('close', (code, signal) => {
+        this.closed = true;
+        resolve({ code, signal, at: at || Date.now() });
         for (const listener of this.listeners) listener();
       });
     });
@@ -77,7 +84,7 @@ export class TestChild {
       const check = (): void => {
         const line = this.lines(pattern)[after];
         if (line !== undefined) return done(() => resolve(line));
-        if (!this.alive) done(() => reject(new Error(`child exited before ${pattern}:\n${this.tail()}`)));
+        if (this.closed) done(() => reject(new Error(`child exited before ${pattern}:\n${this.tail()}`)));
       };
       const timer = setTimeout(
         () => done(() => reject(new Error(`no ${pattern} within ${timeoutMs} ms:\n${this.tail()}`))),
